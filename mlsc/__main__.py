@@ -1,0 +1,3 @@
+from mlsc.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The `mlsc` command line (typer)."""

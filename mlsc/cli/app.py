@@ -1,0 +1,381 @@
+"""The `mlsc` command line: thin commands that parse, call the library, and render.
+
+Data goes to stdout (a table, or JSON with ``--format json``); progress, warnings and errors
+go to stderr. Errors of the library become one readable paragraph and exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from mlsc.cli.output import Format, Output
+from mlsc.errors import MlscError
+
+if TYPE_CHECKING:
+    from mlsc.graph.store import GraphStore
+
+app = typer.Typer(
+    name="mlsc",
+    help="A knowledge base of the machine-learning supply chain: lineage, blast radius, reach.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+ingest_app = typer.Typer(help="Write models, owners and derivations into the knowledge base.")
+top_app = typer.Typer(help="Rank models or actors by reach.")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(top_app, name="top")
+
+out = Output()
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        envvar="MLSC_DB",
+        help="Knowledge base directory of the embedded store [default: the user data dir].",
+        show_default=False,
+    ),
+]
+BackendOption = Annotated[
+    str | None,
+    typer.Option("--backend", envvar="MLSC_BACKEND", help="ladybug (embedded, default)."),
+]
+FormatOption = Annotated[
+    Format, typer.Option("--format", "-f", help="table for people, json for scripts.")
+]
+HtmlOption = Annotated[
+    Path | None,
+    typer.Option("--html", help="Also write a standalone, offline HTML page to this file."),
+]
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _store(db: Path | None, backend: str | None, *, read_only: bool) -> Iterator[GraphStore]:
+    from mlsc.graph import open_store
+
+    with open_store(db, backend=backend, read_only=read_only) as store:
+        yield store
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    """Run a command body; library errors become a message on stderr and exit 1."""
+    try:
+        return fn()
+    except MlscError as exc:
+        out.error(exc.message)
+        if exc.hint:
+            out.info(exc.hint)
+        raise typer.Exit(1) from None
+
+
+# -- ingest -----------------------------------------------------------------------------
+
+
+@ingest_app.command("snapshot")
+def ingest_snapshot_cmd(
+    file: Annotated[Path, typer.Argument(help="JSON Lines of Hub model records (.gz is fine).")],
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+    errors: Annotated[
+        Path | None, typer.Option("--errors", help="Write every problem as JSON Lines here.")
+    ] = None,
+    observed_at: Annotated[
+        str | None,
+        typer.Option(help="When the snapshot was taken (ISO 8601) [default: file mtime]."),
+    ] = None,
+) -> None:
+    """Ingest a snapshot of Hugging Face model records (GET /api/models?full=true shape)."""
+
+    def run() -> None:
+        from mlsc.ingest.snapshot import ingest_snapshot
+
+        with _store(db, backend, read_only=False) as store, out.progress(file.name) as bar:
+            report = ingest_snapshot(store, file, observed_at=observed_at, progress=bar)
+        if errors:
+            import orjson
+
+            with errors.open("wb") as fh:
+                for p in report.problems:
+                    fh.write(orjson.dumps(p.to_json()) + b"\n")
+        if fmt is Format.json:
+            out.json(report.to_json())
+        else:
+            shown = 0
+            for problem in report.problems:
+                if problem.severity == "skipped" or problem.reason == "lineage-cycle" or shown < 20:
+                    out.info(str(problem))
+                    shown += 1
+            hidden = len(report.problems) - shown + report.problems_left_out
+            if hidden:
+                out.info(f"... and {hidden} more problems (--errors FILE writes them all)")
+            skipped = ", ".join(f"{r}: {n}" for r, n in sorted(report.skipped.items()))
+            rels = ", ".join(f"{r}: {n}" for r, n in sorted(report.edges.items()))
+            out.line(f"read {report.read:,} records from {file}")
+            out.line(f"ingested {report.ingested:,}; skipped {sum(report.skipped.values()):,}"
+                     + (f" ({skipped})" if skipped else ""))
+            out.line(f"derivations {sum(report.edges.values()):,}" + (f" ({rels})" if rels else ""))
+            out.line(f"base models known only by name: {report.placeholders:,}")
+            out.line(f"lineage cycles: {len(report.cycles):,}")
+
+    _guard(run)
+
+
+# -- queries ----------------------------------------------------------------------------
+
+
+class _Lazy(Mapping[Any, Any]):
+    """Node or edge properties fetched only for what the page really draws."""
+
+    def __init__(self, fetch: Callable[[Any], dict[str, Any] | None]) -> None:
+        self._fetch = fetch
+        self._cache: dict[Any, dict[str, Any]] = {}
+
+    def __getitem__(self, key: Any) -> dict[str, Any]:
+        if key not in self._cache:
+            value = self._fetch(key)
+            if value is None:
+                raise KeyError(key)
+            self._cache[key] = value
+        return self._cache[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cache)
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
+def _write_html(store: GraphStore, result: Any, path: Path) -> None:
+    from mlsc.queries.results import LineageResult
+    from mlsc.render.html import render_blast_radius, render_lineage
+
+    details = _Lazy(lambda key: store.node("Model", key))
+    edges = _Lazy(lambda pair: store.derivation(pair[0], pair[1]))
+    render = render_lineage if isinstance(result, LineageResult) else render_blast_radius
+    try:
+        path.write_text(render(result, details, edges), encoding="utf-8")
+    except OSError as exc:
+        raise MlscError(f"cannot write {path}: {exc.strerror}") from exc
+    out.info(f"wrote {path}")
+
+
+@app.command()
+def lineage(
+    model: Annotated[str, typer.Argument(help="Model id, e.g. meta-llama/Llama-3.1-8B.")],
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+    html: HtmlOption = None,
+) -> None:
+    """Where MODEL came from (ancestors to the roots) and what derives from it."""
+
+    def run() -> None:
+        from mlsc.queries import lineage as query
+
+        with _store(db, backend, read_only=True) as store:
+            result = query(store, model)
+            if html:
+                _write_html(store, result, html)
+        if fmt is Format.json:
+            out.json(result.to_json())
+            return
+        cols = ("depth", "id", "relation", "via", "owner", "downloads")
+        for title, entries in (("ancestors", result.ancestors), ("descendants", result.descendants)):
+            out.table(
+                f"{title} of {model}: {len(entries)}",
+                cols,
+                [(e.depth, e.id, e.relation, e.via, e.author, e.downloads) for e in entries],
+            )
+        for cycle in result.cycles:
+            out.warn("lineage cycle: " + " -> ".join(cycle))
+
+    _guard(run)
+
+
+@app.command("blast-radius")
+def blast_radius_cmd(
+    target: Annotated[str, typer.Argument(help="A model id, or a user or organisation name.")],
+    actor: Annotated[
+        bool, typer.Option("--actor", help="TARGET is an actor even if a model has that name.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="Rows shown in the table (JSON has all).")] = 50,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+    html: HtmlOption = None,
+) -> None:
+    """What is affected downstream if TARGET is compromised."""
+
+    def run() -> None:
+        from mlsc.queries import blast_radius
+
+        with _store(db, backend, read_only=True) as store:
+            result = blast_radius(store, target, kind="actor" if actor else None)
+            if html:
+                _write_html(store, result, html)
+        if fmt is Format.json:
+            out.json(result.to_json())
+            return
+        out.line(
+            f"blast radius of {result.kind} {target}: {result.count:,} models "
+            f"({len(result.seeds):,} compromised directly), {result.downloads:,} downloads, "
+            f"{len(result.owners):,} owners to notify"
+        )
+        out.table(
+            "by depth",
+            ("depth", "models"),
+            [(d, n) for d, n in result.by_depth.items()],
+        )
+        out.table("by relation", ("relation", "models"), list(result.by_relation.items()))
+        rows = [(a.depth, a.id, a.relation, a.via, a.owner, a.downloads) for a in result.affected]
+        out.table(
+            f"affected models (first {min(limit, len(rows))} of {len(rows):,} by depth, downloads)",
+            ("depth", "id", "relation", "via", "owner", "downloads"),
+            rows[:limit],
+        )
+
+    _guard(run)
+
+
+@app.command("reach")
+def reach_cmd(
+    actor: Annotated[str, typer.Argument(help="A user or organisation name.")],
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Maintainer reach: how much of the hub ACTOR can influence."""
+
+    def run() -> None:
+        from mlsc.queries import reach
+
+        with _store(db, backend, read_only=True) as store:
+            result = reach(store, actor)
+        if fmt is Format.json:
+            out.json(result.to_json())
+            return
+        out.table(
+            f"reach of {actor}",
+            ("direct", "transitive", "total", "organisations"),
+            [(result.direct, result.transitive, result.total, ", ".join(result.organisations) or None)],
+        )
+
+    _guard(run)
+
+
+def _top(kind: str, n: int, db: Path | None, backend: str | None, fmt: Format) -> None:
+    def run() -> None:
+        from mlsc.errors import EmptyStoreError
+        from mlsc.queries import top_actors, top_models
+
+        with _store(db, backend, read_only=True) as store:
+            if store.counts().get("Model", 0) == 0:
+                raise EmptyStoreError(store.location)
+            rows = top_models(store, n) if kind == "models" else top_actors(store, n)
+        if fmt is Format.json:
+            out.json([r.to_json() for r in rows])
+            return
+        direct = "children" if kind == "models" else "controls"
+        out.table(
+            f"top {len(rows)} {kind} by reach",
+            ("rank", "id", "reach", direct),
+            [(i, r.id, r.reach, r.direct) for i, r in enumerate(rows, start=1)],
+        )
+
+    _guard(run)
+
+
+TopN = Annotated[int, typer.Option("-n", "--limit", min=1, help="How many to show.")]
+
+
+@top_app.command("models")
+def top_models_cmd(
+    n: TopN = 20, db: DbOption = None, backend: BackendOption = None, fmt: FormatOption = Format.table
+) -> None:
+    """Models with the largest package reach (distinct descendants)."""
+    _top("models", n, db, backend, fmt)
+
+
+@top_app.command("actors")
+def top_actors_cmd(
+    n: TopN = 20, db: DbOption = None, backend: BackendOption = None, fmt: FormatOption = Format.table
+) -> None:
+    """Users and organisations with the largest maintainer reach."""
+    _top("actors", n, db, backend, fmt)
+
+
+@app.command()
+def stats(
+    db: DbOption = None, backend: BackendOption = None, fmt: FormatOption = Format.table
+) -> None:
+    """How many nodes and edges of each kind the knowledge base holds."""
+
+    def run() -> None:
+        with _store(db, backend, read_only=True) as store:
+            counts, location = store.counts(), store.location
+        if fmt is Format.json:
+            out.json({"location": location, **counts})
+            return
+        out.table(f"knowledge base at {location}", ("kind", "count"), list(counts.items()))
+
+    _guard(run)
+
+
+@app.command()
+def cypher(
+    query: Annotated[str, typer.Argument(help="A Cypher query; pass values with --param.")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="NAME=VALUE (JSON values are parsed), repeatable."),
+    ] = None,
+    write: Annotated[bool, typer.Option("--write", help="Allow the query to write.")] = False,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Run Cypher against the knowledge base (read-only unless --write)."""
+
+    def run() -> None:
+        params = _params(param or [])
+        with _store(db, backend, read_only=not write) as store:
+            result = store.cypher(query, params, write=write)
+        if fmt is Format.json:
+            out.json([dict(zip(result.columns, row, strict=True)) for row in result.rows])
+            return
+        out.table(None, result.columns, result.rows)
+
+    _guard(run)
+
+
+def _params(items: list[str]) -> dict[str, Any]:
+    import orjson
+
+    params: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.isidentifier():
+            raise MlscError(f"--param {item!r} is not NAME=VALUE")
+        try:
+            params[name] = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            params[name] = value
+    return params
+
+
+def main() -> None:
+    """Entry point of the `mlsc` script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        out.error("interrupted")
+        sys.exit(130)

@@ -1,0 +1,101 @@
+"""One output object for the CLI: data to stdout, everything else to stderr.
+
+Formats return or print data; status, progress and errors go to stderr, so
+``mlsc blast-radius X --format json | jq`` always gets clean JSON.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+class Output:
+    """Where the CLI writes. Colour follows the terminal and ``NO_COLOR``."""
+
+    def __init__(self) -> None:
+        self.out = Console(highlight=False)
+        if not self.out.is_terminal:
+            self.out.width = 240  # a pipe or a file: never cut ids to 80 columns
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def json(self, data: Any) -> None:
+        sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.flush()
+
+    def table(self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        table = Table(title=escape(title) if title else None, title_justify="left")
+        for column in columns:
+            justify = "right" if column in {"depth", "downloads", "reach", "direct", "count", "models"} else "left"
+            table.add_column(escape(column), justify=justify, overflow="fold")  # type: ignore[arg-type]
+        for row in rows:
+            table.add_row(*(escape(_cell(v)) for v in row))
+        self.out.print(table)
+
+    def line(self, text: str = "") -> None:
+        """Plain data text to stdout (no markup interpretation)."""
+        self.out.print(text, markup=False)
+
+    def info(self, text: str) -> None:
+        self.err.print(text, markup=False)
+
+    def warn(self, text: str) -> None:
+        self.err.print(f"warning: {text}", markup=False, style="yellow")
+
+    def error(self, text: str) -> None:
+        self.err.print(f"error: {text}", markup=False, style="bold red")
+
+    @contextmanager
+    def progress(self, label: str) -> Iterator[Any]:
+        """A byte-based progress bar on stderr; yields a callback(done, total)."""
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TimeElapsedColumn,
+            TransferSpeedColumn,
+        )
+
+        if not self.err.is_terminal:
+            yield lambda done, total: None
+            return
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeElapsedColumn(),
+            console=self.err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(escape(label), total=None)
+
+            def update(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            yield update
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)

@@ -1,0 +1,48 @@
+"""Graph stores behind one interface (:class:`GraphStore`), and how to open one.
+
+    >>> from mlsc.graph import open_store
+    >>> with open_store("/tmp/kb") as store:                  # doctest: +SKIP
+    ...     print(store.counts())
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mlsc.errors import MlscError
+from mlsc.graph.store import GraphStore
+
+ENV_DB = "MLSC_DB"
+ENV_BACKEND = "MLSC_BACKEND"
+
+
+def default_db_path() -> Path:
+    """``$MLSC_DB``, else the user's data directory (e.g. ~/.local/share/mlsc/kb)."""
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("mlsc") / "kb"
+
+
+def open_store(
+    path: str | Path | None = None, *, backend: str | None = None, read_only: bool = False
+) -> GraphStore:
+    """Open (creating on first write) the knowledge base.
+
+    ``backend`` is ``ladybug`` (the embedded default) or ``neo4j``; it defaults to
+    ``$MLSC_BACKEND``, else ``ladybug``.
+    """
+    backend = (backend or os.environ.get(ENV_BACKEND) or "ladybug").lower()
+    if backend == "ladybug":
+        from mlsc.graph.ladybug import LadybugStore
+
+        return LadybugStore(path or default_db_path(), read_only=read_only)
+    raise MlscError(
+        f"unknown backend {backend!r}", hint="Use --backend ladybug (the embedded default)."
+    )
+
+
+__all__ = ["GraphStore", "default_db_path", "open_store"]

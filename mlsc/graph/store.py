@@ -1,0 +1,141 @@
+"""The narrow interface every graph store implements, and the values it returns.
+
+Traversal primitives live here; :mod:`mlsc.queries` composes them into lineage, blast
+radius and reach, so both stores give the same answers from the same Python code.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Literal, Self
+
+from mlsc.graph.records import GraphBatch, WriteStats
+
+Direction = Literal["down", "up"]
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One DERIVED_FROM edge seen during an expansion."""
+
+    child: str
+    parent: str
+    relation: str
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """The few properties reports show beside a model id."""
+
+    id: str
+    author: str | None
+    downloads: int | None
+    ingested: bool
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """Everything reachable from a set of seed models in one direction."""
+
+    depth: Mapping[str, int]
+    """Reached model id -> shortest distance from the nearest seed (seeds are 0)."""
+    edges: Sequence[Hop]
+    """Every DERIVED_FROM edge between two reached models (seeds included)."""
+    info: Mapping[str, ModelSummary]
+    """Owner, downloads and ingested flag of every reached model (seeds included)."""
+
+
+@dataclass(frozen=True)
+class CypherResult:
+    """Rows of a user query."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+class GraphStore(abc.ABC):
+    """A property graph holding the knowledge base."""
+
+    backend: str
+    """Short backend name, e.g. ``ladybug`` or ``neo4j``."""
+
+    @property
+    @abc.abstractmethod
+    def location(self) -> str:
+        """Where the data lives, for messages (a path or a URI without credentials)."""
+
+    @abc.abstractmethod
+    def write(self, batch: GraphBatch) -> WriteStats:
+        """Write a batch idempotently: writing it twice leaves the same graph."""
+
+    @abc.abstractmethod
+    def node(self, label: str, key: str) -> dict[str, Any] | None:
+        """All properties of one node, or None."""
+
+    @abc.abstractmethod
+    def derivation(self, child: str, parent: str) -> dict[str, Any] | None:
+        """Properties of the DERIVED_FROM edge child -> parent, or None."""
+
+    @abc.abstractmethod
+    def expand(self, seeds: Sequence[str], direction: Direction) -> Expansion:
+        """Models reachable from ``seeds`` through DERIVED_FROM, with no hop limit.
+
+        ``down`` follows children (who derives from the seeds), ``up`` follows parents.
+        Cycles terminate; each model appears once at its shortest distance.
+        """
+
+    @abc.abstractmethod
+    def summaries(self, ids: Sequence[str]) -> dict[str, ModelSummary]:
+        """Owner, downloads and ingested flag of the given models."""
+
+    @abc.abstractmethod
+    def owned_models(self, actors: Sequence[str]) -> list[str]:
+        """Ids of the models the given actors own, sorted."""
+
+    @abc.abstractmethod
+    def organisations_of(self, actor: str) -> list[str]:
+        """Organisations the actor is a member of, sorted."""
+
+    @abc.abstractmethod
+    def membership_edges(self) -> Iterator[tuple[str, str]]:
+        """Every MEMBER_OF edge as (member, organisation)."""
+
+    @abc.abstractmethod
+    def derivation_edges(self) -> Iterator[tuple[str, str]]:
+        """Every DERIVED_FROM edge as (child, parent), for whole-graph rankings."""
+
+    @abc.abstractmethod
+    def ownership_edges(self) -> Iterator[tuple[str, str]]:
+        """Every OWNS edge as (actor, model)."""
+
+    @abc.abstractmethod
+    def keys(self, label: str, containing: str, limit: int) -> list[str]:
+        """Keys of ``label`` that contain ``containing`` (case-insensitive), for suggestions."""
+
+    @abc.abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Number of nodes per label and edges per type, plus ``relation:<r>`` counts."""
+
+    @abc.abstractmethod
+    def cypher(
+        self, query: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+    ) -> CypherResult:
+        """Run a user's Cypher. Without ``write`` a query that writes is refused."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the store."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,248 @@
+"""Declared lineage of a Hugging Face model: which bases, which relation, and what said so.
+
+    >>> d = declared_parents(
+    ...     "me/tiny-GGUF",
+    ...     card={"base_model": "meta-llama/Meta-Llama-3.1-8B"},
+    ...     tags=["base_model:quantized:meta-llama/Llama-3.1-8B"],
+    ...     files=["tiny.Q4_K_M.gguf"],
+    ... )
+    >>> [(p.parent, p.relation) for p in d.parents]
+    [('meta-llama/Llama-3.1-8B', 'quantized')]
+
+Sources, strongest first: the ``base_model:<relation>:<id>`` tags the Hub derives from the
+card (they carry the current id of a renamed base), the card's ``base_model`` and
+``base_model_relation``, then file formats (adapter_config.json, GGUF/GPTQ/AWQ files) and the
+Hub's own default (one base without a relation is a fine-tune; several are a merge).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from mlsc.graph.schema import RELATIONS
+
+_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
+REPO_ID = re.compile(rf"^(?:{_PART}/)?{_PART}$")
+"""A Hub repository id: ``namespace/name``, or a legacy name without namespace (``gpt2``)."""
+
+RELATION_ALIASES: dict[str, str] = {
+    "finetune": "finetune",
+    "finetuned": "finetune",
+    "fine-tune": "finetune",
+    "fine-tuned": "finetune",
+    "adapter": "adapter",
+    "adapters": "adapter",
+    "lora": "adapter",
+    "peft": "adapter",
+    "quantized": "quantized",
+    "quantised": "quantized",
+    "quantization": "quantized",
+    "merge": "merge",
+    "merged": "merge",
+    "merges": "merge",
+    "distill": "distill",
+    "distilled": "distill",
+    "distillation": "distill",
+    "prune": "prune",
+    "pruned": "prune",
+    "unknown": "unknown",
+}
+
+_QUANTIZED_FILE = re.compile(r"(\.gguf$|\.ggml$|gptq|awq|exl2|\.q[2-8]_|int4|int8|bnb-4bit)", re.I)
+
+
+def is_valid_repo_id(value: object) -> bool:
+    """True for a syntactically valid Hub repository id."""
+    return (
+        isinstance(value, str)
+        and REPO_ID.match(value) is not None
+        and "--" not in value
+        and ".." not in value
+    )
+
+
+def normalise_relation(value: str) -> str | None:
+    """The canonical relation for a name the Hub or a dataset uses, or None if unknown."""
+    return RELATION_ALIASES.get(value.strip().lower())
+
+
+@dataclass(frozen=True)
+class DeclaredParent:
+    """One base a model declares, with the relation we settled on and why."""
+
+    parent: str
+    relation: str
+    evidence: tuple[str, ...]
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Declared:
+    """Everything one record says about its lineage, and what was odd about it."""
+
+    parents: tuple[DeclaredParent, ...]
+    problems: tuple[tuple[str, str], ...] = field(default=())
+    """(reason, detail) pairs: invalid base ids, unknown relations, self-derivation, renames."""
+
+
+def _tag_bases(tags: Iterable[str]) -> tuple[dict[str, str | None], list[tuple[str, str]]]:
+    """Bases named by ``base_model:`` tags -> relation (None for the bare tag)."""
+    out: dict[str, str | None] = {}
+    problems: list[tuple[str, str]] = []
+    for tag in tags:
+        if not isinstance(tag, str) or not tag.startswith("base_model:"):
+            continue
+        rest = tag[len("base_model:") :]
+        head, sep, tail = rest.partition(":")
+        if sep:
+            rel = normalise_relation(head)
+            if rel is None:
+                problems.append(("unknown-relation", f"tag {tag[:200]!r}: {head[:50]!r}"))
+                rel = "unknown"
+            if out.get(tail) is None:
+                out[tail] = rel
+        else:
+            out.setdefault(rest, None)
+    return out, problems
+
+
+def _card_bases(card: dict[str, object]) -> list[str]:
+    raw = card.get("base_model")
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        return [raw]
+    if isinstance(raw, list):
+        return [b for b in raw if isinstance(b, str)]
+    return []
+
+
+def _file_relation(files: Sequence[str], config: dict[str, object]) -> tuple[str, str] | None:
+    names = [f.rsplit("/", 1)[-1].lower() for f in files]
+    if "adapter_config.json" in names:
+        return "adapter", "files:adapter_config.json"
+    if "mergekit_config.yml" in names:
+        return "merge", "files:mergekit_config.yml"
+    if isinstance(config, dict) and config.get("quantization_config"):
+        return "quantized", "config:quantization_config"
+    for name in names:
+        m = _QUANTIZED_FILE.search(name)
+        if m:
+            return "quantized", f"files:{m.group(1).strip('.').lower()}"
+    return None
+
+
+def _pair_renamed(card_only: list[str], tag_only: list[str]) -> dict[str, str]:
+    """Pair card ids missing from the tags with tag ids missing from the card (renames)."""
+    pairs: dict[str, str] = {}
+    remaining = list(tag_only)
+    for old in card_only:
+        if not remaining:
+            break
+        old_name = old.rsplit("/", 1)[-1].lower()
+        best = max(
+            remaining,
+            key=lambda new: difflib.SequenceMatcher(
+                None, old_name, new.rsplit("/", 1)[-1].lower()
+            ).ratio(),
+        )
+        if len(card_only) == 1 and len(tag_only) == 1:
+            pairs[old] = best
+        elif (
+            difflib.SequenceMatcher(None, old_name, best.rsplit("/", 1)[-1].lower()).ratio()
+            >= 0.6
+        ):
+            pairs[old] = best
+        if old in pairs:
+            remaining.remove(best)
+    return pairs
+
+
+def declared_parents(
+    model_id: str,
+    *,
+    card: dict[str, object] | None,
+    tags: Sequence[str] | None,
+    files: Sequence[str] = (),
+    config: dict[str, object] | None = None,
+) -> Declared:
+    """Settle the parents of ``model_id`` from its card, tags, files and config."""
+    card = card if isinstance(card, dict) else {}
+    problems: list[tuple[str, str]] = []
+    tag_map, tag_problems = _tag_bases(tags or [])
+    problems.extend(tag_problems)
+    card_list = _card_bases(card)
+    card_rel_raw = card.get("base_model_relation")
+    card_rel: str | None = None
+    if isinstance(card_rel_raw, str) and card_rel_raw.strip():
+        card_rel = normalise_relation(card_rel_raw)
+        if card_rel is None:
+            problems.append(("unknown-relation", f"base_model_relation {card_rel_raw[:50]!r}"))
+            card_rel = "unknown"
+
+    def valid(ids: Iterable[str], where: str) -> list[str]:
+        ok = []
+        for b in ids:
+            b = b.strip()
+            if not is_valid_repo_id(b):
+                problems.append(("invalid-base-id", f"{where} names {b[:120]!r}"))
+            elif b == model_id:
+                problems.append(("self-derivation", f"{where} names the model itself"))
+            elif b not in ok:
+                ok.append(b)
+        return ok
+
+    card_ids = valid(card_list, "card base_model")
+    tag_ids = valid(tag_map, "tag base_model")
+    renamed = _pair_renamed(
+        [c for c in card_ids if c not in tag_map], [t for t in tag_ids if t not in card_ids]
+    )
+    for old, new in renamed.items():
+        problems.append(("card-tag-disagree", f"card names {old!r}, tags name {new!r}; using the tag"))
+
+    parents_in_order: list[str] = []
+    for pid in [*tag_ids, *(c for c in card_ids if c not in renamed)]:
+        if pid not in parents_in_order:
+            parents_in_order.append(pid)
+    several = len(parents_in_order) > 1
+    file_rel = _file_relation(files, config or {})
+
+    result: list[DeclaredParent] = []
+    for pid in parents_in_order:
+        evidence: list[str] = []
+        votes: list[tuple[str, float]] = []
+        if pid in tag_map:
+            tag_rel = tag_map[pid]
+            evidence.append(f"tag:base_model:{tag_rel}" if tag_rel else "tag:base_model")
+            if tag_rel:
+                votes.append((tag_rel, 0.9))
+        in_card = pid in card_ids or pid in renamed.values()
+        if in_card:
+            evidence.append("card:base_model")
+            if card_rel:
+                evidence.append(f"card:base_model_relation={card_rel}")
+                votes.append((card_rel, 0.9))
+        evidence.extend(f"card:base_model={old} (renamed)" for old, new in renamed.items() if new == pid)
+        if not votes:
+            if several:
+                votes.append(("merge", 0.8))
+                evidence.append("default:several-bases")
+            elif file_rel:
+                votes.append((file_rel[0], 0.7))
+                evidence.append(file_rel[1])
+            else:
+                votes.append(("finetune", 0.5))
+                evidence.append("default:single-base")
+        relation, confidence = votes[0]
+        if len(votes) > 1:
+            confidence = 1.0 if all(v == relation for v, _ in votes) else 0.6
+            if confidence < 1.0:
+                problems.append(
+                    ("card-tag-disagree", f"relation to {pid!r}: tag {relation!r}, card {card_rel!r}")
+                )
+        assert relation in RELATIONS
+        result.append(DeclaredParent(pid, relation, tuple(evidence), confidence))
+    return Declared(tuple(result), tuple(problems))

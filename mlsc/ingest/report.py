@@ -1,0 +1,86 @@
+"""What an ingestion run did: counts, and every problem with where it was found."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+MAX_KEPT_PROBLEMS = 10_000
+"""Problems kept with their full text; beyond this only the counts grow (never silently:
+the report says how many were left out)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad record, or one odd thing about a good record."""
+
+    line: int
+    """1-based line number in the input (0 when not tied to a line, e.g. a cycle)."""
+    record: str | None
+    """The record's id where it has a readable one (truncated when absurdly long)."""
+    reason: str
+    """A short stable key: invalid-json, missing-id, invalid-id, self-derivation, ..."""
+    detail: str
+    severity: Literal["skipped", "warning"]
+    """``skipped``: the record was not ingested; ``warning``: ingested, with this noted."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "record": self.record,
+            "reason": self.reason,
+            "detail": self.detail,
+            "severity": self.severity,
+        }
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "graph"
+        rec = f" ({self.record})" if self.record else ""
+        return f"{where}{rec}: {self.severity}: {self.reason}: {self.detail}"
+
+
+@dataclass
+class IngestReport:
+    """Counts of an ingestion run. Mutable while the run goes on; read it at the end."""
+
+    source: str
+    read: int = 0
+    ingested: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    warnings: Counter[str] = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)
+    problems_left_out: int = 0
+    nodes_created: int = 0
+    nodes_updated: int = 0
+    placeholders: int = 0
+    edges: Counter[str] = field(default_factory=Counter)
+    """DERIVED_FROM edges written, by relation."""
+    edges_removed: int = 0
+    cycles: list[tuple[str, ...]] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        (self.skipped if problem.severity == "skipped" else self.warnings)[problem.reason] += 1
+        if len(self.problems) < MAX_KEPT_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.problems_left_out += 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "read": self.read,
+            "ingested": self.ingested,
+            "skipped": sum(self.skipped.values()),
+            "skipped_by_reason": dict(sorted(self.skipped.items())),
+            "warnings_by_reason": dict(sorted(self.warnings.items())),
+            "nodes_created": self.nodes_created,
+            "nodes_updated": self.nodes_updated,
+            "placeholders": self.placeholders,
+            "edges": sum(self.edges.values()),
+            "edges_by_relation": dict(sorted(self.edges.items())),
+            "edges_removed": self.edges_removed,
+            "cycles": [list(c) for c in self.cycles],
+            "problems": [p.to_json() for p in self.problems],
+            "problems_left_out": self.problems_left_out,
+        }

@@ -1,0 +1,152 @@
+"""Result values of the queries. Frozen, and each knows its JSON shape (``to_json``).
+
+The JSON shapes are a public contract that scripts depend on: add keys, never rename.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class LineageEntry:
+    """One ancestor or descendant of the model asked about."""
+
+    id: str
+    depth: int
+    """Hops from the model asked about (1 = direct parent or child)."""
+    relation: str
+    """Relation of the hop that reached this model on a shortest path."""
+    via: str
+    """The neighbour on that shortest path (nearer to the model asked about)."""
+    author: str | None
+    downloads: int | None
+    ingested: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "depth": self.depth,
+            "relation": self.relation,
+            "via": self.via,
+            "author": self.author,
+            "downloads": self.downloads,
+            "ingested": self.ingested,
+        }
+
+
+@dataclass(frozen=True)
+class LineageResult:
+    model: str
+    ancestors: tuple[LineageEntry, ...]
+    descendants: tuple[LineageEntry, ...]
+    cycles: tuple[tuple[str, ...], ...]
+    """Each cycle met on the way, as the model ids on it (smallest id first)."""
+    edges: tuple[tuple[str, str, str], ...]
+    """(child, parent, relation) among the model and all its relatives, for drawing."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "ancestors": [a.to_json() for a in self.ancestors],
+            "descendants": [d.to_json() for d in self.descendants],
+            "cycles": [list(c) for c in self.cycles],
+        }
+
+
+@dataclass(frozen=True)
+class Affected:
+    """A model inside a blast radius."""
+
+    id: str
+    depth: int
+    """0 for what the target is or owns directly; n for n derivations further down."""
+    relation: str | None
+    """Relation of the hop that reached it on a shortest path; None at depth 0."""
+    via: str | None
+    """The model it derives from on that path (a point of contact); None at depth 0."""
+    owner: str | None
+    downloads: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "depth": self.depth,
+            "relation": self.relation,
+            "via": self.via,
+            "owner": self.owner,
+            "downloads": self.downloads,
+        }
+
+
+@dataclass(frozen=True)
+class BlastRadius:
+    target: str
+    kind: Literal["model", "actor"]
+    seeds: tuple[str, ...]
+    """The models compromised directly: the target model, or what the actor controls."""
+    affected: tuple[Affected, ...]
+    """Seeds (depth 0) and everything downstream, ordered by depth, then downloads."""
+    by_relation: dict[str, int]
+    by_depth: dict[int, int]
+    owners: tuple[str, ...]
+    """Distinct owners of affected models: who must be told."""
+    downloads: int
+    edges: tuple[tuple[str, str, str], ...]
+    """(child, parent, relation) among affected models, for drawing."""
+
+    @property
+    def count(self) -> int:
+        return len(self.affected)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "kind": self.kind,
+            "count": self.count,
+            "seeds": list(self.seeds),
+            "affected": [a.to_json() for a in self.affected],
+            "by_relation": dict(self.by_relation),
+            "by_depth": {str(k): v for k, v in self.by_depth.items()},
+            "owners": len(self.owners),
+            "owner_names": list(self.owners),
+            "downloads": self.downloads,
+        }
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Maintainer reach of an actor."""
+
+    actor: str
+    direct: int
+    """Models the actor controls: owns, or owns through an organisation it belongs to."""
+    transitive: int
+    """Models downstream of those (some may also be direct)."""
+    total: int
+    """Distinct models in direct ∪ transitive."""
+    organisations: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor,
+            "direct": self.direct,
+            "transitive": self.transitive,
+            "total": self.total,
+            "organisations": list(self.organisations),
+        }
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One row of a `top` ranking."""
+
+    id: str
+    reach: int
+    """Package reach (descendants) for a model; maintainer reach (total) for an actor."""
+    direct: int
+    """Direct children for a model; models controlled directly for an actor."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "reach": self.reach, "direct": self.direct}
