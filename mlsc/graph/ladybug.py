@@ -304,10 +304,10 @@ class LadybugStore(GraphStore):
         info = self.summaries(seed_list)
         depth: dict[str, int] = {s: 0 for s in seed_list if s in info}
         arrow, tail = ("<-", "-") if direction == "down" else ("-", "->")
-        # (b) is a reached model and (b)->(p) each of its parent edges.
+        # (b) is a reached model and (b)->(p) each of its parent edges (roots have none).
         table = self._arrow(
-            f"MATCH (a:Model){arrow}[e:DERIVED_FROM* SHORTEST 1..{MAX_DEPTH}]{tail}(b:Model)"
-            "-[r:DERIVED_FROM]->(p:Model) WHERE a.id IN $seeds "
+            f"MATCH (a:Model){arrow}[e:DERIVED_FROM* SHORTEST 1..{MAX_DEPTH}]{tail}(b:Model) "
+            "WHERE a.id IN $seeds OPTIONAL MATCH (b)-[r:DERIVED_FROM]->(p:Model) "
             "RETURN b.id, length(e), p.id, r.relation, b.author, b.downloads, b.ingested",
             {"seeds": seed_list},
         )

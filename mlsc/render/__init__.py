@@ -1,0 +1,1 @@
+"""Standalone, offline HTML rendering of query results (`mlsc.render.html`)."""

@@ -1,0 +1,187 @@
+"""The store contract: every backend must pass this suite unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from mlsc.errors import ReadOnlyViolation
+from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
+from mlsc.graph.store import GraphStore, Hop
+from tests.graph.builders import DIAMOND, PROV, chain, derived, lineage_batch, model
+
+
+def test_a_new_store_is_empty(store: GraphStore) -> None:
+    counts = store.counts()
+    assert counts["Model"] == 0 and counts["DERIVED_FROM"] == 0
+    assert store.node("Model", "o/r") is None
+
+
+def test_writing_a_batch_twice_leaves_the_same_graph(store: GraphStore) -> None:
+    batch = lineage_batch(DIAMOND)
+    first = store.write(batch)
+    counts = store.counts()
+    second = store.write(batch)
+    assert first.nodes_created == 8 + 4 and first.edges_created == 8 + 8
+    assert (second.nodes_created, second.edges_created, second.edges_removed) == (0, 0, 0)
+    assert store.counts() == counts
+    assert counts["Model"] == 8 and counts["DERIVED_FROM"] == 8 and counts["Actor"] == 4
+    assert counts["relation:merge"] == 4
+
+
+def test_none_never_overwrites_and_new_values_do(store: GraphStore) -> None:
+    store.write(GraphBatch([model("o/a", downloads=5, license="mit", architectures=["Llama"])]))
+    store.write(GraphBatch([model("o/a", downloads=7, license=None)]))
+    node = store.node("Model", "o/a")
+    assert node is not None
+    assert (node["downloads"], node["license"], node["architectures"]) == (7, "mit", ["Llama"])
+
+
+def test_a_placeholder_never_overwrites_an_ingested_model(store: GraphStore) -> None:
+    store.write(GraphBatch([model("o/a", downloads=5)]))
+    placeholder = NodeRecord("Model", "o/a", {"ingested": False, **PROV}, create_only=True)
+    store.write(GraphBatch([placeholder]))
+    node = store.node("Model", "o/a")
+    assert node is not None and node["ingested"] is True and node["downloads"] == 5
+
+
+def test_an_ingested_record_fills_a_placeholder(store: GraphStore) -> None:
+    placeholder = NodeRecord("Model", "o/a", {"ingested": False, **PROV}, create_only=True)
+    store.write(GraphBatch([placeholder]))
+    store.write(GraphBatch([model("o/a", downloads=5)]))
+    node = store.node("Model", "o/a")
+    assert node is not None and node["ingested"] is True and node["downloads"] == 5
+
+
+def test_replacing_outgoing_edges_removes_only_the_stale_ones(store: GraphStore) -> None:
+    store.write(lineage_batch([("o/x", "o/a", "finetune"), ("o/x", "o/b", "finetune")]))
+    batch = GraphBatch(
+        [model("o/x")],
+        [derived("o/x", "o/a", "merge", confidence=0.5)],
+        replace_outgoing={"DERIVED_FROM": frozenset({"o/x"})},
+    )
+    stats = store.write(batch)
+    assert (stats.edges_removed, stats.edges_updated, stats.edges_created) == (1, 1, 0)
+    assert store.derivation("o/x", "o/b") is None
+    edge = store.derivation("o/x", "o/a")
+    assert edge is not None and edge["relation"] == "merge" and edge["confidence"] == 0.5
+
+
+def test_edge_properties_round_trip(store: GraphStore) -> None:
+    store.write(GraphBatch([model("o/a"), model("o/b")]))
+    store.write(
+        GraphBatch(
+            [],
+            [derived("o/b", "o/a", "quantized", evidence=["tag:base_model:quantized", "files:gguf"])],
+        )
+    )
+    edge = store.derivation("o/b", "o/a")
+    assert edge is not None
+    assert edge["evidence"] == ["tag:base_model:quantized", "files:gguf"]
+    assert edge["source"] == "test" and edge["observed_at"] == "2026-01-01T00:00:00Z"
+
+
+def test_hostile_strings_are_stored_verbatim(store: GraphStore) -> None:
+    hostile = "<img src=x onerror=alert(1)>\"');\nMATCH (n) DETACH DELETE n //\t\u202e" + "x" * 5000
+    store.write(GraphBatch([model("o/a", license=hostile, pipeline_tag="a,b\r\nc")]))
+    node = store.node("Model", "o/a")
+    assert node is not None and node["license"] == hostile and node["pipeline_tag"] == "a,b\r\nc"
+    assert store.counts()["Model"] == 1
+
+
+def test_expand_down_gives_shortest_depths_on_merges_of_merges(store: GraphStore) -> None:
+    store.write(lineage_batch(DIAMOND))
+    down = store.expand(["o/r"], "down")
+    assert dict(down.depth) == {"o/r": 0, "o/a": 1, "o/b": 1, "p/m": 2, "p/mm": 2, "q/q": 3}
+    assert set(down.edges) == {Hop(c, p, r) for c, p, r in DIAMOND if c != "z/x"}
+    assert down.info["q/q"].author == "q" and down.info["o/r"].ingested
+
+
+def test_expand_up_reaches_every_root(store: GraphStore) -> None:
+    store.write(lineage_batch(DIAMOND))
+    up = store.expand(["q/q"], "up")
+    assert dict(up.depth) == {"q/q": 0, "p/mm": 1, "p/m": 2, "o/a": 2, "o/b": 3, "o/r": 3}
+    assert Hop("q/q", "p/mm", "quantized") in up.edges
+    assert Hop("o/b", "o/r", "adapter") in up.edges
+
+
+def test_expand_from_several_seeds_takes_the_nearest(store: GraphStore) -> None:
+    store.write(lineage_batch(DIAMOND))
+    down = store.expand(["o/r", "p/m", "nobody/unknown"], "down")
+    assert down.depth["p/m"] == 0 and down.depth["p/mm"] == 1 and down.depth["q/q"] == 2
+    assert "nobody/unknown" not in down.depth
+
+
+def test_expand_terminates_on_cycles(store: GraphStore) -> None:
+    store.write(
+        lineage_batch(
+            [("c/a", "c/b", "finetune"), ("c/b", "c/c", "finetune"), ("c/c", "c/a", "merge"),
+             ("c/d", "c/a", "quantized")]
+        )
+    )
+    down = store.expand(["c/a"], "down")
+    assert dict(down.depth) == {"c/a": 0, "c/c": 1, "c/b": 2, "c/d": 1}
+    up = store.expand(["c/d"], "up")
+    assert dict(up.depth) == {"c/d": 0, "c/a": 1, "c/b": 2, "c/c": 3}
+
+
+def test_expand_does_not_stop_at_thirty_hops(store: GraphStore) -> None:
+    store.write(lineage_batch(chain(60)))
+    down = store.expand(["chain/m0"], "down")
+    assert len(down.depth) == 61 and down.depth["chain/m60"] == 60
+    up = store.expand(["chain/m60"], "up")
+    assert up.depth["chain/m0"] == 60 and len(up.edges) == 60
+
+
+def test_ownership_and_membership(store: GraphStore) -> None:
+    store.write(lineage_batch(DIAMOND))
+    store.write(
+        GraphBatch(
+            [NodeRecord("Actor", "alice", {"kind": "user", **PROV})],
+            [
+                EdgeRecord("MEMBER_OF", "Actor", "alice", "Actor", "p", {"role": "admin", **PROV}),
+                EdgeRecord("OWNS", "Actor", "alice", "Model", "z/x", PROV),
+            ],
+        )
+    )
+    assert store.organisations_of("alice") == ["p"]
+    assert store.owned_models(["alice", "p"]) == ["p/m", "p/mm", "z/x"]
+    assert ("alice", "p") in set(store.membership_edges())
+    assert ("alice", "z/x") in set(store.ownership_edges())
+    assert sorted(store.derivation_edges()) == sorted((c, p) for c, p, _ in DIAMOND)
+
+
+def test_summaries_and_keys(store: GraphStore) -> None:
+    store.write(lineage_batch(DIAMOND))
+    store.write(GraphBatch([model("o/a", downloads=42)]))
+    assert store.summaries(["o/a", "missing/x"])["o/a"].downloads == 42
+    assert "missing/x" not in store.summaries(["missing/x"])
+    assert store.keys("Model", "P/M", 10) == ["p/m", "p/mm"]
+
+
+def test_cypher_reads_with_parameters(store: GraphStore) -> None:
+    store.write(lineage_batch(DIAMOND))
+    result = store.cypher(
+        "MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model {id: $id}) RETURN c.id AS child ORDER BY child",
+        {"id": "o/a"},
+    )
+    assert result.columns == ("child",) and result.rows == (("p/m",), ("p/mm",))
+
+
+def test_cypher_refuses_writes_unless_asked(store: GraphStore) -> None:
+    store.write(lineage_batch(DIAMOND))
+    with pytest.raises(ReadOnlyViolation):
+        store.cypher("MATCH (m:Model) DETACH DELETE m")
+    assert store.counts()["Model"] == 8
+    store.cypher("MATCH (m:Model {id: 'z/x'}) SET m.license = 'gpl'", write=True)
+    node = store.node("Model", "z/x")
+    assert node is not None and node["license"] == "gpl"
+    # the store is still usable for reads after a refused write
+    assert store.cypher("MATCH (m:Model) RETURN count(*)").rows == ((8,),)
+
+
+def test_two_stores_are_independent(make_store: Callable[[], GraphStore]) -> None:
+    one, two = make_store(), make_store()
+    one.write(lineage_batch(DIAMOND))
+    assert two.counts()["Model"] == 0
