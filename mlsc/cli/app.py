@@ -121,8 +121,10 @@ def ingest_snapshot_cmd(
             skipped = ", ".join(f"{r}: {n}" for r, n in sorted(report.skipped.items()))
             rels = ", ".join(f"{r}: {n}" for r, n in sorted(report.edges.items()))
             out.line(f"read {report.read:,} records from {file}")
-            out.line(f"ingested {report.ingested:,}; skipped {sum(report.skipped.values()):,}"
-                     + (f" ({skipped})" if skipped else ""))
+            out.line(
+                f"ingested {report.ingested:,}; skipped {sum(report.skipped.values()):,}"
+                + (f" ({skipped})" if skipped else "")
+            )
             out.line(f"derivations {sum(report.edges.values()):,}" + (f" ({rels})" if rels else ""))
             out.line(f"base models known only by name: {report.placeholders:,}")
             out.line(f"lineage cycles: {len(report.cycles):,}")
@@ -190,7 +192,10 @@ def lineage(
             out.json(result.to_json())
             return
         cols = ("depth", "id", "relation", "via", "owner", "downloads")
-        for title, entries in (("ancestors", result.ancestors), ("descendants", result.descendants)):
+        for title, entries in (
+            ("ancestors", result.ancestors),
+            ("descendants", result.descendants),
+        ):
             out.table(
                 f"{title} of {model}: {len(entries)}",
                 cols,
@@ -267,7 +272,14 @@ def reach_cmd(
         out.table(
             f"reach of {actor}",
             ("direct", "transitive", "total", "organisations"),
-            [(result.direct, result.transitive, result.total, ", ".join(result.organisations) or None)],
+            [
+                (
+                    result.direct,
+                    result.transitive,
+                    result.total,
+                    ", ".join(result.organisations) or None,
+                )
+            ],
         )
 
     _guard(run)
@@ -300,7 +312,10 @@ TopN = Annotated[int, typer.Option("-n", "--limit", min=1, help="How many to sho
 
 @top_app.command("models")
 def top_models_cmd(
-    n: TopN = 20, db: DbOption = None, backend: BackendOption = None, fmt: FormatOption = Format.table
+    n: TopN = 20,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """Models with the largest package reach (distinct descendants)."""
     _top("models", n, db, backend, fmt)
@@ -308,7 +323,10 @@ def top_models_cmd(
 
 @top_app.command("actors")
 def top_actors_cmd(
-    n: TopN = 20, db: DbOption = None, backend: BackendOption = None, fmt: FormatOption = Format.table
+    n: TopN = 20,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """Users and organisations with the largest maintainer reach."""
     _top("actors", n, db, backend, fmt)

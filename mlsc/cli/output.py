@@ -36,10 +36,16 @@ class Output:
         sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
         sys.stdout.flush()
 
-    def table(self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def table(
+        self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
         table = Table(title=escape(title) if title else None, title_justify="left")
         for column in columns:
-            justify = "right" if column in {"depth", "downloads", "reach", "direct", "count", "models"} else "left"
+            justify = (
+                "right"
+                if column in {"depth", "downloads", "reach", "direct", "count", "models"}
+                else "left"
+            )
             table.add_column(escape(column), justify=justify, overflow="fold")  # type: ignore[arg-type]
         for row in rows:
             table.add_row(*(escape(_cell(v)) for v in row))

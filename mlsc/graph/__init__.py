@@ -1,8 +1,8 @@
 """Graph stores behind one interface (:class:`GraphStore`), and how to open one.
 
-    >>> from mlsc.graph import open_store
-    >>> with open_store("/tmp/kb") as store:                  # doctest: +SKIP
-    ...     print(store.counts())
+>>> from mlsc.graph import open_store
+>>> with open_store("/tmp/kb") as store:                  # doctest: +SKIP
+...     print(store.counts())
 """
 
 from __future__ import annotations

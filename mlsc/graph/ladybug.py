@@ -13,6 +13,7 @@ real lineage depth; a traversal that reaches the raised bound raises instead of 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -57,7 +58,9 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 def _ddl() -> list[str]:
     stmts = []
     for node in schema.NODE_TYPES:
-        cols = ", ".join([f"{node.key} STRING PRIMARY KEY"] + [f"{n} {t}" for n, t in node.properties])
+        cols = ", ".join(
+            [f"{node.key} STRING PRIMARY KEY"] + [f"{n} {t}" for n, t in node.properties]
+        )
         stmts.append(f"CREATE NODE TABLE IF NOT EXISTS {node.label}({cols})")
     for edge in schema.EDGE_TYPES:
         pairs = ", ".join(f"FROM {a} TO {b}" for a, b in edge.pairs)
@@ -96,6 +99,7 @@ class LadybugStore(GraphStore):
             self._dir.mkdir(parents=True, exist_ok=True)
             self._db = ladybug.Database(str(db_path), read_only=read_only)
             self._conn = ladybug.Connection(self._db)
+            self._closed = False
             self._conn.execute(f"CALL var_length_extend_max_depth={MAX_DEPTH}")
             if not read_only:
                 for stmt in _ddl():
@@ -131,12 +135,10 @@ class LadybugStore(GraphStore):
         return int(self._rows(query)[0][0])
 
     def close(self) -> None:
-        conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)
-        if conn is not None:
-            conn.close()
-        if db is not None:
-            db.close()
-        self._conn = self._db = None
+        if not getattr(self, "_closed", True):
+            self._conn.close()
+            self._db.close()
+            self._closed = True
 
     # -- writes --------------------------------------------------------------------------
 
@@ -179,7 +181,9 @@ class LadybugStore(GraphStore):
                 )
             }
         new = [(k, p) for k, (p, _) in merged.items() if k not in existing]
-        upd = [(k, p) for k, (p, create_only) in merged.items() if k in existing and not create_only]
+        upd = [
+            (k, p) for k, (p, create_only) in merged.items() if k in existing and not create_only
+        ]
         types = dict(ntype.properties)
         if new:
             cols = {key: [k for k, _ in new]} | {
@@ -188,14 +192,14 @@ class LadybugStore(GraphStore):
             path = stage.write(cols, {key: "STRING", **types})
             self._run(f"COPY {ntype.label} FROM '{path}'")
         if upd:
-            names = sorted({n for _, p in upd for n, v in p.items() if v is not None and n in types})
+            names = sorted(
+                {n for _, p in upd for n, v in p.items() if v is not None and n in types}
+            )
             if names:
                 cols = {key: [k for k, _ in upd]} | {n: [p.get(n) for _, p in upd] for n in names}
                 path = stage.write(cols, {key: "STRING", **{n: types[n] for n in names}})
                 sets = ", ".join(f"n.{n} = coalesce({n}, n.{n})" for n in names)
-                self._run(
-                    f"LOAD FROM '{path}' MATCH (n:{ntype.label} {{{key}: {key}}}) SET {sets}"
-                )
+                self._run(f"LOAD FROM '{path}' MATCH (n:{ntype.label} {{{key}: {key}}}) SET {sets}")
         return len(new), len(upd)
 
     def _remove_stale(
@@ -218,7 +222,9 @@ class LadybugStore(GraphStore):
             )
             stale = [
                 (a, b)
-                for a, b in zip(stored.column(0).to_pylist(), stored.column(1).to_pylist(), strict=True)
+                for a, b in zip(
+                    stored.column(0).to_pylist(), stored.column(1).to_pylist(), strict=True
+                )
                 if (a, b) not in keep
             ]
             if stale:
@@ -256,7 +262,8 @@ class LadybugStore(GraphStore):
                 {"src": "STRING", "dst": "STRING"},
             )
             existing = {
-                (r[0], r[1]) for r in self._rows(f"LOAD FROM '{path}' MATCH {pattern} RETURN src, dst")
+                (r[0], r[1])
+                for r in self._rows(f"LOAD FROM '{path}' MATCH {pattern} RETURN src, dst")
             }
         new = [(pair, p) for pair, p in merged.items() if pair not in existing]
         upd = [(pair, p) for pair, p in merged.items() if pair in existing]
@@ -339,9 +346,7 @@ class LadybugStore(GraphStore):
             {"ids": list(set(ids))},
         )
         cols = [table.column(i).to_pylist() for i in range(4)]
-        return {
-            i: ModelSummary(i, a, d, bool(g)) for i, a, d, g in zip(*cols, strict=True)
-        }
+        return {i: ModelSummary(i, a, d, bool(g)) for i, a, d, g in zip(*cols, strict=True)}
 
     def owned_models(self, actors: Sequence[str]) -> list[str]:
         rows = self._rows(
@@ -352,7 +357,8 @@ class LadybugStore(GraphStore):
 
     def organisations_of(self, actor: str) -> list[str]:
         rows = self._rows(
-            "MATCH (u:Actor {name: $n})-[:MEMBER_OF]->(o:Actor) RETURN DISTINCT o.name", {"n": actor}
+            "MATCH (u:Actor {name: $n})-[:MEMBER_OF]->(o:Actor) RETURN DISTINCT o.name",
+            {"n": actor},
         )
         return sorted(r[0] for r in rows)
 
@@ -378,7 +384,9 @@ class LadybugStore(GraphStore):
         return [r[0] for r in rows]
 
     def counts(self) -> dict[str, int]:
-        out = {n.label: self._count(f"MATCH (n:{n.label}) RETURN count(*)") for n in schema.NODE_TYPES}
+        out = {
+            n.label: self._count(f"MATCH (n:{n.label}) RETURN count(*)") for n in schema.NODE_TYPES
+        }
         for e in schema.EDGE_TYPES:
             out[e.type] = self._count(f"MATCH ()-[r:{e.type}]->() RETURN count(*)")
         for rel, n in self._rows(
@@ -416,10 +424,8 @@ class LadybugStore(GraphStore):
 
 
 def _quietly(conn: Any, statement: str) -> None:
-    try:
+    with contextlib.suppress(RuntimeError):
         conn.execute(statement)
-    except RuntimeError:
-        pass
 
 
 def _merge_nodes(nodes: list[NodeRecord]) -> dict[str, tuple[dict[str, Any], bool]]:
@@ -452,7 +458,9 @@ class _Stage:
 
     def write(self, columns: Mapping[str, list[Any]], types: Mapping[str, str]) -> str:
         assert all(_SAFE_NAME.match(name) for name in columns)
-        arrays = [pa.array(values, type=_ARROW_TYPES[types[name]]) for name, values in columns.items()]
+        arrays = [
+            pa.array(values, type=_ARROW_TYPES[types[name]]) for name, values in columns.items()
+        ]
         table = pa.Table.from_arrays(arrays, names=list(columns))
         self._n += 1
         path = self._root / f"stage-{self._n}.parquet"

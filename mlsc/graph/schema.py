@@ -121,9 +121,7 @@ OWNS = EdgeType("OWNS", (("Actor", "Model"),), PROVENANCE)
 MEMBER_OF = EdgeType("MEMBER_OF", (("Actor", "Actor"),), (("role", "STRING"), *PROVENANCE))
 TRAINED_ON = EdgeType("TRAINED_ON", (("Model", "Dataset"),), PROVENANCE)
 HAS_FILE = EdgeType("HAS_FILE", (("Model", "File"),), PROVENANCE)
-HAS_COMMIT = EdgeType(
-    "HAS_COMMIT", (("Model", "Commit"), ("CodeRepository", "Commit")), PROVENANCE
-)
+HAS_COMMIT = EdgeType("HAS_COMMIT", (("Model", "Commit"), ("CodeRepository", "Commit")), PROVENANCE)
 AUTHORED = EdgeType("AUTHORED", (("Actor", "Commit"),), (("role", "STRING"), *PROVENANCE))
 USES_MODEL = EdgeType("USES_MODEL", (("CodeRepository", "Model"),), PROVENANCE)
 

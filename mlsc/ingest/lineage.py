@@ -51,7 +51,17 @@ RELATION_ALIASES: dict[str, str] = {
     "unknown": "unknown",
 }
 
-_QUANTIZED_FILE = re.compile(r"(\.gguf$|\.ggml$|gptq|awq|exl2|\.q[2-8]_|int4|int8|bnb-4bit)", re.I)
+_QUANTIZED_FILES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.I))
+    for name, pattern in (
+        ("gguf", r"\.gguf$"),
+        ("ggml", r"\.ggml$|ggml-model"),
+        ("gptq", r"gptq"),
+        ("awq", r"awq"),
+        ("exl2", r"exl2"),
+        ("bitsandbytes", r"bnb|4bit|8bit"),
+    )
+)
 
 
 def is_valid_repo_id(value: object) -> bool:
@@ -128,35 +138,27 @@ def _file_relation(files: Sequence[str], config: dict[str, object]) -> tuple[str
         return "merge", "files:mergekit_config.yml"
     if isinstance(config, dict) and config.get("quantization_config"):
         return "quantized", "config:quantization_config"
-    for name in names:
-        m = _QUANTIZED_FILE.search(name)
-        if m:
-            return "quantized", f"files:{m.group(1).strip('.').lower()}"
+    for fmt, pattern in _QUANTIZED_FILES:
+        if any(pattern.search(name) for name in names):
+            return "quantized", f"files:{fmt}"
     return None
 
 
 def _pair_renamed(card_only: list[str], tag_only: list[str]) -> dict[str, str]:
     """Pair card ids missing from the tags with tag ids missing from the card (renames)."""
+
+    def similarity(old: str, new: str) -> float:
+        a, b = old.rsplit("/", 1)[-1].lower(), new.rsplit("/", 1)[-1].lower()
+        return difflib.SequenceMatcher(None, a, b).ratio()
+
     pairs: dict[str, str] = {}
     remaining = list(tag_only)
     for old in card_only:
         if not remaining:
             break
-        old_name = old.rsplit("/", 1)[-1].lower()
-        best = max(
-            remaining,
-            key=lambda new: difflib.SequenceMatcher(
-                None, old_name, new.rsplit("/", 1)[-1].lower()
-            ).ratio(),
-        )
-        if len(card_only) == 1 and len(tag_only) == 1:
+        best = max(remaining, key=lambda new: similarity(old, new))
+        if similarity(old, best) >= 0.6:
             pairs[old] = best
-        elif (
-            difflib.SequenceMatcher(None, old_name, best.rsplit("/", 1)[-1].lower()).ratio()
-            >= 0.6
-        ):
-            pairs[old] = best
-        if old in pairs:
             remaining.remove(best)
     return pairs
 
@@ -201,7 +203,9 @@ def declared_parents(
         [c for c in card_ids if c not in tag_map], [t for t in tag_ids if t not in card_ids]
     )
     for old, new in renamed.items():
-        problems.append(("card-tag-disagree", f"card names {old!r}, tags name {new!r}; using the tag"))
+        problems.append(
+            ("card-tag-disagree", f"card names {old!r}, tags name {new!r}; using the tag")
+        )
 
     parents_in_order: list[str] = []
     for pid in [*tag_ids, *(c for c in card_ids if c not in renamed)]:
@@ -225,7 +229,9 @@ def declared_parents(
             if card_rel:
                 evidence.append(f"card:base_model_relation={card_rel}")
                 votes.append((card_rel, 0.9))
-        evidence.extend(f"card:base_model={old} (renamed)" for old, new in renamed.items() if new == pid)
+        evidence.extend(
+            f"card:base_model={old} (renamed)" for old, new in renamed.items() if new == pid
+        )
         if not votes:
             if several:
                 votes.append(("merge", 0.8))
@@ -241,7 +247,10 @@ def declared_parents(
             confidence = 1.0 if all(v == relation for v, _ in votes) else 0.6
             if confidence < 1.0:
                 problems.append(
-                    ("card-tag-disagree", f"relation to {pid!r}: tag {relation!r}, card {card_rel!r}")
+                    (
+                        "card-tag-disagree",
+                        f"relation to {pid!r}: tag {relation!r}, card {card_rel!r}",
+                    )
                 )
         assert relation in RELATIONS
         result.append(DeclaredParent(pid, relation, tuple(evidence), confidence))

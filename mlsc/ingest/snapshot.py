@@ -195,9 +195,7 @@ def _convert(rec: _Record, source: str, observed_at: str) -> _Converted:
         parent_owner = _owner(parent.parent, None)
         if parent_owner:
             nodes.append(NodeRecord("Actor", parent_owner, {"hub": HUB, **prov}, create_only=True))
-            edges.append(
-                EdgeRecord("OWNS", "Actor", parent_owner, "Model", parent.parent, prov)
-            )
+            edges.append(EdgeRecord("OWNS", "Actor", parent_owner, "Model", parent.parent, prov))
         edges.append(
             EdgeRecord(
                 "DERIVED_FROM",
@@ -233,9 +231,7 @@ def _lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, bytes]]
     with path.open("rb") as raw:
         magic = raw.read(2)
         raw.seek(0)
-        stream: io.BufferedIOBase = (
-            gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw  # type: ignore[assignment]
-        )
+        stream: io.BufferedIOBase = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
         last = 0
         try:
             for number, line in enumerate(stream, start=1):
@@ -301,9 +297,7 @@ def ingest_snapshot(
             continue
         report.read += 1
         if len(line) > MAX_LINE_BYTES:
-            report.add(
-                Problem(number, None, "record-too-large", f"{len(line)} bytes", "skipped")
-            )
+            report.add(Problem(number, None, "record-too-large", f"{len(line)} bytes", "skipped"))
             continue
         try:
             raw = orjson.loads(line)
@@ -321,9 +315,7 @@ def ingest_snapshot(
             continue
         if not is_valid_repo_id(rid):
             shown = rid[:120] if isinstance(rid, str) else repr(rid)[:120]
-            report.add(
-                Problem(number, shown, "invalid-id", "not a Hub repository id", "skipped")
-            )
+            report.add(Problem(number, shown, "invalid-id", "not a Hub repository id", "skipped"))
             continue
         if rid in first_line:
             report.add(

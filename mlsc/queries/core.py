@@ -56,7 +56,9 @@ def _choose_hops(expansion: Expansion, direction: Literal["down", "up"]) -> dict
     depth = expansion.depth
     chosen: dict[str, Hop] = {}
     for hop in expansion.edges:
-        node, neighbour = (hop.child, hop.parent) if direction == "down" else (hop.parent, hop.child)
+        node, neighbour = (
+            (hop.child, hop.parent) if direction == "down" else (hop.parent, hop.child)
+        )
         d = depth.get(node)
         if not d or depth.get(neighbour) != d - 1:
             continue
@@ -67,7 +69,9 @@ def _choose_hops(expansion: Expansion, direction: Literal["down", "up"]) -> dict
     return chosen
 
 
-def _entries(expansion: Expansion, direction: Literal["down", "up"], root: str) -> tuple[LineageEntry, ...]:
+def _entries(
+    expansion: Expansion, direction: Literal["down", "up"], root: str
+) -> tuple[LineageEntry, ...]:
     hops = _choose_hops(expansion, direction)
     out = []
     for node, d in expansion.depth.items():

@@ -156,7 +156,9 @@ def top_models(store: GraphStore, k: int = 20) -> list[Ranked]:
             return value
 
     lazy = _Lazy()
-    candidates = [(-bounds[i], g.names[i], len(g.children[i])) for i in range(len(g.names)) if bounds[i]]
+    candidates = [
+        (-bounds[i], g.names[i], len(g.children[i])) for i in range(len(g.names)) if bounds[i]
+    ]
     evaluated = _top(candidates, k, lazy)
     rows = [Ranked(n, lazy[n], len(g.children[g.index[n]])) for n in evaluated]
     rows.sort(key=lambda r: (-r.reach, r.id))

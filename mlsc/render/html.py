@@ -400,6 +400,15 @@ def _vis_records(graph: nx.DiGraph[str]) -> tuple[list[dict[str, Any]], list[dic
     return nodes, edges
 
 
+def _vis_options(node_count: int) -> dict[str, Any]:
+    """vis-network options; big graphs get a cheaper layout (vis warns above 100 nodes)."""
+    options = json.loads(json.dumps(_VIS_OPTIONS))
+    if node_count > 100:
+        options["layout"] = {"improvedLayout": False}
+        options["physics"]["stabilization"]["iterations"] = 300
+    return dict(options)
+
+
 _VIS_OPTIONS: dict[str, Any] = {
     "nodes": {
         "font": {
@@ -487,6 +496,7 @@ _BOOT_JS = """
 _PAGE_CSS = """
 html, body { margin: 0; padding: 0; font-family: system-ui, sans-serif; color: #1d1d1f;
   background: #fafafa; }
+body { display: flex; flex-direction: column; height: 100vh; }
 header { padding: 12px 20px 6px; }
 h1 { font-size: 1.25rem; margin: 0 0 4px; font-weight: 600; }
 h1 code { font-size: 1.15rem; background: #eef0f3; padding: 1px 6px; border-radius: 4px;
@@ -494,8 +504,9 @@ h1 code { font-size: 1.15rem; background: #eef0f3; padding: 1px 6px; border-radi
 .summary { margin: 2px 0; color: #444; font-size: 0.9rem; }
 .note { margin: 6px 0 0; padding: 6px 10px; background: #fff4ce; border: 1px solid #e0c35a;
   border-radius: 4px; font-size: 0.9rem; display: inline-block; }
-main { display: flex; gap: 12px; padding: 0 20px 16px; align-items: flex-start; }
-#mynetwork { flex: 1 1 auto; height: calc(100vh - 120px); min-height: 420px; background: #fff;
+main { display: flex; gap: 12px; padding: 0 20px 16px; align-items: flex-start;
+  flex: 1 1 auto; min-height: 0; }
+#mynetwork { flex: 1 1 auto; align-self: stretch; min-height: 420px; background: #fff;
   border: 1px solid #d6d6d6; border-radius: 6px; position: relative; }
 #legend { flex: 0 0 250px; background: #fff; border: 1px solid #d6d6d6; border-radius: 6px;
   padding: 10px 12px; font-size: 0.85rem; }
@@ -517,10 +528,16 @@ div.vis-tooltip { max-width: 480px; white-space: normal; font-size: 12px;
 """
 
 
-def _legend(kinds: list[str], placeholder: bool, relation_counts: Counter[str]) -> str:
+def _legend(
+    kinds: list[str],
+    placeholder: bool,
+    relation_counts: Counter[str],
+    wording: Mapping[str, str],
+) -> str:
     parts = ['<aside id="legend">', "<h2>Models</h2>", "<ul>"]
     for kind in kinds:
         fill, border, text = _KIND_STYLE[kind]
+        text = wording.get(kind, text)
         if kind == "target":
             swatch = f'<span class="star" style="color:{fill}">\u2605</span>'
         else:
@@ -573,6 +590,7 @@ def _page(
     note: str | None,
     graph: nx.DiGraph[str],
     legend_kinds: list[str],
+    wording: Mapping[str, str] | None = None,
 ) -> str:
     vis_nodes, vis_edges = _vis_records(graph)
     relation_counts: Counter[str] = Counter()
@@ -580,7 +598,9 @@ def _page(
         main = str(data.get("relation", "unknown")).split(", ")[0]
         relation_counts[main if main in RELATION_COLOURS else "unknown"] += 1
     placeholder = any(not n.get("ingested", True) for n in vis_nodes)
-    payload = _script_json({"nodes": vis_nodes, "edges": vis_edges, "options": _VIS_OPTIONS})
+    payload = _script_json(
+        {"nodes": vis_nodes, "edges": vis_edges, "options": _vis_options(len(vis_nodes))}
+    )
     vis_js, vis_css = _vis_assets()
     note_html = f'<p class="note" id="mlsc-cap-note">{_esc(note, 1000)}</p>' if note else ""
     summary_html = "".join(f'<p class="summary">{_esc(s, 1000)}</p>' for s in summary)
@@ -605,7 +625,7 @@ def _page(
             "</header>",
             "<main>",
             '<div id="mynetwork"></div>',
-            _legend(legend_kinds, placeholder, relation_counts),
+            _legend(legend_kinds, placeholder, relation_counts, wording or {}),
             "</main>",
             "<noscript><p>This page draws the graph with JavaScript.</p></noscript>",
             f'<script type="application/json" id="mlsc-graph">{payload}</script>',
@@ -618,15 +638,17 @@ def _page(
     )
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def _present_kinds(nodes: Mapping[str, _Node], keep: set[str]) -> list[str]:
     present = {nodes[i].kind for i in keep}
     return [kind for kind in _KIND_STYLE if kind in present]
 
 
 def _cap_note(shown: int, total: int, cap: int) -> str:
-    return (
-        f"Showing {shown} of {total} models (top {cap} by downloads and their paths to the target)"
-    )
+    return f"Showing {shown:,} of {total:,} models (top {cap:,} by downloads and their paths to the target)"
 
 
 def _check_cap(cap: int) -> None:
@@ -656,8 +678,14 @@ def render_lineage(
     ancestors = len({e.id for e in result.ancestors})
     descendants = len({e.id for e in result.descendants})
     summary = [
-        f"{ancestors:,} ancestors · {descendants:,} descendants · "
-        f"{len(result.cycles):,} cycles · {len(result.edges):,} derivations"
+        " · ".join(
+            [
+                _count(ancestors, "ancestor"),
+                _count(descendants, "descendant"),
+                _count(len(result.cycles), "cycle"),
+                _count(len(result.edges), "derivation"),
+            ]
+        )
     ]
     note = _cap_note(len(keep), len(nodes), cap) if len(keep) < len(nodes) else None
     return _page(
@@ -688,8 +716,14 @@ def render_blast_radius(
     graph = _build_graph(nodes, keep, result.edges, details, edge_details)
     depths = ", ".join(f"{d}: {n:,}" for d, n in sorted(result.by_depth.items()))
     summary = [
-        f"{result.count:,} affected models · {result.downloads:,} downloads · "
-        f"{len(result.owners):,} owners to notify · {len(result.seeds):,} seeds",
+        " · ".join(
+            [
+                _count(result.count, "affected model"),
+                _count(result.downloads, "download"),
+                _count(len(result.owners), "owner") + " to notify",
+                _count(len(result.seeds), "seed"),
+            ]
+        )
     ]
     if depths:
         summary.append(f"by depth: {depths}")
@@ -701,4 +735,11 @@ def render_blast_radius(
         note=note,
         graph=graph,
         legend_kinds=_present_kinds(nodes, keep),
+        wording={
+            "target": "target model (compromised)",
+            "seed": f"seed: controlled by the {result.kind}"
+            if result.kind == "actor"
+            else "seed: compromised directly",
+            "descendant": "affected downstream",
+        },
     )

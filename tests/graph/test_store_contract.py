@@ -73,7 +73,11 @@ def test_edge_properties_round_trip(store: GraphStore) -> None:
     store.write(
         GraphBatch(
             [],
-            [derived("o/b", "o/a", "quantized", evidence=["tag:base_model:quantized", "files:gguf"])],
+            [
+                derived(
+                    "o/b", "o/a", "quantized", evidence=["tag:base_model:quantized", "files:gguf"]
+                )
+            ],
         )
     )
     edge = store.derivation("o/b", "o/a")
@@ -116,8 +120,12 @@ def test_expand_from_several_seeds_takes_the_nearest(store: GraphStore) -> None:
 def test_expand_terminates_on_cycles(store: GraphStore) -> None:
     store.write(
         lineage_batch(
-            [("c/a", "c/b", "finetune"), ("c/b", "c/c", "finetune"), ("c/c", "c/a", "merge"),
-             ("c/d", "c/a", "quantized")]
+            [
+                ("c/a", "c/b", "finetune"),
+                ("c/b", "c/c", "finetune"),
+                ("c/c", "c/a", "merge"),
+                ("c/d", "c/a", "quantized"),
+            ]
         )
     )
     down = store.expand(["c/a"], "down")

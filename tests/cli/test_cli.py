@@ -1,0 +1,178 @@
+"""The CLI in-process: exact exit codes, JSON shapes that scripts depend on, stdout/stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mlsc.cli.app import app
+from tests.conftest import SAMPLE
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "kb"
+    result = runner.invoke(app, ["ingest", "snapshot", str(SAMPLE), "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ingest_reports_counts_on_stdout_and_problems_on_stderr(tmp_path: Path) -> None:
+    code, out, err = run("ingest", "snapshot", str(SAMPLE), "--db", str(tmp_path / "kb"))
+    assert code == 0
+    assert "read 378 records" in out and "ingested 378; skipped 0" in out
+    assert "lineage cycles: 1" in out
+    assert "lineage-cycle" in err and "card-tag-disagree" in err
+    assert "lineage-cycle" not in out
+
+
+def test_ingest_json_and_errors_file(tmp_path: Path) -> None:
+    errors = tmp_path / "problems.jsonl"
+    code, out, _ = run(
+        "ingest",
+        "snapshot",
+        str(SAMPLE),
+        "--db",
+        str(tmp_path / "kb"),
+        "-f",
+        "json",
+        "--errors",
+        str(errors),
+    )
+    assert code == 0
+    report = json.loads(out)
+    assert report["read"] == 378 and report["edges"] == 429 and report["placeholders"] == 2
+    assert report["edges_by_relation"] == {
+        "adapter": 63,
+        "finetune": 198,
+        "merge": 93,
+        "quantized": 75,
+    }
+    assert len(errors.read_text().splitlines()) == len(report["problems"]) == 8
+
+
+def test_blast_radius_json_shape(db: Path) -> None:
+    code, out, _ = run("blast-radius", "meta-llama/Llama-3.1-8B", "--db", str(db), "-f", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert {
+        "target",
+        "kind",
+        "count",
+        "affected",
+        "by_relation",
+        "by_depth",
+        "owners",
+        "downloads",
+    } <= set(data)
+    assert data["kind"] == "model" and data["target"] == "meta-llama/Llama-3.1-8B"
+    assert data["count"] == len(data["affected"]) == sum(data["by_depth"].values())
+    assert set(data["affected"][0]) >= {"id", "depth", "relation", "owner", "downloads"}
+    assert data["affected"][0] == {
+        "id": "meta-llama/Llama-3.1-8B",
+        "depth": 0,
+        "relation": None,
+        "via": None,
+        "owner": "meta-llama",
+        "downloads": data["affected"][0]["downloads"],
+    }
+    deepest = max(a["depth"] for a in data["affected"])
+    assert deepest == 14 and data["by_depth"]["14"] == 1
+    assert data["downloads"] == sum(a["downloads"] or 0 for a in data["affected"])
+    assert data["owners"] == len({a["owner"] for a in data["affected"] if a["owner"]})
+
+
+def test_blast_radius_of_an_actor_covers_what_it_owns(db: Path) -> None:
+    code, out, _ = run("blast-radius", "quantlab", "--db", str(db), "-f", "json")
+    data = json.loads(out)
+    assert code == 0 and data["kind"] == "actor" and data["count"] == 45
+    assert data["by_depth"] == {"0": 45}
+
+
+def test_reach_json_shape_and_invariant(db: Path) -> None:
+    code, out, _ = run("reach", "meta-llama", "--db", str(db), "-f", "json")
+    data = json.loads(out)
+    assert code == 0 and set(data) >= {"actor", "direct", "transitive", "total"}
+    _, br, _ = run("blast-radius", "meta-llama", "--actor", "--db", str(db), "-f", "json")
+    assert data["total"] == json.loads(br)["count"]
+    assert data["direct"] + data["transitive"] >= data["total"] >= data["direct"]
+
+
+def test_lineage_json_shape_reports_the_cycle(db: Path) -> None:
+    code, out, _ = run("lineage", "loopwright/qwen-chat-v1", "--db", str(db), "-f", "json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["cycles"] == [["loopwright/qwen-chat-v1", "loopwright/qwen-chat-v2"]]
+    ancestors = {a["id"]: a for a in data["ancestors"]}
+    assert set(ancestors["loopwright/qwen-chat-v2"]) >= {"id", "depth", "relation"}
+    descendants = {d["id"] for d in data["descendants"]}
+    assert "ggufery/qwen-chat-v2-i1-GGUF" in descendants
+
+
+def test_unknown_model_exits_1_with_suggestions(db: Path) -> None:
+    code, out, err = run("lineage", "meta-llama/Llama-3.1-8b", "--db", str(db))
+    assert code == 1 and out == ""
+    assert "unknown model: 'meta-llama/Llama-3.1-8b'" in err
+    assert "meta-llama/Llama-3.1-8B" in err.split("Closest known:")[1]
+
+
+def test_empty_store_tells_how_to_ingest(tmp_path: Path) -> None:
+    code, out, err = run("blast-radius", "x/y", "--db", str(tmp_path / "never"))
+    assert code == 1 and out == ""
+    assert "is empty" in err and "mlsc ingest snapshot" in err
+
+
+def test_top_models_and_actors(db: Path) -> None:
+    code, out, _ = run("top", "models", "-n", "3", "--db", str(db), "-f", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["id"] for r in rows] == [
+        "meta-llama/Llama-3.1-8B",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "Qwen/Qwen2.5-7B",
+    ]
+    assert rows[0]["reach"] == 162
+    code, out, _ = run("top", "actors", "-n", "1", "--db", str(db), "-f", "json")
+    assert json.loads(out) == [{"id": "meta-llama", "reach": 163, "direct": 2}]
+
+
+def test_cypher_is_read_only_unless_write(db: Path) -> None:
+    code, _, err = run("cypher", "MATCH (m:Model) DETACH DELETE m", "--db", str(db))
+    assert code == 1 and "read-only" in err
+    code, out, _ = run(
+        "cypher",
+        "MATCH (m:Model {id: $id}) RETURN m.license AS license",
+        "-p",
+        "id=mallory/innocent-finetune",
+        "--db",
+        str(db),
+        "-f",
+        "json",
+    )
+    assert code == 0 and json.loads(out) == [{"license": "<img src=x onerror=alert(1)>"}]
+
+
+def test_stats_counts(db: Path) -> None:
+    code, out, _ = run("stats", "--db", str(db), "-f", "json")
+    data = json.loads(out)
+    assert code == 0 and data["Model"] == 380 and data["DERIVED_FROM"] == 429
+    assert data["Model:placeholder"] == 2
+
+
+def test_html_is_written(db: Path, tmp_path: Path) -> None:
+    page = tmp_path / "lineage.html"
+    code, _, err = run("lineage", "mallory/innocent-finetune", "--db", str(db), "--html", str(page))
+    assert code == 0 and f"wrote {page}" in err
+    text = page.read_text()
+    assert "<img src=x onerror" not in text
+    assert "mallory/innocent-finetune" in text
