@@ -34,7 +34,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -138,7 +138,8 @@ class _Node:
     via: str | None
     owner: str | None
     downloads: int | None
-    ingested: bool
+    ingested: bool | None
+    """None: not known from the result; looked up in `details` if the node is drawn."""
 
 
 def _node_from_details(model_id: str, kind: str, details: Mapping[str, Mapping[str, Any]]) -> _Node:
@@ -156,6 +157,24 @@ def _node_from_details(model_id: str, kind: str, details: Mapping[str, Mapping[s
     )
 
 
+def _downloads(
+    given: int | None, model_id: str, details: Mapping[str, Mapping[str, Any]]
+) -> int | None:
+    """Downloads from the result, else from `details` (only looked up when missing)."""
+    if given is not None:
+        return given
+    return _as_int((details.get(model_id) or {}).get("downloads"))
+
+
+def _resolve(node: _Node, props: Mapping[str, Any]) -> _Node:
+    """`node` with owner and ingested filled in from its stored properties."""
+    ingested = node.ingested
+    if ingested is None:
+        stored = props.get("ingested")
+        ingested = True if stored is None else bool(stored)
+    return replace(node, owner=_owner(node.owner, props), ingested=ingested)
+
+
 def _owner(given: str | None, props: Mapping[str, Any]) -> str | None:
     if given is not None:
         return given
@@ -171,16 +190,14 @@ def _lineage_nodes(
         for e in entries:
             if e.id in nodes:  # on a cycle: already drawn as the target or an ancestor
                 continue
-            props = details.get(e.id) or {}
-            downloads = e.downloads if e.downloads is not None else props.get("downloads")
             nodes[e.id] = _Node(
                 id=e.id,
                 kind=kind,
                 depth=e.depth,
                 relation=e.relation,
                 via=e.via,
-                owner=_owner(e.author, props),
-                downloads=_as_int(downloads),
+                owner=e.author,
+                downloads=_downloads(e.downloads, e.id, details),
                 ingested=e.ingested,
             )
     _add_edge_ends(nodes, result.edges, details)
@@ -199,18 +216,15 @@ def _blast_nodes(result: BlastRadius, details: Mapping[str, Mapping[str, Any]]) 
             kind = "seed"
         else:
             kind = "descendant"
-        props = details.get(a.id) or {}
-        downloads = a.downloads if a.downloads is not None else props.get("downloads")
-        ingested = props.get("ingested")
         nodes[a.id] = _Node(
             id=a.id,
             kind=kind,
             depth=a.depth,
             relation=a.relation,
             via=a.via,
-            owner=_owner(a.owner, props),
-            downloads=_as_int(downloads),
-            ingested=True if ingested is None else bool(ingested),
+            owner=a.owner,
+            downloads=_downloads(a.downloads, a.id, details),
+            ingested=None,
         )
     if result.kind == "model" and result.target not in nodes:
         nodes[result.target] = _node_from_details(result.target, "target", details)
@@ -339,6 +353,7 @@ def _build_graph(
     ):
         fill, border, _ = _KIND_STYLE[node.kind]
         props = details.get(node.id) or {}
+        node = _resolve(node, props)
         attrs: dict[str, Any] = {
             "label": _clean(node.id, _LABEL_LIMIT),
             "title": _node_title(node, props, _placement(node, nodes)),
@@ -404,12 +419,13 @@ def _vis_options(node_count: int) -> dict[str, Any]:
     """vis-network options; big graphs get a cheaper layout (vis warns above 100 nodes)."""
     options = json.loads(json.dumps(_VIS_OPTIONS))
     if node_count > 100:
-        options["layout"] = {"improvedLayout": False}
+        options["layout"]["improvedLayout"] = False
         options["physics"]["stabilization"]["iterations"] = 300
     return dict(options)
 
 
 _VIS_OPTIONS: dict[str, Any] = {
+    "layout": {"randomSeed": 7},
     "nodes": {
         "font": {
             "size": 13,
