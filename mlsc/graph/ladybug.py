@@ -31,7 +31,14 @@ from mlsc.errors import (
     StoreLockedError,
 )
 from mlsc.graph import schema
-from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord, WriteStats
+from mlsc.graph.records import (
+    EdgeTable,
+    GraphBatch,
+    NodeTable,
+    WriteStats,
+    edge_tables,
+    node_tables,
+)
 from mlsc.graph.store import (
     CypherResult,
     Direction,
@@ -146,61 +153,84 @@ class LadybugStore(GraphStore):
         if self._read_only:
             raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
         created = updated = e_created = e_updated = e_removed = 0
+        new_keys: dict[str, set[str]] = {}  # label -> keys created now: their edges are new
         with tempfile.TemporaryDirectory(prefix="mlsc-stage-") as tmp:
             stage = _Stage(Path(tmp))
-            by_label: dict[str, list[NodeRecord]] = {}
-            for node in batch.nodes:
-                by_label.setdefault(node.label, []).append(node)
-            for label, nodes in by_label.items():
-                c, u = self._write_nodes(stage, schema.NODES[label], nodes)
+            tables = node_tables(batch)
+            full_keys: dict[str, set[str]] = {}
+            for table in sorted(tables, key=lambda t: t.create_only):
+                c, u = self._write_node_table(stage, table, new_keys, full_keys)
                 created, updated = created + c, updated + u
-            by_type: dict[tuple[str, str, str], list[EdgeRecord]] = {}
-            for edge in batch.edges:
-                by_type.setdefault((edge.type, edge.src_label, edge.dst_label), []).append(edge)
+            edges = edge_tables(batch)
             for edge_type, sources in batch.replace_outgoing.items():
-                if sources:
-                    keep = {(e.src, e.dst) for e in batch.edges if e.type == edge_type}
-                    e_removed += self._remove_stale(stage, schema.EDGES[edge_type], sources, keep)
-            for (etype, src_label, dst_label), edges in by_type.items():
-                c, u = self._write_edges(stage, schema.EDGES[etype], src_label, dst_label, edges)
+                etype = schema.EDGES[edge_type]
+                old_sources = frozenset(
+                    s for s in sources if all(s not in new_keys.get(a, ()) for a, _ in etype.pairs)
+                )
+                if old_sources:
+                    keep = {
+                        pair
+                        for t in edges
+                        if t.type == edge_type
+                        for pair in zip(t.src, t.dst, strict=True)
+                    }
+                    e_removed += self._remove_stale(stage, etype, old_sources, keep)
+            for et in edges:
+                c, u = self._write_edge_table(stage, et, new_keys)
                 e_created, e_updated = e_created + c, e_updated + u
         return WriteStats(created, updated, e_created, e_updated, e_removed)
 
-    def _write_nodes(
-        self, stage: _Stage, ntype: schema.NodeType, nodes: list[NodeRecord]
+    def _existing(self, stage: _Stage, label: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` are stored already (one staged lookup, not one query each)."""
+        key = schema.NODES[label].key
+        if not keys or self._count(f"MATCH (n:{label}) RETURN count(*)") == 0:
+            return set()
+        path = stage.write({"k": list(keys)}, {"k": "STRING"})
+        table = self._arrow(f"LOAD FROM '{path}' MATCH (n:{label} {{{key}: k}}) RETURN k")
+        return set(table.column(0).to_pylist())
+
+    def _write_node_table(
+        self,
+        stage: _Stage,
+        table: NodeTable,
+        new_keys: dict[str, set[str]],
+        full_keys: dict[str, set[str]],
     ) -> tuple[int, int]:
-        merged = _merge_nodes(nodes)
-        key = ntype.key
-        existing: set[str] = set()
-        if self._count(f"MATCH (n:{ntype.label}) RETURN count(*)") > 0:
-            keys_file = stage.write({key: list(merged)}, {key: "STRING"})
-            existing = {
-                r[0]
-                for r in self._rows(
-                    f"LOAD FROM '{keys_file}' MATCH (n:{ntype.label} {{{key}: {key}}}) RETURN {key}"
-                )
-            }
-        new = [(k, p) for k, (p, _) in merged.items() if k not in existing]
-        upd = [
-            (k, p) for k, (p, create_only) in merged.items() if k in existing and not create_only
-        ]
+        ntype = schema.NODES[table.label]
         types = dict(ntype.properties)
-        if new:
-            cols = {key: [k for k, _ in new]} | {
-                name: [p.get(name) for _, p in new] for name in types
-            }
-            path = stage.write(cols, {key: "STRING", **types})
-            self._run(f"COPY {ntype.label} FROM '{path}'")
-        if upd:
-            names = sorted(
-                {n for _, p in upd for n, v in p.items() if v is not None and n in types}
-            )
+        unknown = set(table.columns) - set(types)
+        if unknown:
+            raise StoreError(f"{table.label} has no properties {sorted(unknown)}")
+        written = full_keys.setdefault(table.label, set())
+        existing = self._existing(stage, table.label, table.keys)
+        rows = range(len(table.keys))
+        if table.create_only:
+            new_rows = [
+                i for i in rows if table.keys[i] not in existing and table.keys[i] not in written
+            ]
+            upd_rows: list[int] = []
+        else:
+            new_rows = [i for i in rows if table.keys[i] not in existing]
+            upd_rows = [i for i in rows if table.keys[i] in existing]
+            written.update(table.keys)
+        key = ntype.key
+        if new_rows:
+            cols: dict[str, list[Any]] = {key: [table.keys[i] for i in new_rows]}
+            for name in types:
+                values = table.columns.get(name)
+                cols[name] = [values[i] for i in new_rows] if values else [None] * len(new_rows)
+            self._run(f"COPY {ntype.label} FROM '{stage.write(cols, {key: 'STRING', **types})}'")
+            new_keys.setdefault(table.label, set()).update(cols[key])
+        if upd_rows:
+            names = [n for n, v in table.columns.items() if any(v[i] is not None for i in upd_rows)]
             if names:
-                cols = {key: [k for k, _ in upd]} | {n: [p.get(n) for _, p in upd] for n in names}
+                cols = {key: [table.keys[i] for i in upd_rows]} | {
+                    n: [table.columns[n][i] for i in upd_rows] for n in names
+                }
                 path = stage.write(cols, {key: "STRING", **{n: types[n] for n in names}})
                 sets = ", ".join(f"n.{n} = coalesce({n}, n.{n})" for n in names)
                 self._run(f"LOAD FROM '{path}' MATCH (n:{ntype.label} {{{key}: {key}}}) SET {sets}")
-        return len(new), len(upd)
+        return len(new_rows), len(upd_rows)
 
     def _remove_stale(
         self,
@@ -239,50 +269,61 @@ class LadybugStore(GraphStore):
                 removed += len(stale)
         return removed
 
-    def _write_edges(
-        self,
-        stage: _Stage,
-        etype: schema.EdgeType,
-        src_label: str,
-        dst_label: str,
-        edges: list[EdgeRecord],
+    def _write_edge_table(
+        self, stage: _Stage, table: EdgeTable, new_keys: dict[str, set[str]]
     ) -> tuple[int, int]:
-        merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for e in edges:
-            props = merged.setdefault((e.src, e.dst), {})
-            props.update({k: v for k, v in e.props.items() if v is not None})
-        sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
+        etype = schema.EDGES[table.type]
         types = dict(etype.properties)
+        src_label, dst_label = table.src_label, table.dst_label
+        sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
         pattern = f"(a:{src_label} {{{sk}: src}})-[r:{etype.type}]->(b:{dst_label} {{{dk}: dst}})"
-        existing: set[tuple[str, str]] = set()
-        if self._count(f"MATCH ()-[r:{etype.type}]->() RETURN count(*)") > 0:
-            pairs = list(merged)
+        new_src, new_dst = new_keys.get(src_label, set()), new_keys.get(dst_label, set())
+        rows = range(len(table.src))
+        # An edge touching a node this write created is new; only the others need a lookup.
+        unsure = [i for i in rows if table.src[i] not in new_src and table.dst[i] not in new_dst]
+        existing: set[int] = set()
+        if unsure and self._count(f"MATCH ()-[r:{etype.type}]->() RETURN count(*)") > 0:
             path = stage.write(
-                {"src": [s for s, _ in pairs], "dst": [d for _, d in pairs]},
-                {"src": "STRING", "dst": "STRING"},
+                {
+                    "i": unsure,
+                    "src": [table.src[i] for i in unsure],
+                    "dst": [table.dst[i] for i in unsure],
+                },
+                {"i": "INT64", "src": "STRING", "dst": "STRING"},
             )
-            existing = {
-                (r[0], r[1])
-                for r in self._rows(f"LOAD FROM '{path}' MATCH {pattern} RETURN src, dst")
-            }
-        new = [(pair, p) for pair, p in merged.items() if pair not in existing]
-        upd = [(pair, p) for pair, p in merged.items() if pair in existing]
-        if new:
+            existing = set(
+                self._arrow(f"LOAD FROM '{path}' MATCH {pattern} RETURN i").column(0).to_pylist()
+            )
+        new_rows = [i for i in rows if i not in existing]
+        upd_rows = sorted(existing)
+
+        def columns(picked: list[int]) -> dict[str, list[Any]]:
+            out = {}
+            for name in types:
+                values = table.columns.get(name)
+                out[name] = [values[i] for i in picked] if values else [None] * len(picked)
+            return out
+
+        if new_rows:
             cols = {
-                "from": [s for (s, _), _ in new],
-                "to": [d for (_, d), _ in new],
-            } | {n: [p.get(n) for _, p in new] for n in types}
+                "from": [table.src[i] for i in new_rows],
+                "to": [table.dst[i] for i in new_rows],
+            } | columns(new_rows)
             path = stage.write(cols, {"from": "STRING", "to": "STRING", **types})
             options = f" (from='{src_label}', to='{dst_label}')" if len(etype.pairs) > 1 else ""
             self._run(f"COPY {etype.type} FROM '{path}'{options}")
-        if upd and types:
-            cols = {"src": [s for (s, _), _ in upd], "dst": [d for (_, d), _ in upd]} | {
-                n: [p.get(n) for _, p in upd] for n in types
-            }
-            path = stage.write(cols, {"src": "STRING", "dst": "STRING", **types})
-            sets = ", ".join(f"r.{n} = coalesce({n}, r.{n})" for n in types)
+        if upd_rows and table.columns:
+            names = [n for n in types if n in table.columns]
+            cols = {
+                "src": [table.src[i] for i in upd_rows],
+                "dst": [table.dst[i] for i in upd_rows],
+            } | {n: [table.columns[n][i] for i in upd_rows] for n in names}
+            path = stage.write(
+                cols, {"src": "STRING", "dst": "STRING", **{n: types[n] for n in names}}
+            )
+            sets = ", ".join(f"r.{n} = coalesce({n}, r.{n})" for n in names)
             self._run(f"LOAD FROM '{path}' MATCH {pattern} SET {sets}")
-        return len(new), len(upd)
+        return len(new_rows), len(upd_rows)
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -328,14 +369,13 @@ class LadybugStore(GraphStore):
             if depth.get(b, MAX_DEPTH) > length:
                 depth[b] = length
                 info[b] = ModelSummary(b, author, downloads, bool(ingested))
-        edge_set = {(b, p, r) for b, p, r in zip(bs, ps, rs, strict=True) if p in depth}
-        if direction == "up":
-            for child, parent, rel in self._rows(
-                "MATCH (a:Model)-[r:DERIVED_FROM]->(p:Model) WHERE a.id IN $seeds "
-                "RETURN a.id, p.id, r.relation",
-                {"seeds": seed_list},
-            ):
-                edge_set.add((child, parent, rel))
+        edge_set = {(b, p, r) for b, p, r in zip(bs, ps, rs, strict=True) if p is not None}
+        for child, parent, rel in self._rows(
+            "MATCH (a:Model)-[r:DERIVED_FROM]->(p:Model) WHERE a.id IN $seeds "
+            "RETURN a.id, p.id, r.relation",
+            {"seeds": seed_list},
+        ):
+            edge_set.add((child, parent, rel))
         return Expansion(depth, [Hop(c, p, r) for c, p, r in sorted(edge_set)], info)
 
     def summaries(self, ids: Sequence[str]) -> dict[str, ModelSummary]:
@@ -426,24 +466,6 @@ class LadybugStore(GraphStore):
 def _quietly(conn: Any, statement: str) -> None:
     with contextlib.suppress(RuntimeError):
         conn.execute(statement)
-
-
-def _merge_nodes(nodes: list[NodeRecord]) -> dict[str, tuple[dict[str, Any], bool]]:
-    """Collapse repeated keys: full records win over create-only ones; later non-None wins."""
-    merged: dict[str, tuple[dict[str, Any], bool]] = {}
-    for node in nodes:
-        props = {k: v for k, v in node.props.items() if v is not None}
-        if node.key not in merged:
-            merged[node.key] = (props, node.create_only)
-            continue
-        old, old_create_only = merged[node.key]
-        if node.create_only and not old_create_only:
-            continue
-        if old_create_only and not node.create_only:
-            merged[node.key] = (props, False)
-        else:
-            old.update(props)
-    return merged
 
 
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

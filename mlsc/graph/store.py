@@ -43,7 +43,8 @@ class Expansion:
     depth: Mapping[str, int]
     """Reached model id -> shortest distance from the nearest seed (seeds are 0)."""
     edges: Sequence[Hop]
-    """Every DERIVED_FROM edge between two reached models (seeds included)."""
+    """Every DERIVED_FROM edge out of a reached model, seeds included. Going down, a
+    parent may lie outside the reached set (the other base of a merge)."""
     info: Mapping[str, ModelSummary]
     """Owner, downloads and ingested flag of every reached model (seeds included)."""
 

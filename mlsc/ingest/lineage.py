@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 
 from mlsc.graph.schema import RELATIONS
 
-_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
+_PART = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?"
 REPO_ID = re.compile(rf"^(?:{_PART}/)?{_PART}$")
-"""A Hub repository id: ``namespace/name``, or a legacy name without namespace (``gpt2``)."""
+"""A Hub repository id: ``namespace/name``, or a legacy name without namespace (``gpt2``).
+The Hub's own rule (``huggingface_hub.utils.validate_repo_id``), in ASCII: word characters,
+``-`` and ``.``, starting and ending with a word character, at most 96 per part."""
 
 RELATION_ALIASES: dict[str, str] = {
     "finetune": "finetune",
@@ -71,6 +73,7 @@ def is_valid_repo_id(value: object) -> bool:
         and REPO_ID.match(value) is not None
         and "--" not in value
         and ".." not in value
+        and not value.endswith(".git")
     )
 
 
@@ -199,9 +202,9 @@ def declared_parents(
 
     card_ids = valid(card_list, "card base_model")
     tag_ids = valid(tag_map, "tag base_model")
-    renamed = _pair_renamed(
-        [c for c in card_ids if c not in tag_map], [t for t in tag_ids if t not in card_ids]
-    )
+    card_only = [c for c in card_ids if c not in tag_map]
+    tag_only = [t for t in tag_ids if t not in card_ids] if card_only else []
+    renamed = _pair_renamed(card_only, tag_only) if card_only and tag_only else {}
     for old, new in renamed.items():
         problems.append(
             ("card-tag-disagree", f"card names {old!r}, tags name {new!r}; using the tag")
@@ -212,7 +215,7 @@ def declared_parents(
         if pid not in parents_in_order:
             parents_in_order.append(pid)
     several = len(parents_in_order) > 1
-    file_rel = _file_relation(files, config or {})
+    file_rel: tuple[str, str] | None | bool = False  # False: not looked at yet
 
     result: list[DeclaredParent] = []
     for pid in parents_in_order:
@@ -223,20 +226,24 @@ def declared_parents(
             evidence.append(f"tag:base_model:{tag_rel}" if tag_rel else "tag:base_model")
             if tag_rel:
                 votes.append((tag_rel, 0.9))
-        in_card = pid in card_ids or pid in renamed.values()
+        in_card = pid in card_ids or (renamed and pid in renamed.values())
         if in_card:
             evidence.append("card:base_model")
             if card_rel:
                 evidence.append(f"card:base_model_relation={card_rel}")
                 votes.append((card_rel, 0.9))
-        evidence.extend(
-            f"card:base_model={old} (renamed)" for old, new in renamed.items() if new == pid
-        )
+        if renamed:
+            evidence.extend(
+                f"card:base_model={old} (renamed)" for old, new in renamed.items() if new == pid
+            )
         if not votes:
             if several:
                 votes.append(("merge", 0.8))
                 evidence.append("default:several-bases")
-            elif file_rel:
+            elif file_rel is not None and (
+                file_rel or (file_rel := _file_relation(files, config or {})) is not None
+            ):
+                assert isinstance(file_rel, tuple)
                 votes.append((file_rel[0], 0.7))
                 evidence.append(file_rel[1])
             else:

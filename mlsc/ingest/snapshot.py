@@ -16,8 +16,8 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,9 @@ from typing import Any
 import orjson
 
 from mlsc.errors import InputError
+from mlsc.graph import schema
 from mlsc.graph.algorithms import cycles as find_cycles
-from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
+from mlsc.graph.records import EdgeTable, GraphBatch, NodeTable
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.lineage import declared_parents, is_valid_repo_id
 from mlsc.ingest.report import IngestReport, Problem
@@ -38,22 +39,21 @@ MAX_TEXT = 512
 """Scalar strings (licence, library, ...) longer than this are cut, with a warning."""
 MAX_LIST = 2_000
 """Tags, files or datasets beyond this many are cut, with a warning."""
-CHUNK = 100_000
+CHUNK = 200_000
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total) as the file is read."""
 
 
-@dataclass(frozen=True)
-class _Converted:
-    nodes: list[NodeRecord]
-    edges: list[EdgeRecord]
-    relations: list[str]
+_CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
 def _iso(value: Any) -> str | None:
+    """ISO 8601 in UTC with milliseconds, the Hub's own form; None when unreadable."""
     if not isinstance(value, str) or not value:
         return None
+    if len(value) == 24 and _CANONICAL_TIME.fullmatch(value):
+        return value
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -75,6 +75,8 @@ class _Record:
     def text(self, value: Any, name: str) -> str | None:
         if value is None:
             return None
+        if type(value) is str and len(value) <= MAX_TEXT:
+            return value
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             value = ", ".join(value)
         if not isinstance(value, str):
@@ -115,114 +117,211 @@ def _owner(model_id: str, author: str | None) -> str | None:
     return model_id.split("/", 1)[0] if "/" in model_id else None
 
 
-def _convert(rec: _Record, source: str, observed_at: str) -> _Converted:
-    raw, rid = rec.raw, rec.rid
-    prov = {"source": source, "observed_at": observed_at}
-    card = raw.get("cardData")
-    if card is not None and not isinstance(card, dict):
-        rec.warn("invalid-field", f"cardData is {type(card).__name__}, expected an object")
-        card = None
-    card = card or {}
-    config = raw.get("config")
-    config = config if isinstance(config, dict) else {}
-    tags = rec.strings(raw.get("tags"), "tags")
-    siblings = raw.get("siblings")
-    files = [
-        s["rfilename"]
-        for s in (siblings if isinstance(siblings, list) else [])
-        if isinstance(s, dict) and isinstance(s.get("rfilename"), str)
-    ][:MAX_LIST]
-    author = rec.text(raw.get("author"), "author")
-    owner = _owner(rid, author)
-    gated = raw.get("gated")
-    license_ = rec.text(card.get("license"), "cardData.license") or next(
-        (t[len("license:") :] for t in tags if t.startswith("license:")), None
-    )
-    architectures = rec.strings(config.get("architectures"), "config.architectures")
-    author_data = raw.get("authorData") if isinstance(raw.get("authorData"), dict) else {}
-    assert isinstance(author_data, dict)
+_MODEL_COLUMNS = tuple(name for name, _ in schema.MODEL.properties)
 
-    props: dict[str, Any] = {
-        "hub": HUB,
-        "author": owner,
-        "sha": rec.text(raw.get("sha"), "sha"),
-        "created_at": _iso(raw.get("createdAt")),
-        "last_modified": _iso(raw.get("lastModified")),
-        "downloads": rec.count("downloads"),
-        "likes": rec.count("likes"),
-        "library": rec.text(raw.get("library_name"), "library_name"),
-        "pipeline_tag": rec.text(raw.get("pipeline_tag"), "pipeline_tag"),
-        "license": license_,
-        "gated": "no" if gated is False else (gated if gated in ("auto", "manual") else None),
-        "private": raw.get("private") if isinstance(raw.get("private"), bool) else None,
-        "model_type": rec.text(config.get("model_type"), "config.model_type"),
-        "architectures": architectures or None,
-        "ingested": True,
-        **prov,
-    }
-    nodes = [NodeRecord("Model", rid, props)]
-    edges: list[EdgeRecord] = []
-    if owner:
-        kind = author_data.get("type") if author_data.get("type") in ("user", "org") else None
-        verified = author_data.get("isVerified")
-        nodes.append(
-            NodeRecord(
+
+class _Chunk:
+    """Columns of the records read since the last write: the bulk form a store loads."""
+
+    def __init__(self, source: str, observed_at: str) -> None:
+        self.source, self.observed_at = source, observed_at
+        self.keys: list[str] = []
+        self.models: dict[str, list[Any]] = {name: [] for name in _MODEL_COLUMNS}
+        self.actors: dict[str, tuple[str | None, bool | None]] = {}
+        self.placeholders: dict[str, str | None] = {}
+        self.owns: dict[tuple[str, str], None] = {}
+        self.derived: dict[tuple[str, str], tuple[str, list[str], float]] = {}
+        self.datasets: dict[str, None] = {}
+        self.trained: dict[tuple[str, str], None] = {}
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def batch(self) -> GraphBatch:
+        n_prov = {"source": self.source, "observed_at": self.observed_at}
+
+        def prov(n: int) -> dict[str, list[Any]]:
+            return {k: [v] * n for k, v in n_prov.items()}
+
+        ingested = set(self.keys)
+        placeholders = [p for p in self.placeholders if p not in ingested]
+        parent_owners = [o for o in dict.fromkeys(self.placeholders.values()) if o]
+        actors = list(self.actors)
+        nodes = [
+            NodeTable("Model", self.keys, self.models),
+            NodeTable(
                 "Actor",
-                owner,
+                actors,
                 {
-                    "hub": HUB,
-                    "kind": kind,
-                    "verified": verified if isinstance(verified, bool) else None,
-                    **prov,
+                    "hub": [HUB] * len(actors),
+                    "kind": [k for k, _ in self.actors.values()],
+                    "verified": [v for _, v in self.actors.values()],
+                    **prov(len(actors)),
                 },
-            )
-        )
-        edges.append(EdgeRecord("OWNS", "Actor", owner, "Model", rid, prov))
-
-    declared = declared_parents(rid, card=card, tags=tags, files=files, config=config)
-    for reason, detail in declared.problems:
-        rec.warn(reason, detail)
-    relations = []
-    for parent in declared.parents:
-        nodes.append(
-            NodeRecord(
+            ),
+            NodeTable(
                 "Model",
-                parent.parent,
-                {"hub": HUB, "author": _owner(parent.parent, None), "ingested": False, **prov},
+                placeholders,
+                {
+                    "hub": [HUB] * len(placeholders),
+                    "author": [self.placeholders[p] for p in placeholders],
+                    "ingested": [False] * len(placeholders),
+                    **prov(len(placeholders)),
+                },
                 create_only=True,
-            )
-        )
-        parent_owner = _owner(parent.parent, None)
-        if parent_owner:
-            nodes.append(NodeRecord("Actor", parent_owner, {"hub": HUB, **prov}, create_only=True))
-            edges.append(EdgeRecord("OWNS", "Actor", parent_owner, "Model", parent.parent, prov))
-        edges.append(
-            EdgeRecord(
+            ),
+            NodeTable(
+                "Actor",
+                parent_owners,
+                {"hub": [HUB] * len(parent_owners), **prov(len(parent_owners))},
+                create_only=True,
+            ),
+            NodeTable(
+                "Dataset",
+                list(self.datasets),
+                {"hub": [HUB] * len(self.datasets), **prov(len(self.datasets))},
+            ),
+        ]
+        owns = list(self.owns)
+        derived = list(self.derived.items())
+        trained = list(self.trained)
+        edges = [
+            EdgeTable(
+                "OWNS",
+                "Actor",
+                "Model",
+                [a for a, _ in owns],
+                [m for _, m in owns],
+                prov(len(owns)),
+            ),
+            EdgeTable(
                 "DERIVED_FROM",
                 "Model",
-                rid,
                 "Model",
-                parent.parent,
+                [c for (c, _), _ in derived],
+                [p for (_, p), _ in derived],
                 {
-                    "relation": parent.relation,
-                    "evidence": list(parent.evidence),
-                    "confidence": parent.confidence,
-                    **prov,
+                    "relation": [r for _, (r, _, _) in derived],
+                    "evidence": [e for _, (_, e, _) in derived],
+                    "confidence": [c for _, (_, _, c) in derived],
+                    **prov(len(derived)),
                 },
-            )
+            ),
+            EdgeTable(
+                "TRAINED_ON",
+                "Model",
+                "Dataset",
+                [m for m, _ in trained],
+                [d for _, d in trained],
+                prov(len(trained)),
+            ),
+        ]
+        replaced = frozenset(self.keys)
+        return GraphBatch(
+            node_tables=nodes,
+            edge_tables=edges,
+            replace_outgoing={"DERIVED_FROM": replaced, "TRAINED_ON": replaced},
         )
-        relations.append(parent.relation)
 
-    datasets = rec.strings(card.get("datasets"), "cardData.datasets") + [
-        t[len("dataset:") :] for t in tags if t.startswith("dataset:")
-    ]
-    for ds in dict.fromkeys(datasets):
-        if not is_valid_repo_id(ds):
-            rec.warn("invalid-dataset-id", f"dataset {ds[:120]!r}")
-            continue
-        nodes.append(NodeRecord("Dataset", ds, {"hub": HUB, **prov}))
-        edges.append(EdgeRecord("TRAINED_ON", "Model", rid, "Dataset", ds, prov))
-    return _Converted(nodes, edges, relations)
+    def add(self, rec: _Record) -> list[str]:
+        """Append one record's model, owner, datasets and derivations; return its relations."""
+        raw, rid = rec.raw, rec.rid
+        card = raw.get("cardData")
+        if card is not None and not isinstance(card, dict):
+            rec.warn("invalid-field", f"cardData is {type(card).__name__}, expected an object")
+            card = None
+        card = card or {}
+        config = raw.get("config")
+        config = config if isinstance(config, dict) else {}
+        tags = rec.strings(raw.get("tags"), "tags")
+        siblings = raw.get("siblings")
+        files = [
+            s["rfilename"]
+            for s in (siblings if isinstance(siblings, list) else ())
+            if isinstance(s, dict) and isinstance(s.get("rfilename"), str)
+        ][:MAX_LIST]
+        owner = _owner(rid, rec.text(raw.get("author"), "author"))
+        gated = raw.get("gated")
+        private = raw.get("private")
+        has_base = card.get("base_model") is not None
+        license_tag: str | None = None
+        datasets = rec.strings(card.get("datasets"), "cardData.datasets")
+        for tag in tags:
+            if tag.startswith("base_model:"):
+                has_base = True
+            elif tag.startswith("license:") and license_tag is None:
+                license_tag = tag[8:]
+            elif tag.startswith("dataset:"):
+                datasets.append(tag[8:])
+        license_ = rec.text(card.get("license"), "cardData.license") or rec.text(
+            license_tag, "license tag"
+        )
+        architectures = rec.strings(config.get("architectures"), "config.architectures")
+        created, modified = raw.get("createdAt"), raw.get("lastModified")
+        created_at, last_modified = _iso(created), _iso(modified)
+        if created is not None and created_at is None:
+            rec.warn("invalid-field", f"createdAt {str(created)[:40]!r} is not a date")
+        if modified is not None and last_modified is None:
+            rec.warn("invalid-field", f"lastModified {str(modified)[:40]!r} is not a date")
+        values = (
+            HUB,
+            owner,
+            rec.text(raw.get("sha"), "sha"),
+            created_at,
+            last_modified,
+            rec.count("downloads"),
+            rec.count("likes"),
+            rec.text(raw.get("library_name"), "library_name"),
+            rec.text(raw.get("pipeline_tag"), "pipeline_tag"),
+            license_,
+            "no" if gated is False else (gated if gated in ("auto", "manual") else None),
+            private if isinstance(private, bool) else None,
+            rec.text(config.get("model_type"), "config.model_type"),
+            architectures or None,
+            True,
+            self.source,
+            self.observed_at,
+        )
+        self.keys.append(rid)
+        for name, value in zip(_MODEL_COLUMNS, values, strict=True):
+            self.models[name].append(value)
+        if owner:
+            author_data = raw.get("authorData")
+            author_data = author_data if isinstance(author_data, dict) else {}
+            kind = author_data.get("type")
+            verified = author_data.get("isVerified")
+            self.actors[owner] = (
+                kind if kind in ("user", "org") else None,
+                verified if isinstance(verified, bool) else None,
+            )
+            self.owns[(owner, rid)] = None
+
+        relations = []
+        if has_base:
+            declared = declared_parents(rid, card=card, tags=tags, files=files, config=config)
+            for reason, detail in declared.problems:
+                rec.warn(reason, detail)
+            for parent in declared.parents:
+                pid = parent.parent
+                if pid not in self.placeholders:
+                    parent_owner = _owner(pid, None)
+                    self.placeholders[pid] = parent_owner
+                    if parent_owner:
+                        self.owns[(parent_owner, pid)] = None
+                self.derived[(rid, pid)] = (
+                    parent.relation,
+                    list(parent.evidence),
+                    parent.confidence,
+                )
+                relations.append(parent.relation)
+
+        for ds in dict.fromkeys(datasets):
+            if not is_valid_repo_id(ds):
+                rec.warn("invalid-dataset-id", f"dataset {ds[:120]!r}")
+                continue
+            self.datasets[ds] = None
+            self.trained[(rid, ds)] = None
+        return relations
 
 
 def _lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, bytes]]:
@@ -264,33 +363,21 @@ def ingest_snapshot(
         "%Y-%m-%dT%H:%M:%SZ"
     )
     report = IngestReport(source=str(path))
-    nodes: list[NodeRecord] = []
-    edges: list[EdgeRecord] = []
+    current = _Chunk(source, observed)
     ingested_ids: set[str] = set()
-    chunk_ids: set[str] = set()
     placeholders: set[str] = set()
     first_line: dict[str, int] = {}
-    relations: list[str] = []
 
     def flush() -> None:
-        nonlocal nodes, edges, relations, chunk_ids
-        if not nodes:
+        nonlocal current
+        if not len(current):
             return
-        stats = store.write(
-            GraphBatch(
-                nodes,
-                edges,
-                replace_outgoing={
-                    "DERIVED_FROM": frozenset(chunk_ids),
-                    "TRAINED_ON": frozenset(chunk_ids),
-                },
-            )
-        )
-        report.edges.update(relations)
+        placeholders.update(current.placeholders)
+        stats = store.write(current.batch())
         report.edges_removed += stats.edges_removed
         report.nodes_created += stats.nodes_created
         report.nodes_updated += stats.nodes_updated
-        nodes, edges, relations, chunk_ids = [], [], [], set()
+        current = _Chunk(source, observed)
 
     for number, line in _lines(path, progress):
         if not line.strip():
@@ -327,18 +414,12 @@ def ingest_snapshot(
                     "warning",
                 )
             )
-            if rid in chunk_ids:
-                flush()
+            flush()  # the earlier record must be written before this one replaces it
         first_line.setdefault(rid, number)
-        converted = _convert(_Record(raw, number, rid, report), source, observed)
-        nodes.extend(converted.nodes)
-        edges.extend(converted.edges)
-        relations.extend(converted.relations)
-        chunk_ids.add(rid)
+        report.edges.update(current.add(_Record(raw, number, rid, report)))
         ingested_ids.add(rid)
-        placeholders.update(n.key for n in converted.nodes if n.create_only and n.label == "Model")
         report.ingested += 1
-        if len(chunk_ids) >= chunk:
+        if len(current) >= chunk:
             flush()
     flush()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Literal
 
 from mlsc.errors import EmptyStoreError, NotFoundError
@@ -94,8 +94,17 @@ def _entries(
     return tuple(out)
 
 
-def _edge_triples(hops: Iterable[Hop]) -> tuple[tuple[str, str, str], ...]:
-    return tuple(sorted({(h.child, h.parent, h.relation) for h in hops}))
+def _edge_triples(hops: Iterable[Hop], among: Container[str]) -> tuple[tuple[str, str, str], ...]:
+    """(child, parent, relation) of the hops whose both ends are in ``among``."""
+    return tuple(
+        sorted(
+            {
+                (h.child, h.parent, h.relation)
+                for h in hops
+                if h.child in among and h.parent in among
+            }
+        )
+    )
 
 
 def lineage(store: GraphStore, model: str) -> LineageResult:
@@ -103,7 +112,8 @@ def lineage(store: GraphStore, model: str) -> LineageResult:
     _require(store, "Model", model)
     up = store.expand([model], "up")
     down = store.expand([model], "down")
-    edges = _edge_triples([*up.edges, *down.edges])
+    relatives = {**up.depth, **down.depth}
+    edges = _edge_triples([*up.edges, *down.edges], relatives)
     return LineageResult(
         model=model,
         ancestors=_entries(up, "up", model),
@@ -169,7 +179,7 @@ def blast_radius(store: GraphStore, target: str, *, kind: Kind | None = None) ->
         by_depth=dict(sorted(by_depth.items())),
         owners=tuple(sorted({a.owner for a in affected if a.owner})),
         downloads=sum(a.downloads or 0 for a in affected),
-        edges=_edge_triples(down.edges),
+        edges=_edge_triples(down.edges, down.depth),
     )
 
 
@@ -179,7 +189,8 @@ def reach(store: GraphStore, actor: str) -> Reach:
     direct, orgs = controlled_models(store, actor)
     down = store.expand(direct, "down")
     downstream = {n for n, d in down.depth.items() if d > 0}
-    downstream.update(h.child for h in down.edges)  # direct models that derive from others
+    # direct models that also derive from another controlled or downstream model
+    downstream.update(h.child for h in down.edges if h.parent in down.depth)
     return Reach(
         actor=actor,
         direct=len(direct),
