@@ -18,6 +18,7 @@ Hub's own default (one base without a relation is a fine-tune; several are a mer
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -215,7 +216,10 @@ def declared_parents(
         if pid not in parents_in_order:
             parents_in_order.append(pid)
     several = len(parents_in_order) > 1
-    file_rel: tuple[str, str] | None | bool = False  # False: not looked at yet
+
+    @functools.cache
+    def file_rel() -> tuple[str, str] | None:  # looked at only when nothing else speaks
+        return _file_relation(files, config or {})
 
     result: list[DeclaredParent] = []
     for pid in parents_in_order:
@@ -240,12 +244,9 @@ def declared_parents(
             if several:
                 votes.append(("merge", 0.8))
                 evidence.append("default:several-bases")
-            elif file_rel is not None and (
-                file_rel or (file_rel := _file_relation(files, config or {})) is not None
-            ):
-                assert isinstance(file_rel, tuple)
-                votes.append((file_rel[0], 0.7))
-                evidence.append(file_rel[1])
+            elif (by_files := file_rel()) is not None:
+                votes.append((by_files[0], 0.7))
+                evidence.append(by_files[1])
             else:
                 votes.append(("finetune", 0.5))
                 evidence.append("default:single-base")
