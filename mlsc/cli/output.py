@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import sys
+from decimal import Decimal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -33,7 +34,8 @@ class Output:
         self.err = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def json(self, data: Any) -> None:
-        sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+        text = orjson.dumps(data, default=_json_default, option=orjson.OPT_INDENT_2).decode()
+        sys.stdout.write(text + "\n")
         sys.stdout.flush()
 
     def table(
@@ -93,6 +95,15 @@ class Output:
                 bar.update(task, completed=done, total=total)
 
             yield update
+
+
+def _json_default(value: Any) -> Any:
+    """Values the engines return that JSON lacks: 128-bit sums arrive as Decimal."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    return str(value)
 
 
 def _cell(value: Any) -> str:

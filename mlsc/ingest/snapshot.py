@@ -360,7 +360,7 @@ def ingest_snapshot(
         raise InputError(f"no such snapshot file: {path}", hint="Give a JSON Lines file.")
     source = f"snapshot:{path.name}"
     observed = observed_at or datetime.fromtimestamp(os.stat(path).st_mtime, UTC).strftime(
-        "%Y-%m-%dT%H:%M:%SZ"
+        "%Y-%m-%dT%H:%M:%S.000Z"
     )
     report = IngestReport(source=str(path))
     current = _Chunk(source, observed)
