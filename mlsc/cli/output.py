@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import enum
 import sys
-from decimal import Decimal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import orjson

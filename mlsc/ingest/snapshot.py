@@ -359,9 +359,16 @@ def ingest_snapshot(
     if not path.is_file():
         raise InputError(f"no such snapshot file: {path}", hint="Give a JSON Lines file.")
     source = f"snapshot:{path.name}"
-    observed = observed_at or datetime.fromtimestamp(os.stat(path).st_mtime, UTC).strftime(
-        "%Y-%m-%dT%H:%M:%S.000Z"
-    )
+    if observed_at is None:
+        mtime = datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
+        observed = mtime.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    else:
+        observed = _iso(observed_at) or ""
+        if not observed:
+            raise InputError(
+                f"--observed-at {observed_at[:40]!r} is not a date",
+                hint="Use ISO 8601, e.g. 2025-06-01T00:00:00Z.",
+            )
     report = IngestReport(source=str(path))
     current = _Chunk(source, observed)
     ingested_ids: set[str] = set()
