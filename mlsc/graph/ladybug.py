@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import ladybug
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from mlsc.errors import (
@@ -31,6 +34,7 @@ from mlsc.errors import (
     StoreLockedError,
 )
 from mlsc.graph import schema
+from mlsc.graph.lineage_index import LineageIndex
 from mlsc.graph.records import (
     EdgeTable,
     GraphBatch,
@@ -40,11 +44,12 @@ from mlsc.graph.records import (
     node_tables,
 )
 from mlsc.graph.store import (
+    EXPANSION_EDGES,
+    EXPANSION_MODELS,
     CypherResult,
     Direction,
     Expansion,
     GraphStore,
-    Hop,
     ModelSummary,
 )
 
@@ -107,6 +112,7 @@ class LadybugStore(GraphStore):
             self._db = ladybug.Database(str(db_path), read_only=read_only)
             self._conn = ladybug.Connection(self._db)
             self._closed = False
+            self._index: LineageIndex | None = None
             self._conn.execute(f"CALL var_length_extend_max_depth={MAX_DEPTH}")
             if not read_only:
                 for stmt in _ddl():
@@ -152,27 +158,30 @@ class LadybugStore(GraphStore):
     def write(self, batch: GraphBatch) -> WriteStats:
         if self._read_only:
             raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
+        self._index = None
         created = updated = e_created = e_updated = e_removed = 0
-        new_keys: dict[str, set[str]] = {}  # label -> keys created now: their edges are new
+        new_keys: dict[str, list[pa.Array]] = {}  # label -> keys created now: their edges are new
         with tempfile.TemporaryDirectory(prefix="mlsc-stage-") as tmp:
             stage = _Stage(Path(tmp))
-            tables = node_tables(batch)
-            full_keys: dict[str, set[str]] = {}
-            for table in sorted(tables, key=lambda t: t.create_only):
+            full_keys: dict[str, list[pa.Array]] = {}
+            for table in sorted(node_tables(batch), key=lambda t: t.create_only):
                 c, u = self._write_node_table(stage, table, new_keys, full_keys)
                 created, updated = created + c, updated + u
             edges = edge_tables(batch)
             for edge_type, sources in batch.replace_outgoing.items():
                 etype = schema.EDGES[edge_type]
-                old_sources = frozenset(
-                    s for s in sources if all(s not in new_keys.get(a, ()) for a, _ in etype.pairs)
+                if not sources or self._empty_rel(etype.type):
+                    continue
+                fresh = set().union(
+                    *(_pylist(a) for a, _ in etype.pairs for a in new_keys.get(a, []))
                 )
+                old_sources = frozenset(sources - fresh)
                 if old_sources:
                     keep = {
                         pair
                         for t in edges
                         if t.type == edge_type
-                        for pair in zip(t.src, t.dst, strict=True)
+                        for pair in zip(_pylist(t.src), _pylist(t.dst), strict=True)
                     }
                     e_removed += self._remove_stale(stage, etype, old_sources, keep)
             for et in edges:
@@ -180,57 +189,67 @@ class LadybugStore(GraphStore):
                 e_created, e_updated = e_created + c, e_updated + u
         return WriteStats(created, updated, e_created, e_updated, e_removed)
 
-    def _existing(self, stage: _Stage, label: str, keys: Sequence[str]) -> set[str]:
+    def _empty_rel(self, rel: str) -> bool:
+        return self._count(f"MATCH ()-[r:{rel}]->() RETURN count(*)") == 0
+
+    def _existing(self, stage: _Stage, label: str, keys: pa.Array) -> pa.Array:
         """Which of ``keys`` are stored already (one staged lookup, not one query each)."""
         key = schema.NODES[label].key
-        if not keys or self._count(f"MATCH (n:{label}) RETURN count(*)") == 0:
-            return set()
-        path = stage.write({"k": list(keys)}, {"k": "STRING"})
+        if len(keys) == 0 or self._count(f"MATCH (n:{label}) RETURN count(*)") == 0:
+            return pa.array([], pa.string())
+        path = stage.write_table(pa.table({"k": keys}))
         table = self._arrow(f"LOAD FROM '{path}' MATCH (n:{label} {{{key}: k}}) RETURN k")
-        return set(table.column(0).to_pylist())
+        return table.column(0).combine_chunks() if table.num_rows else pa.array([], pa.string())
 
     def _write_node_table(
         self,
         stage: _Stage,
         table: NodeTable,
-        new_keys: dict[str, set[str]],
-        full_keys: dict[str, set[str]],
+        new_keys: dict[str, list[pa.Array]],
+        full_keys: dict[str, list[pa.Array]],
     ) -> tuple[int, int]:
         ntype = schema.NODES[table.label]
         types = dict(ntype.properties)
         unknown = set(table.columns) - set(types)
         if unknown:
             raise StoreError(f"{table.label} has no properties {sorted(unknown)}")
-        written = full_keys.setdefault(table.label, set())
-        existing = self._existing(stage, table.label, table.keys)
-        rows = range(len(table.keys))
-        if table.create_only:
-            new_rows = [
-                i for i in rows if table.keys[i] not in existing and table.keys[i] not in written
-            ]
-            upd_rows: list[int] = []
-        else:
-            new_rows = [i for i in rows if table.keys[i] not in existing]
-            upd_rows = [i for i in rows if table.keys[i] in existing]
-            written.update(table.keys)
         key = ntype.key
-        if new_rows:
-            cols: dict[str, list[Any]] = {key: [table.keys[i] for i in new_rows]}
-            for name in types:
-                values = table.columns.get(name)
-                cols[name] = [values[i] for i in new_rows] if values else [None] * len(new_rows)
-            self._run(f"COPY {ntype.label} FROM '{stage.write(cols, {key: 'STRING', **types})}'")
-            new_keys.setdefault(table.label, set()).update(cols[key])
-        if upd_rows:
-            names = [n for n, v in table.columns.items() if any(v[i] is not None for i in upd_rows)]
+        keys = _array(table.keys, "STRING")
+        n = len(keys)
+        if n == 0:
+            return 0, 0
+        data = pa.table(
+            {key: keys}
+            | {
+                name: _array(table.columns[name], t)
+                if name in table.columns
+                else pa.nulls(n, _ARROW_TYPES[t])
+                for name, t in types.items()
+            }
+        )
+        stored = pc.is_in(keys, value_set=self._existing(stage, table.label, keys))
+        if table.create_only:
+            written = full_keys.get(table.label, [])
+            taken = (
+                pa.concat_arrays([stored_keys.cast(pa.string()) for stored_keys in written])
+                if written
+                else None
+            )
+            skip = pc.or_(stored, pc.is_in(keys, value_set=taken)) if taken is not None else stored
+            new, upd = data.filter(pc.invert(skip)), data.slice(0, 0)
+        else:
+            new, upd = data.filter(pc.invert(stored)), data.filter(stored)
+            full_keys.setdefault(table.label, []).append(keys)
+        if new.num_rows:
+            self._run(f"COPY {ntype.label} FROM '{stage.write_table(new)}'")
+            new_keys.setdefault(table.label, []).append(new.column(key).combine_chunks())
+        if upd.num_rows:
+            names = [n for n in table.columns if upd.column(n).null_count < upd.num_rows]
             if names:
-                cols = {key: [table.keys[i] for i in upd_rows]} | {
-                    n: [table.columns[n][i] for i in upd_rows] for n in names
-                }
-                path = stage.write(cols, {key: "STRING", **{n: types[n] for n in names}})
+                path = stage.write_table(upd.select([key, *names]))
                 sets = ", ".join(f"n.{n} = coalesce({n}, n.{n})" for n in names)
                 self._run(f"LOAD FROM '{path}' MATCH (n:{ntype.label} {{{key}: {key}}}) SET {sets}")
-        return len(new_rows), len(upd_rows)
+        return new.num_rows, upd.num_rows
 
     def _remove_stale(
         self,
@@ -240,8 +259,6 @@ class LadybugStore(GraphStore):
         keep: set[tuple[str, str]],
     ) -> int:
         """Delete stored ``etype`` edges out of ``sources`` that the batch no longer has."""
-        if self._count(f"MATCH ()-[r:{etype.type}]->() RETURN count(*)") == 0:
-            return 0
         removed = 0
         for src_label, dst_label in etype.pairs:
             sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
@@ -270,60 +287,62 @@ class LadybugStore(GraphStore):
         return removed
 
     def _write_edge_table(
-        self, stage: _Stage, table: EdgeTable, new_keys: dict[str, set[str]]
+        self, stage: _Stage, table: EdgeTable, new_keys: dict[str, list[pa.Array]]
     ) -> tuple[int, int]:
         etype = schema.EDGES[table.type]
         types = dict(etype.properties)
         src_label, dst_label = table.src_label, table.dst_label
         sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
-        pattern = f"(a:{src_label} {{{sk}: src}})-[r:{etype.type}]->(b:{dst_label} {{{dk}: dst}})"
-        new_src, new_dst = new_keys.get(src_label, set()), new_keys.get(dst_label, set())
-        rows = range(len(table.src))
-        # An edge touching a node this write created is new; only the others need a lookup.
-        unsure = [i for i in rows if table.src[i] not in new_src and table.dst[i] not in new_dst]
-        existing: set[int] = set()
-        if unsure and self._count(f"MATCH ()-[r:{etype.type}]->() RETURN count(*)") > 0:
-            path = stage.write(
-                {
-                    "i": unsure,
-                    "src": [table.src[i] for i in unsure],
-                    "dst": [table.dst[i] for i in unsure],
-                },
-                {"i": "INT64", "src": "STRING", "dst": "STRING"},
-            )
-            existing = set(
-                self._arrow(f"LOAD FROM '{path}' MATCH {pattern} RETURN i").column(0).to_pylist()
-            )
-        new_rows = [i for i in rows if i not in existing]
-        upd_rows = sorted(existing)
-
-        def columns(picked: list[int]) -> dict[str, list[Any]]:
-            out = {}
-            for name in types:
-                values = table.columns.get(name)
-                out[name] = [values[i] for i in picked] if values else [None] * len(picked)
-            return out
-
-        if new_rows:
-            cols = {
-                "from": [table.src[i] for i in new_rows],
-                "to": [table.dst[i] for i in new_rows],
-            } | columns(new_rows)
-            path = stage.write(cols, {"from": "STRING", "to": "STRING", **types})
+        src, dst = _array(table.src, "STRING"), _array(table.dst, "STRING")
+        n = len(src)
+        if n == 0:
+            return 0, 0
+        data = pa.table(
+            {"from": src, "to": dst}
+            | {
+                name: _array(table.columns[name], t)
+                if name in table.columns
+                else pa.nulls(n, _ARROW_TYPES[t])
+                for name, t in types.items()
+            }
+        )
+        existing = pa.repeat(False, n)
+        if not self._empty_rel(etype.type):
+            # An edge touching a node this write created is new; only the others need a lookup.
+            fresh = pa.repeat(False, n)
+            for keys, column in ((new_keys.get(src_label), src), (new_keys.get(dst_label), dst)):
+                if keys:
+                    fresh = pc.or_(fresh, pc.is_in(column, value_set=pa.concat_arrays(keys)))
+            unsure = pc.indices_nonzero(pc.invert(fresh))
+            if len(unsure):
+                lookup = pa.table(
+                    {"i": unsure.cast(pa.int64()), "src": src.take(unsure), "dst": dst.take(unsure)}
+                )
+                path = stage.write_table(lookup)
+                pattern = (
+                    f"(a:{src_label} {{{sk}: src}})-[r:{etype.type}]->(b:{dst_label} {{{dk}: dst}})"
+                )
+                found = self._arrow(f"LOAD FROM '{path}' MATCH {pattern} RETURN i").column(0)
+                existing = pc.is_in(
+                    pa.array(range(n), pa.int64()),
+                    value_set=found.combine_chunks().cast(pa.int64())
+                    if len(found)
+                    else pa.array([], pa.int64()),
+                )
+        new, upd = data.filter(pc.invert(existing)), data.filter(existing)
+        if new.num_rows:
             options = f" (from='{src_label}', to='{dst_label}')" if len(etype.pairs) > 1 else ""
-            self._run(f"COPY {etype.type} FROM '{path}'{options}")
-        if upd_rows and table.columns:
-            names = [n for n in types if n in table.columns]
-            cols = {
-                "src": [table.src[i] for i in upd_rows],
-                "dst": [table.dst[i] for i in upd_rows],
-            } | {n: [table.columns[n][i] for i in upd_rows] for n in names}
-            path = stage.write(
-                cols, {"src": "STRING", "dst": "STRING", **{n: types[n] for n in names}}
+            self._run(f"COPY {etype.type} FROM '{stage.write_table(new)}'{options}")
+        names = [n for n in table.columns if n in types]
+        if upd.num_rows and names:
+            upd = upd.rename_columns(["src", "dst", *upd.column_names[2:]])
+            path = stage.write_table(upd.select(["src", "dst", *names]))
+            pattern = (
+                f"(a:{src_label} {{{sk}: src}})-[r:{etype.type}]->(b:{dst_label} {{{dk}: dst}})"
             )
             sets = ", ".join(f"r.{n} = coalesce({n}, r.{n})" for n in names)
             self._run(f"LOAD FROM '{path}' MATCH {pattern} SET {sets}")
-        return len(new_rows), len(upd_rows)
+        return new.num_rows, upd.num_rows
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -345,38 +364,71 @@ class LadybugStore(GraphStore):
         )
         return dict(zip(names, rows[0], strict=True)) if rows else None
 
-    def expand(self, seeds: Sequence[str], direction: Direction) -> Expansion:
-        seed_list = sorted(set(seeds))
-        if not seed_list:
-            return Expansion({}, (), {})
-        info = self.summaries(seed_list)
-        depth: dict[str, int] = {s: 0 for s in seed_list if s in info}
-        arrow, tail = ("<-", "-") if direction == "down" else ("-", "->")
-        # (b) is a reached model and (b)->(p) each of its parent edges (roots have none).
-        table = self._arrow(
-            f"MATCH (a:Model){arrow}[e:DERIVED_FROM* SHORTEST 1..{MAX_DEPTH}]{tail}(b:Model) "
-            "WHERE a.id IN $seeds OPTIONAL MATCH (b)-[r:DERIVED_FROM]->(p:Model) "
-            "RETURN b.id, length(e), p.id, r.relation, b.author, b.downloads, b.ingested",
-            {"seeds": seed_list},
-        )
-        bs, ls, ps, rs, au, dl, ing = (table.column(i).to_pylist() for i in range(7))
-        for b, length, author, downloads, ingested in zip(bs, ls, au, dl, ing, strict=True):
-            if length >= MAX_DEPTH:
-                raise StoreError(
-                    f"a lineage traversal reached {MAX_DEPTH} hops from {seed_list[0]!r}",
-                    hint="No real lineage is that deep; check the input for generated chains.",
+    def _lineage(self) -> LineageIndex:
+        """The derivation graph in memory, built from two column scans; dropped on write."""
+        if self._index is None:
+            models = _restore_nulls(
+                self._native(
+                    "MATCH (m:Model) RETURN offset(id(m)) AS o, m.id AS id, "
+                    "m.author AS author, m.author IS NULL AS author__null, "
+                    "m.downloads AS downloads, m.downloads IS NULL AS downloads__null, "
+                    "m.ingested AS ingested"
                 )
-            if depth.get(b, MAX_DEPTH) > length:
-                depth[b] = length
-                info[b] = ModelSummary(b, author, downloads, bool(ingested))
-        edge_set = {(b, p, r) for b, p, r in zip(bs, ps, rs, strict=True) if p is not None}
-        for child, parent, rel in self._rows(
-            "MATCH (a:Model)-[r:DERIVED_FROM]->(p:Model) WHERE a.id IN $seeds "
-            "RETURN a.id, p.id, r.relation",
-            {"seeds": seed_list},
-        ):
-            edge_set.add((child, parent, rel))
-        return Expansion(depth, [Hop(c, p, r) for c, p, r in sorted(edge_set)], info)
+            )
+            edges = _restore_nulls(
+                self._native(
+                    "MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model) RETURN offset(id(c)) AS child, "
+                    "offset(id(p)) AS parent, r.relation AS relation, "
+                    "r.relation IS NULL AS relation__null"
+                )
+            )
+            self._index = LineageIndex(models, edges)
+        return self._index
+
+    def _native(self, query: str) -> pa.Table:
+        """A whole-table scan through the engine's native Arrow path (much faster).
+
+        That path (ladybug 0.22) writes NULL as 0, '' or false: select ``x IS NULL AS
+        x__null`` beside any column that can be null, and :func:`_restore_nulls` puts the
+        nulls back."""
+        try:
+            return self._conn.query_as_arrow(query, 1 << 20).get_as_arrow()
+        except RuntimeError as exc:
+            raise _translate(exc, self.location) from exc
+
+    def _numbers(self, ids: Sequence[str]) -> npt.NDArray[np.int64]:
+        """Dense numbers (engine offsets) of the given models; unknown ids are left out."""
+        if len(ids) <= 2000:
+            rows = self._arrow(
+                "UNWIND $ids AS x MATCH (m:Model {id: x}) RETURN offset(id(m))", {"ids": list(ids)}
+            )
+            return np.asarray(rows.column(0).to_numpy(), dtype=np.int64)
+        found = pc.index_in(
+            pa.array(ids, pa.string()), value_set=self._lineage().models.column("id")
+        )
+        return np.asarray(found.drop_null().to_numpy(), dtype=np.int64)
+
+    def expand(self, seeds: Sequence[str], direction: Direction) -> Expansion:
+        index = self._lineage()
+        reached, depth = index.bfs(self._numbers(sorted(set(seeds))), direction)
+        models = index.models.take(pa.array(reached))
+        child, parent, relation = index.out_edges(reached)
+        return Expansion(
+            pa.table(
+                {
+                    "id": models.column("id"),
+                    "depth": pa.array(depth, pa.int64()),
+                    "author": models.column("author"),
+                    "downloads": models.column("downloads"),
+                    "ingested": models.column("ingested"),
+                },
+                schema=EXPANSION_MODELS,
+            ),
+            pa.table(
+                {"child": index.ids(child), "parent": index.ids(parent), "relation": relation},
+                schema=EXPANSION_EDGES,
+            ),
+        )
 
     def summaries(self, ids: Sequence[str]) -> dict[str, ModelSummary]:
         if not ids:
@@ -407,7 +459,7 @@ class LadybugStore(GraphStore):
         yield from zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
 
     def derivation_edges(self) -> Iterator[tuple[str, str]]:
-        table = self._arrow("MATCH (c:Model)-[:DERIVED_FROM]->(p:Model) RETURN c.id, p.id")
+        table = self._native("MATCH (c:Model)-[:DERIVED_FROM]->(p:Model) RETURN c.id, p.id")
         yield from zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
 
     def ownership_edges(self) -> Iterator[tuple[str, str]]:
@@ -445,6 +497,8 @@ class LadybugStore(GraphStore):
             raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
         if not write:
             self._run("BEGIN TRANSACTION READ ONLY")
+        else:
+            self._index = None
         try:
             result = self._run(query, params)
             columns = tuple(result.get_column_names())
@@ -471,12 +525,46 @@ def _quietly(conn: Any, statement: str) -> None:
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def _array(values: Any, type_name: str) -> pa.Array:
+    """A column as a pyarrow Array of the schema's type, whatever form it came in."""
+    arrow_type = _ARROW_TYPES[type_name]
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values if values.type == arrow_type else values.cast(arrow_type)
+    return pa.array(list(values), arrow_type)
+
+
+def _restore_nulls(table: pa.Table) -> pa.Table:
+    """Apply each ``<name>__null`` indicator column to ``<name>`` and drop the indicator."""
+    for name in [n for n in table.column_names if n.endswith("__null")]:
+        target = name[: -len("__null")]
+        column = table.column(target)
+        nulled = pc.if_else(table.column(name), pa.nulls(len(column), column.type), column)
+        table = table.set_column(table.column_names.index(target), target, nulled)
+        table = table.drop_columns([name])
+    return table
+
+
+def _pylist(values: Any) -> list[Any]:
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.to_pylist()  # type: ignore[no-any-return]
+    return list(values)
+
+
 class _Stage:
     """Parquet files in a temporary directory, for COPY FROM and LOAD FROM."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
         self._n = 0
+
+    def write_table(self, table: pa.Table) -> str:
+        assert all(_SAFE_NAME.match(name) for name in table.column_names)
+        self._n += 1
+        path = self._root / f"stage-{self._n}.parquet"
+        pq.write_table(table, path)
+        return str(path)
 
     def write(self, columns: Mapping[str, list[Any]], types: Mapping[str, str]) -> str:
         assert all(_SAFE_NAME.match(name) for name in columns)

@@ -39,14 +39,18 @@ class EdgeRecord:
     """Properties to set."""
 
 
+Column = Any
+"""A sequence of values, or a pyarrow Array/ChunkedArray (the stores take both)."""
+
+
 @dataclass(frozen=True)
 class NodeTable:
     """Many nodes of one label as columns: the bulk form of :class:`NodeRecord`."""
 
     label: str
-    keys: Sequence[str]
+    keys: Column
     """Unique keys, one per row."""
-    columns: Mapping[str, Sequence[Any]]
+    columns: Mapping[str, Column]
     """Property name -> one value per row; ``None`` never overwrites a stored value."""
     create_only: bool = False
 
@@ -58,10 +62,10 @@ class EdgeTable:
     type: str
     src_label: str
     dst_label: str
-    src: Sequence[str]
-    dst: Sequence[str]
+    src: Column
+    dst: Column
     """(src[i], dst[i]) pairs, unique."""
-    columns: Mapping[str, Sequence[Any]]
+    columns: Mapping[str, Column]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ PropType = Literal["STRING", "INT64", "DOUBLE", "BOOLEAN", "STRING[]"]
 
 # Every node and edge carries these: where the fact came from and when it was observed.
 PROVENANCE: tuple[tuple[str, PropType], ...] = (("source", "STRING"), ("observed_at", "STRING"))
+PROVENANCE_NAMES = frozenset(name for name, _ in PROVENANCE)
 
 
 @dataclass(frozen=True)

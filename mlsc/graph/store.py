@@ -7,10 +7,13 @@ radius and reach, so both stores give the same answers from the same Python code
 from __future__ import annotations
 
 import abc
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, Self
+
+import pyarrow as pa
 
 from mlsc.graph.records import GraphBatch, WriteStats
 
@@ -38,15 +41,50 @@ class ModelSummary:
 
 @dataclass(frozen=True)
 class Expansion:
-    """Everything reachable from a set of seed models in one direction."""
+    """Everything reachable from a set of seed models in one direction, as columns."""
 
-    depth: Mapping[str, int]
-    """Reached model id -> shortest distance from the nearest seed (seeds are 0)."""
-    edges: Sequence[Hop]
-    """Every DERIVED_FROM edge out of a reached model, seeds included. Going down, a
-    parent may lie outside the reached set (the other base of a merge)."""
-    info: Mapping[str, ModelSummary]
-    """Owner, downloads and ingested flag of every reached model (seeds included)."""
+    models: pa.Table
+    """One row per reached model (seeds included): id, depth (shortest distance from the
+    nearest seed; seeds 0), author, downloads, ingested."""
+    edges: pa.Table
+    """Every DERIVED_FROM edge out of a reached model: child, parent, relation. Going down,
+    a parent may lie outside the reached set (the other base of a merge)."""
+
+    @functools.cached_property
+    def depth(self) -> dict[str, int]:
+        """Reached id -> depth (a convenience for small answers and tests)."""
+        return dict(
+            zip(
+                self.models.column("id").to_pylist(),
+                self.models.column("depth").to_pylist(),
+                strict=True,
+            )
+        )
+
+    @functools.cached_property
+    def info(self) -> dict[str, ModelSummary]:
+        cols = [
+            self.models.column(c).to_pylist() for c in ("id", "author", "downloads", "ingested")
+        ]
+        return {i: ModelSummary(i, a, d, bool(g)) for i, a, d, g in zip(*cols, strict=True)}
+
+    def hops(self) -> set[Hop]:
+        cols = [self.edges.column(c).to_pylist() for c in ("child", "parent", "relation")]
+        return {Hop(c, p, r) for c, p, r in zip(*cols, strict=True)}
+
+
+EXPANSION_MODELS = pa.schema(
+    [
+        ("id", pa.string()),
+        ("depth", pa.int64()),
+        ("author", pa.string()),
+        ("downloads", pa.int64()),
+        ("ingested", pa.bool_()),
+    ]
+)
+EXPANSION_EDGES = pa.schema(
+    [("child", pa.string()), ("parent", pa.string()), ("relation", pa.string())]
+)
 
 
 @dataclass(frozen=True)

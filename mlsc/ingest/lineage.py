@@ -69,9 +69,13 @@ _QUANTIZED_FILES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 def is_valid_repo_id(value: object) -> bool:
     """True for a syntactically valid Hub repository id."""
+    return isinstance(value, str) and _valid_str(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # popular bases are named by thousands of records
+def _valid_str(value: str) -> bool:
     return (
-        isinstance(value, str)
-        and REPO_ID.match(value) is not None
+        REPO_ID.match(value) is not None
         and "--" not in value
         and ".." not in value
         and not value.endswith(".git")

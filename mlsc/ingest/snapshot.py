@@ -15,19 +15,26 @@ from __future__ import annotations
 
 import gzip
 import io
+import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mlsc.errors import InputError
 from mlsc.graph import schema
 from mlsc.graph.algorithms import cycles as find_cycles
 from mlsc.graph.records import EdgeTable, GraphBatch, NodeTable
+from mlsc.graph.schema import PROVENANCE_NAMES as PROVENANCE
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.lineage import declared_parents, is_valid_repo_id
 from mlsc.ingest.report import IngestReport, Problem
@@ -39,7 +46,10 @@ MAX_TEXT = 512
 """Scalar strings (licence, library, ...) longer than this are cut, with a warning."""
 MAX_LIST = 2_000
 """Tags, files or datasets beyond this many are cut, with a warning."""
-CHUNK = 200_000
+BLOCK = 20_000
+"""Lines per block handed to a converter."""
+PARALLEL_BYTES = 32 * 1024 * 1024
+"""Files at least this large are parsed in worker processes."""
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total) as the file is read."""
@@ -99,6 +109,8 @@ class _Record:
     def strings(self, value: Any, name: str) -> list[str]:
         if value is None:
             return []
+        if type(value) is list and len(value) <= MAX_LIST and all(type(v) is str for v in value):
+            return value
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
@@ -117,153 +129,105 @@ def _owner(model_id: str, author: str | None) -> str | None:
     return model_id.split("/", 1)[0] if "/" in model_id else None
 
 
-_MODEL_COLUMNS = tuple(name for name, _ in schema.MODEL.properties)
+_MODEL_COLUMNS = tuple(name for name, _ in schema.MODEL.properties if name not in PROVENANCE)
+_ARROW: dict[str, pa.DataType] = {
+    "STRING": pa.string(),
+    "INT64": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "STRING[]": pa.list_(pa.string()),
+}
+_MODEL_SCHEMA = pa.schema(
+    [("id", pa.string())]
+    + [(n, _ARROW[t]) for n, t in schema.MODEL.properties if n not in PROVENANCE]
+    + [("line", pa.int64())]
+)
+_DERIVED_SCHEMA = pa.schema(
+    [
+        ("child", pa.string()),
+        ("parent", pa.string()),
+        ("relation", pa.string()),
+        ("evidence", pa.list_(pa.string())),
+        ("confidence", pa.float64()),
+        ("line", pa.int64()),
+    ]
+)
+_TRAINED_SCHEMA = pa.schema(
+    [("model", pa.string()), ("dataset", pa.string()), ("line", pa.int64())]
+)
 
 
-class _Chunk:
-    """Columns of the records read since the last write: the bulk form a store loads."""
+@dataclass
+class _Block:
+    """What one block of lines turns into: columns for the bulk write, and what was odd."""
 
-    def __init__(self, source: str, observed_at: str) -> None:
-        self.source, self.observed_at = source, observed_at
-        self.keys: list[str] = []
-        self.models: dict[str, list[Any]] = {name: [] for name in _MODEL_COLUMNS}
-        self.actors: dict[str, tuple[str | None, bool | None]] = {}
-        self.placeholders: dict[str, str | None] = {}
-        self.owns: dict[tuple[str, str], None] = {}
-        self.derived: dict[tuple[str, str], tuple[str, list[str], float]] = {}
-        self.datasets: dict[str, None] = {}
-        self.trained: dict[tuple[str, str], None] = {}
+    read: int = 0
+    ids: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    derived: list[tuple[str, str, str, list[str], float, int]] = field(default_factory=list)
+    trained: list[tuple[str, str, int]] = field(default_factory=list)
+    actors: dict[str, tuple[str | None, bool | None]] = field(default_factory=dict)
+    placeholders: dict[str, str | None] = field(default_factory=dict)
+    datasets: dict[str, None] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
 
-    def __len__(self) -> int:
-        return len(self.keys)
 
-    def batch(self) -> GraphBatch:
-        n_prov = {"source": self.source, "observed_at": self.observed_at}
+@dataclass(frozen=True)
+class _Converted:
+    """A block in the compact form that crosses process boundaries (Arrow tables)."""
 
-        def prov(n: int) -> dict[str, list[Any]]:
-            return {k: [v] * n for k, v in n_prov.items()}
+    read: int
+    ids: list[str]
+    lines: list[int]
+    models: pa.Table
+    derived: pa.Table
+    trained: pa.Table
+    actors: dict[str, tuple[str | None, bool | None]]
+    placeholders: dict[str, str | None]
+    datasets: list[str]
+    problems: list[Problem]
 
-        ingested = set(self.keys)
-        placeholders = [p for p in self.placeholders if p not in ingested]
-        parent_owners = [o for o in dict.fromkeys(self.placeholders.values()) if o]
-        actors = list(self.actors)
-        nodes = [
-            NodeTable("Model", self.keys, self.models),
-            NodeTable(
-                "Actor",
-                actors,
-                {
-                    "hub": [HUB] * len(actors),
-                    "kind": [k for k, _ in self.actors.values()],
-                    "verified": [v for _, v in self.actors.values()],
-                    **prov(len(actors)),
-                },
-            ),
-            NodeTable(
-                "Model",
-                placeholders,
-                {
-                    "hub": [HUB] * len(placeholders),
-                    "author": [self.placeholders[p] for p in placeholders],
-                    "ingested": [False] * len(placeholders),
-                    **prov(len(placeholders)),
-                },
-                create_only=True,
-            ),
-            NodeTable(
-                "Actor",
-                parent_owners,
-                {"hub": [HUB] * len(parent_owners), **prov(len(parent_owners))},
-                create_only=True,
-            ),
-            NodeTable(
-                "Dataset",
-                list(self.datasets),
-                {"hub": [HUB] * len(self.datasets), **prov(len(self.datasets))},
-            ),
-        ]
-        owns = list(self.owns)
-        derived = list(self.derived.items())
-        trained = list(self.trained)
-        edges = [
-            EdgeTable(
-                "OWNS",
-                "Actor",
-                "Model",
-                [a for a, _ in owns],
-                [m for _, m in owns],
-                prov(len(owns)),
-            ),
-            EdgeTable(
-                "DERIVED_FROM",
-                "Model",
-                "Model",
-                [c for (c, _), _ in derived],
-                [p for (_, p), _ in derived],
-                {
-                    "relation": [r for _, (r, _, _) in derived],
-                    "evidence": [e for _, (_, e, _) in derived],
-                    "confidence": [c for _, (_, _, c) in derived],
-                    **prov(len(derived)),
-                },
-            ),
-            EdgeTable(
-                "TRAINED_ON",
-                "Model",
-                "Dataset",
-                [m for m, _ in trained],
-                [d for _, d in trained],
-                prov(len(trained)),
-            ),
-        ]
-        replaced = frozenset(self.keys)
-        return GraphBatch(
-            node_tables=nodes,
-            edge_tables=edges,
-            replace_outgoing={"DERIVED_FROM": replaced, "TRAINED_ON": replaced},
-        )
 
-    def add(self, rec: _Record) -> list[str]:
-        """Append one record's model, owner, datasets and derivations; return its relations."""
-        raw, rid = rec.raw, rec.rid
-        card = raw.get("cardData")
-        if card is not None and not isinstance(card, dict):
-            rec.warn("invalid-field", f"cardData is {type(card).__name__}, expected an object")
-            card = None
-        card = card or {}
-        config = raw.get("config")
-        config = config if isinstance(config, dict) else {}
-        tags = rec.strings(raw.get("tags"), "tags")
-        siblings = raw.get("siblings")
-        files = [
-            s["rfilename"]
-            for s in (siblings if isinstance(siblings, list) else ())
-            if isinstance(s, dict) and isinstance(s.get("rfilename"), str)
-        ][:MAX_LIST]
-        owner = _owner(rid, rec.text(raw.get("author"), "author"))
-        gated = raw.get("gated")
-        private = raw.get("private")
-        has_base = card.get("base_model") is not None
-        license_tag: str | None = None
-        datasets = rec.strings(card.get("datasets"), "cardData.datasets")
-        for tag in tags:
-            if tag.startswith("base_model:"):
-                has_base = True
-            elif tag.startswith("license:") and license_tag is None:
-                license_tag = tag[8:]
-            elif tag.startswith("dataset:"):
-                datasets.append(tag[8:])
-        license_ = rec.text(card.get("license"), "cardData.license") or rec.text(
-            license_tag, "license tag"
-        )
-        architectures = rec.strings(config.get("architectures"), "config.architectures")
-        created, modified = raw.get("createdAt"), raw.get("lastModified")
-        created_at, last_modified = _iso(created), _iso(modified)
-        if created is not None and created_at is None:
-            rec.warn("invalid-field", f"createdAt {str(created)[:40]!r} is not a date")
-        if modified is not None and last_modified is None:
-            rec.warn("invalid-field", f"lastModified {str(modified)[:40]!r} is not a date")
-        values = (
+def _add(block: _Block, rec: _Record) -> None:
+    """Append one record's model, owner, datasets and derivations to ``block``."""
+    raw, rid, line = rec.raw, rec.rid, rec.line
+    card = raw.get("cardData")
+    if card is not None and not isinstance(card, dict):
+        rec.warn("invalid-field", f"cardData is {type(card).__name__}, expected an object")
+        card = None
+    card = card or {}
+    config = raw.get("config")
+    config = config if isinstance(config, dict) else {}
+    tags = rec.strings(raw.get("tags"), "tags")
+    owner = _owner(rid, rec.text(raw.get("author"), "author"))
+    gated = raw.get("gated")
+    private = raw.get("private")
+    has_base = card.get("base_model") is not None
+    license_tag: str | None = None
+    datasets = list(rec.strings(card.get("datasets"), "cardData.datasets"))
+    for tag in tags:
+        if tag.startswith("base_model:"):
+            has_base = True
+        elif tag.startswith("license:") and license_tag is None:
+            license_tag = tag[8:]
+        elif tag.startswith("dataset:"):
+            datasets.append(tag[8:])
+    license_ = rec.text(card.get("license"), "cardData.license") or rec.text(
+        license_tag, "license tag"
+    )
+    architectures = rec.strings(config.get("architectures"), "config.architectures")
+    created, modified = raw.get("createdAt"), raw.get("lastModified")
+    created_at, last_modified = _iso(created), _iso(modified)
+    if created is not None and created_at is None:
+        rec.warn("invalid-field", f"createdAt {str(created)[:40]!r} is not a date")
+    if modified is not None and last_modified is None:
+        rec.warn("invalid-field", f"lastModified {str(modified)[:40]!r} is not a date")
+    block.ids.append(rid)
+    block.lines.append(line)
+    block.rows.append(
+        (
+            rid,
             HUB,
             owner,
             rec.text(raw.get("sha"), "sha"),
@@ -279,71 +243,301 @@ class _Chunk:
             rec.text(config.get("model_type"), "config.model_type"),
             architectures or None,
             True,
-            self.source,
-            self.observed_at,
+            line,
         )
-        self.keys.append(rid)
-        for name, value in zip(_MODEL_COLUMNS, values, strict=True):
-            self.models[name].append(value)
-        if owner:
-            author_data = raw.get("authorData")
-            author_data = author_data if isinstance(author_data, dict) else {}
-            kind = author_data.get("type")
-            verified = author_data.get("isVerified")
-            self.actors[owner] = (
-                kind if kind in ("user", "org") else None,
-                verified if isinstance(verified, bool) else None,
+    )
+    if owner:
+        author_data = raw.get("authorData")
+        author_data = author_data if isinstance(author_data, dict) else {}
+        kind = author_data.get("type")
+        verified = author_data.get("isVerified")
+        block.actors[owner] = (
+            kind if kind in ("user", "org") else None,
+            verified if isinstance(verified, bool) else None,
+        )
+    if has_base:
+        siblings = raw.get("siblings")
+        files = [
+            s["rfilename"]
+            for s in (siblings if isinstance(siblings, list) else ())[:MAX_LIST]
+            if isinstance(s, dict) and isinstance(s.get("rfilename"), str)
+        ]
+        declared = declared_parents(rid, card=card, tags=tags, files=files, config=config)
+        for reason, detail in declared.problems:
+            rec.warn(reason, detail)
+        for parent in declared.parents:
+            pid = parent.parent
+            if pid not in block.placeholders:
+                block.placeholders[pid] = _owner(pid, None)
+            block.derived.append(
+                (rid, pid, parent.relation, list(parent.evidence), parent.confidence, line)
             )
-            self.owns[(owner, rid)] = None
+    for ds in dict.fromkeys(datasets):
+        if not is_valid_repo_id(ds):
+            rec.warn("invalid-dataset-id", f"dataset {ds[:120]!r}")
+            continue
+        block.datasets[ds] = None
+        block.trained.append((rid, ds, line))
 
-        relations = []
-        if has_base:
-            declared = declared_parents(rid, card=card, tags=tags, files=files, config=config)
-            for reason, detail in declared.problems:
-                rec.warn(reason, detail)
-            for parent in declared.parents:
-                pid = parent.parent
-                if pid not in self.placeholders:
-                    parent_owner = _owner(pid, None)
-                    self.placeholders[pid] = parent_owner
-                    if parent_owner:
-                        self.owns[(parent_owner, pid)] = None
-                self.derived[(rid, pid)] = (
-                    parent.relation,
-                    list(parent.evidence),
-                    parent.confidence,
+
+def _transpose(rows: Sequence[tuple[Any, ...]], width: int) -> list[Sequence[Any]]:
+    return list(zip(*rows, strict=True)) if rows else [()] * width
+
+
+def _convert_block(lines: list[tuple[int, bytes]]) -> _Converted:
+    """Parse and convert one block of numbered lines (runs in a worker process too)."""
+    block = _Block()
+    sink = IngestReport(source="")
+    for number, line in lines:
+        if not line.strip():
+            continue
+        block.read += 1
+        if len(line) > MAX_LINE_BYTES:
+            sink.add(Problem(number, None, "record-too-large", f"{len(line)} bytes", "skipped"))
+            continue
+        try:
+            raw = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            sink.add(Problem(number, None, "invalid-json", str(exc)[:200], "skipped"))
+            continue
+        if not isinstance(raw, dict):
+            sink.add(
+                Problem(number, None, "not-an-object", f"a JSON {type(raw).__name__}", "skipped")
+            )
+            continue
+        rid = raw.get("id", raw.get("modelId"))
+        if rid is None:
+            sink.add(Problem(number, None, "missing-id", "no 'id' field", "skipped"))
+            continue
+        if not is_valid_repo_id(rid):
+            shown = rid[:120] if isinstance(rid, str) else repr(rid)[:120]
+            sink.add(Problem(number, shown, "invalid-id", "not a Hub repository id", "skipped"))
+            continue
+        _add(block, _Record(raw, number, rid, sink))
+    columns = _transpose(block.rows, len(_MODEL_SCHEMA))
+    derived = _transpose(block.derived, len(_DERIVED_SCHEMA))
+    trained = _transpose(block.trained, len(_TRAINED_SCHEMA))
+    return _Converted(
+        read=block.read,
+        ids=block.ids,
+        lines=block.lines,
+        models=pa.Table.from_arrays(
+            [pa.array(c, t) for c, t in zip(columns, _MODEL_SCHEMA.types, strict=True)],
+            schema=_MODEL_SCHEMA,
+        ),
+        derived=pa.Table.from_arrays(
+            [pa.array(c, t) for c, t in zip(derived, _DERIVED_SCHEMA.types, strict=True)],
+            schema=_DERIVED_SCHEMA,
+        ),
+        trained=pa.Table.from_arrays(
+            [pa.array(c, t) for c, t in zip(trained, _TRAINED_SCHEMA.types, strict=True)],
+            schema=_TRAINED_SCHEMA,
+        ),
+        actors=block.actors,
+        placeholders=block.placeholders,
+        datasets=list(block.datasets),
+        problems=sink.problems,
+    )
+
+
+class _Merged:
+    """Blocks gathered in order; duplicates resolved (the later record wins) at the end."""
+
+    def __init__(self, report: IngestReport) -> None:
+        self.report = report
+        self.line_of: dict[str, int] = {}
+        self.duplicates = False
+        self.models: list[pa.Table] = []
+        self.derived: list[pa.Table] = []
+        self.trained: list[pa.Table] = []
+        self.actors: dict[str, tuple[str | None, bool | None]] = {}
+        self.placeholders: dict[str, str | None] = {}
+        self.datasets: dict[str, None] = {}
+
+    def add(self, block: _Converted) -> None:
+        report, line_of = self.report, self.line_of
+        report.read += block.read
+        report.ingested += len(block.ids)
+        for problem in block.problems:
+            report.add(problem)
+        for rid, line in zip(block.ids, block.lines, strict=True):
+            earlier = line_of.get(rid)
+            if earlier is not None:
+                self.duplicates = True
+                report.add(
+                    Problem(
+                        line,
+                        rid,
+                        "duplicate-id",
+                        f"also on line {earlier}; this later record wins",
+                        "warning",
+                    )
                 )
-                relations.append(parent.relation)
+            line_of[rid] = line
+        self.models.append(block.models)
+        self.derived.append(block.derived)
+        self.trained.append(block.trained)
+        self.actors.update(block.actors)
+        for pid, owner in block.placeholders.items():
+            self.placeholders.setdefault(pid, owner)
+        self.datasets.update(dict.fromkeys(block.datasets))
 
-        for ds in dict.fromkeys(datasets):
-            if not is_valid_repo_id(ds):
-                rec.warn("invalid-dataset-id", f"dataset {ds[:120]!r}")
-                continue
-            self.datasets[ds] = None
-            self.trained[(rid, ds)] = None
-        return relations
+    def _latest(self, table: pa.Table, key: str) -> pa.Table:
+        """Rows from the last record of each id only (earlier duplicates dropped)."""
+        if not self.duplicates or table.num_rows == 0:
+            return table
+        wanted = pa.array([self.line_of[k] for k in table.column(key).to_pylist()], pa.int64())
+        return table.filter(pc.equal(table.column("line"), wanted))
+
+    def batch(self, source: str, observed_at: str) -> GraphBatch:
+        models = self._latest(_concat(self.models, _MODEL_SCHEMA), "id")
+        derived = self._latest(_concat(self.derived, _DERIVED_SCHEMA), "child")
+        trained = self._latest(_concat(self.trained, _TRAINED_SCHEMA), "model")
+        self.report.edges.update(derived.column("relation").to_pylist())
+        placeholders = {p: o for p, o in self.placeholders.items() if p not in self.line_of}
+        self.report.placeholders = len(placeholders)
+        parent_owners = [
+            o for o in dict.fromkeys(placeholders.values()) if o and o not in self.actors
+        ]
+
+        def prov(n: int) -> dict[str, pa.Array]:
+            return {"source": pa.repeat(source, n), "observed_at": pa.repeat(observed_at, n)}
+
+        def hub(n: int) -> pa.Array:
+            return pa.repeat(HUB, n)
+
+        n = models.num_rows
+        model_columns = {name: models.column(name) for name in _MODEL_COLUMNS} | prov(n)
+        owned = models.filter(pc.is_valid(models.column("author")))
+        placeholder_ids = list(placeholders)
+        owned_placeholders = [p for p in placeholder_ids if placeholders[p]]
+        actors = list(self.actors)
+        datasets = list(self.datasets)
+        nodes = [
+            NodeTable("Model", models.column("id"), model_columns),
+            NodeTable(
+                "Actor",
+                actors,
+                {
+                    "hub": hub(len(actors)),
+                    "kind": [k for k, _ in self.actors.values()],
+                    "verified": [v for _, v in self.actors.values()],
+                }
+                | prov(len(actors)),
+            ),
+            NodeTable(
+                "Model",
+                placeholder_ids,
+                {
+                    "hub": hub(len(placeholder_ids)),
+                    "author": [placeholders[p] for p in placeholder_ids],
+                    "ingested": pa.repeat(False, len(placeholder_ids)),
+                }
+                | prov(len(placeholder_ids)),
+                create_only=True,
+            ),
+            NodeTable(
+                "Actor",
+                parent_owners,
+                {"hub": hub(len(parent_owners))} | prov(len(parent_owners)),
+                create_only=True,
+            ),
+            NodeTable("Dataset", datasets, {"hub": hub(len(datasets))} | prov(len(datasets))),
+        ]
+        edges = [
+            EdgeTable(
+                "OWNS",
+                "Actor",
+                "Model",
+                pa.concat_arrays(
+                    [
+                        owned.column("author").combine_chunks(),
+                        pa.array([placeholders[p] for p in owned_placeholders], pa.string()),
+                    ]
+                ),
+                pa.concat_arrays(
+                    [
+                        owned.column("id").combine_chunks(),
+                        pa.array(owned_placeholders, pa.string()),
+                    ]
+                ),
+                prov(owned.num_rows + len(owned_placeholders)),
+            ),
+            EdgeTable(
+                "DERIVED_FROM",
+                "Model",
+                "Model",
+                derived.column("child"),
+                derived.column("parent"),
+                {
+                    "relation": derived.column("relation"),
+                    "evidence": derived.column("evidence"),
+                    "confidence": derived.column("confidence"),
+                }
+                | prov(derived.num_rows),
+            ),
+            EdgeTable(
+                "TRAINED_ON",
+                "Model",
+                "Dataset",
+                trained.column("model"),
+                trained.column("dataset"),
+                prov(trained.num_rows),
+            ),
+        ]
+        replaced = frozenset(self.line_of)
+        return GraphBatch(
+            node_tables=nodes,
+            edge_tables=edges,
+            replace_outgoing={"DERIVED_FROM": replaced, "TRAINED_ON": replaced},
+        )
 
 
-def _lines(path: Path, progress: Progress | None) -> Iterator[tuple[int, bytes]]:
-    """Numbered raw lines; a gzip file is detected by its magic bytes, not its name."""
+def _concat(tables: list[pa.Table], schema_: pa.Schema) -> pa.Table:
+    return pa.concat_tables(tables) if tables else schema_.empty_table()
+
+
+def _blocks(path: Path, progress: Progress | None) -> Iterator[list[tuple[int, bytes]]]:
+    """Numbered raw lines in blocks; gzip is detected by its magic bytes, not its name."""
     total = path.stat().st_size
+    number = 0
     with path.open("rb") as raw:
         magic = raw.read(2)
         raw.seek(0)
         stream: io.BufferedIOBase = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
-        last = 0
+        block: list[tuple[int, bytes]] = []
         try:
             for number, line in enumerate(stream, start=1):
-                yield number, line
-                if progress and number % 5000 == 0:
-                    pos = raw.tell()
-                    if pos != last:
-                        progress(pos, total)
-                        last = pos
+                block.append((number, line))
+                if len(block) >= BLOCK:
+                    yield block
+                    block = []
+                    if progress:
+                        progress(raw.tell(), total)
         except (OSError, EOFError) as exc:
             raise InputError(f"{path}: cannot read past line {number}: {exc}") from exc
+        if block:
+            yield block
         if progress:
             progress(total, total)
+
+
+def _converted(blocks: Iterator[list[tuple[int, bytes]]], workers: int) -> Iterator[_Converted]:
+    """Blocks converted in order, in ``workers`` processes (0: in this one).
+
+    At most two blocks per worker are in flight, so a huge file never sits in memory.
+    """
+    if workers <= 0:
+        yield from map(_convert_block, blocks)
+        return
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pending: deque[AsyncResult[_Converted]] = deque()
+        for block in blocks:
+            pending.append(pool.apply_async(_convert_block, (block,)))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def ingest_snapshot(
@@ -352,9 +546,13 @@ def ingest_snapshot(
     *,
     observed_at: str | None = None,
     progress: Progress | None = None,
-    chunk: int = CHUNK,
+    workers: int | None = None,
 ) -> IngestReport:
-    """Read ``path`` and write its models, owners, datasets and derivations into ``store``."""
+    """Read ``path`` and write its models, owners, datasets and derivations into ``store``.
+
+    Records are parsed in ``workers`` processes (default: one per core for files over
+    ``PARALLEL_BYTES``, none for small ones) and written in one bulk batch at the end.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"no such snapshot file: {path}", hint="Give a JSON Lines file.")
@@ -369,71 +567,21 @@ def ingest_snapshot(
                 f"--observed-at {observed_at[:40]!r} is not a date",
                 hint="Use ISO 8601, e.g. 2025-06-01T00:00:00Z.",
             )
+    if workers is None:
+        big = path.stat().st_size >= PARALLEL_BYTES
+        workers = min(os.cpu_count() or 1, 4) if big and (os.cpu_count() or 1) > 1 else 0
     report = IngestReport(source=str(path))
-    current = _Chunk(source, observed)
-    ingested_ids: set[str] = set()
-    placeholders: set[str] = set()
-    first_line: dict[str, int] = {}
+    merged = _Merged(report)
+    for block in _converted(_blocks(path, progress), workers):
+        merged.add(block)
+    stats = store.write(merged.batch(source, observed))
+    report.nodes_created, report.nodes_updated = stats.nodes_created, stats.nodes_updated
+    report.edges_removed = stats.edges_removed
 
-    def flush() -> None:
-        nonlocal current
-        if not len(current):
-            return
-        placeholders.update(current.placeholders)
-        stats = store.write(current.batch())
-        report.edges_removed += stats.edges_removed
-        report.nodes_created += stats.nodes_created
-        report.nodes_updated += stats.nodes_updated
-        current = _Chunk(source, observed)
-
-    for number, line in _lines(path, progress):
-        if not line.strip():
-            continue
-        report.read += 1
-        if len(line) > MAX_LINE_BYTES:
-            report.add(Problem(number, None, "record-too-large", f"{len(line)} bytes", "skipped"))
-            continue
-        try:
-            raw = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            report.add(Problem(number, None, "invalid-json", str(exc)[:200], "skipped"))
-            continue
-        if not isinstance(raw, dict):
-            report.add(
-                Problem(number, None, "not-an-object", f"a JSON {type(raw).__name__}", "skipped")
-            )
-            continue
-        rid = raw.get("id", raw.get("modelId"))
-        if rid is None:
-            report.add(Problem(number, None, "missing-id", "no 'id' field", "skipped"))
-            continue
-        if not is_valid_repo_id(rid):
-            shown = rid[:120] if isinstance(rid, str) else repr(rid)[:120]
-            report.add(Problem(number, shown, "invalid-id", "not a Hub repository id", "skipped"))
-            continue
-        if rid in first_line:
-            report.add(
-                Problem(
-                    number,
-                    rid,
-                    "duplicate-id",
-                    f"also on line {first_line[rid]}; this later record wins",
-                    "warning",
-                )
-            )
-            flush()  # the earlier record must be written before this one replaces it
-        first_line.setdefault(rid, number)
-        report.edges.update(current.add(_Record(raw, number, rid, report)))
-        ingested_ids.add(rid)
-        report.ingested += 1
-        if len(current) >= chunk:
-            flush()
-    flush()
-
-    report.placeholders = len(placeholders - ingested_ids)
     report.cycles = find_cycles(store.derivation_edges())
+    line_of = merged.line_of
     for cycle in report.cycles:
-        lines = ", ".join(f"{m} (line {first_line[m]})" for m in cycle if m in first_line)
+        lines = ", ".join(f"{m} (line {line_of[m]})" for m in cycle if m in line_of)
         report.add(
             Problem(
                 0,

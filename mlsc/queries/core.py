@@ -13,13 +13,15 @@ the same answer from the same code.
 from __future__ import annotations
 
 import difflib
-from collections import Counter
-from collections.abc import Container, Iterable
-from typing import Literal
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mlsc.errors import EmptyStoreError, NotFoundError
 from mlsc.graph.algorithms import cycles as find_cycles
-from mlsc.graph.store import Expansion, GraphStore, Hop
+from mlsc.graph.store import Expansion, GraphStore
 from mlsc.queries.results import Affected, BlastRadius, LineageEntry, LineageResult, Reach
 
 Kind = Literal["model", "actor"]
@@ -47,64 +49,68 @@ def _require(store: GraphStore, label: str, key: str) -> None:
     raise NotFoundError("model" if label == "Model" else "actor", key, suggest(store, label, key))
 
 
-def _choose_hops(expansion: Expansion, direction: Literal["down", "up"]) -> dict[str, Hop]:
-    """For each reached model, the hop that reached it on a shortest path.
+def _shortest_hops(expansion: Expansion, direction: Literal["down", "up"]) -> pa.Table:
+    """Per reached model beyond the seeds: the hop that reached it on a shortest path.
 
-    Where several shortest paths exist, the neighbour with the smallest id wins, so the
-    answer is deterministic and the same on every store.
+    Columns ``node``, ``via`` (the neighbour one step nearer the seeds) and ``relation``.
+    Where several shortest paths exist the neighbour with the smallest id wins, so the answer
+    is deterministic and the same on every store.
     """
-    depth = expansion.depth
-    chosen: dict[str, Hop] = {}
-    for hop in expansion.edges:
-        node, neighbour = (
-            (hop.child, hop.parent) if direction == "down" else (hop.parent, hop.child)
-        )
-        d = depth.get(node)
-        if not d or depth.get(neighbour) != d - 1:
-            continue
-        best = chosen.get(node)
-        other = best.parent if best and direction == "down" else (best.child if best else None)
-        if other is None or (neighbour, hop.relation) < (other, best.relation if best else ""):
-            chosen[node] = hop
-    return chosen
+    node_col, near_col = ("child", "parent") if direction == "down" else ("parent", "child")
+    depth = expansion.models.select(["id", "depth"])
+    joined = expansion.edges.join(
+        depth.rename_columns([node_col, "d_node"]), keys=node_col, join_type="inner"
+    ).join(depth.rename_columns([near_col, "d_near"]), keys=near_col, join_type="inner")
+    candidates = joined.filter(
+        pc.equal(joined.column("d_near"), pc.subtract(joined.column("d_node"), 1))
+    ).sort_by([(node_col, "ascending"), (near_col, "ascending"), ("relation", "ascending")])
+    nodes = candidates.column(node_col)
+    if len(nodes) > 1:
+        changed = pc.not_equal(nodes.slice(1), nodes.slice(0, len(nodes) - 1))
+        first = pa.concat_arrays([pa.array([True]), changed.combine_chunks()])
+        candidates = candidates.filter(first)
+    return pa.table(
+        {
+            "node": candidates.column(node_col),
+            "via": candidates.column(near_col),
+            "relation": candidates.column("relation"),
+        }
+    )
 
 
-def _entries(
-    expansion: Expansion, direction: Literal["down", "up"], root: str
-) -> tuple[LineageEntry, ...]:
-    hops = _choose_hops(expansion, direction)
-    out = []
-    for node, d in expansion.depth.items():
-        if node == root or d == 0:
-            continue
-        hop = hops[node]
-        info = expansion.info.get(node)
-        out.append(
-            LineageEntry(
-                id=node,
-                depth=d,
-                relation=hop.relation,
-                via=hop.parent if direction == "down" else hop.child,
-                author=info.author if info else None,
-                downloads=info.downloads if info else None,
-                ingested=info.ingested if info else False,
-            )
-        )
-    out.sort(key=lambda e: (e.depth, -(e.downloads or 0), e.id))
-    return tuple(out)
+def _with_hops(expansion: Expansion, direction: Literal["down", "up"]) -> pa.Table:
+    """The reached models with their hop, by depth, then downloads (most first), then id."""
+    table = expansion.models.join(
+        _shortest_hops(expansion, direction), keys="id", right_keys="node", join_type="left outer"
+    )
+    table = table.append_column("rank", pc.negate(pc.fill_null(table.column("downloads"), 0)))
+    return table.sort_by([("depth", "ascending"), ("rank", "ascending"), ("id", "ascending")])
 
 
-def _edge_triples(hops: Iterable[Hop], among: Container[str]) -> tuple[tuple[str, str, str], ...]:
-    """(child, parent, relation) of the hops whose both ends are in ``among``."""
+def _columns(table: pa.Table, names: Iterable[str]) -> list[list[Any]]:
+    return [table.column(n).to_pylist() for n in names]
+
+
+def _entries(expansion: Expansion, direction: Literal["down", "up"]) -> tuple[LineageEntry, ...]:
+    table = _with_hops(expansion, direction)
+    table = table.filter(pc.greater(table.column("depth"), 0))
+    names = ("id", "depth", "relation", "via", "author", "downloads", "ingested")
     return tuple(
-        sorted(
-            {
-                (h.child, h.parent, h.relation)
-                for h in hops
-                if h.child in among and h.parent in among
-            }
+        LineageEntry(i, d, r, v, a, n, bool(g))
+        for i, d, r, v, a, n, g in zip(*_columns(table, names), strict=True)
+    )
+
+
+def _edge_triples(edges: pa.Table, among: pa.Array) -> tuple[tuple[str, str, str], ...]:
+    """(child, parent, relation) of the edges whose both ends are in ``among``."""
+    inside = edges.filter(
+        pc.and_(
+            pc.is_in(edges.column("child"), value_set=among),
+            pc.is_in(edges.column("parent"), value_set=among),
         )
     )
+    cols = _columns(inside, ("child", "parent", "relation"))
+    return tuple(sorted(set(zip(*cols, strict=True))))
 
 
 def lineage(store: GraphStore, model: str) -> LineageResult:
@@ -112,12 +118,14 @@ def lineage(store: GraphStore, model: str) -> LineageResult:
     _require(store, "Model", model)
     up = store.expand([model], "up")
     down = store.expand([model], "down")
-    relatives = {**up.depth, **down.depth}
-    edges = _edge_triples([*up.edges, *down.edges], relatives)
+    relatives = pa.concat_arrays(
+        [up.models.column("id").combine_chunks(), down.models.column("id").combine_chunks()]
+    )
+    edges = _edge_triples(pa.concat_tables([up.edges, down.edges]), relatives)
     return LineageResult(
         model=model,
-        ancestors=_entries(up, "up", model),
-        descendants=_entries(down, "down", model),
+        ancestors=_entries(up, "up"),
+        descendants=_entries(down, "down"),
         cycles=tuple(find_cycles((c, p) for c, p, _ in edges)),
         edges=edges,
     )
@@ -152,34 +160,25 @@ def blast_radius(store: GraphStore, target: str, *, kind: Kind | None = None) ->
     else:
         seeds, _ = controlled_models(store, target)
     down = store.expand(seeds, "down")
-    hops = _choose_hops(down, "down")
-    affected = []
-    for node, d in down.depth.items():
-        info = down.info.get(node)
-        hop = hops.get(node)
-        affected.append(
-            Affected(
-                id=node,
-                depth=d,
-                relation=hop.relation if hop else None,
-                via=hop.parent if hop else None,
-                owner=info.author if info else None,
-                downloads=info.downloads if info else None,
-            )
-        )
-    affected.sort(key=lambda a: (a.depth, -(a.downloads or 0), a.id))
-    by_relation = Counter(a.relation for a in affected if a.relation)
-    by_depth = Counter(a.depth for a in affected)
+    table = _with_hops(down, "down")
+    names = ("id", "depth", "relation", "via", "author", "downloads")
+    affected = tuple(Affected(*row) for row in zip(*_columns(table, names), strict=True))
+    reached = down.models.column("id").combine_chunks()
+    relations = pc.value_counts(table.column("relation").drop_null()).to_pylist()
+    depths = pc.value_counts(table.column("depth")).to_pylist()
+    owners = pc.unique(table.column("author").drop_null()).to_pylist()
     return BlastRadius(
         target=target,
         kind=resolved,
         seeds=tuple(sorted(seeds)),
-        affected=tuple(affected),
-        by_relation=dict(sorted(by_relation.items())),
-        by_depth=dict(sorted(by_depth.items())),
-        owners=tuple(sorted({a.owner for a in affected if a.owner})),
-        downloads=sum(a.downloads or 0 for a in affected),
-        edges=_edge_triples(down.edges, down.depth),
+        affected=affected,
+        by_relation={
+            r["values"]: r["counts"] for r in sorted(relations, key=lambda r: r["values"])
+        },
+        by_depth={r["values"]: r["counts"] for r in sorted(depths, key=lambda r: r["values"])},
+        owners=tuple(sorted(owners)),
+        downloads=pc.sum(table.column("downloads")).as_py() or 0,
+        edges=_edge_triples(down.edges, reached),
     )
 
 
@@ -188,13 +187,18 @@ def reach(store: GraphStore, actor: str) -> Reach:
     _require(store, "Actor", actor)
     direct, orgs = controlled_models(store, actor)
     down = store.expand(direct, "down")
-    downstream = {n for n, d in down.depth.items() if d > 0}
+    models = down.models
+    reached = models.column("id").combine_chunks()
+    beyond = models.filter(pc.greater(models.column("depth"), 0)).column("id")
     # direct models that also derive from another controlled or downstream model
-    downstream.update(h.child for h in down.edges if h.parent in down.depth)
+    inside = down.edges.filter(pc.is_in(down.edges.column("parent"), value_set=reached))
+    downstream = pc.unique(
+        pa.concat_arrays([beyond.combine_chunks(), inside.column("child").combine_chunks()])
+    )
     return Reach(
         actor=actor,
         direct=len(direct),
         transitive=len(downstream),
-        total=len(down.depth),
+        total=models.num_rows,
         organisations=tuple(orgs),
     )

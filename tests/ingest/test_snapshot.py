@@ -11,6 +11,7 @@ import pytest
 
 from mlsc.errors import InputError
 from mlsc.graph.store import GraphStore
+from mlsc.ingest import snapshot
 from mlsc.ingest.snapshot import MAX_TEXT, ingest_snapshot
 from tests.conftest import SAMPLE
 
@@ -177,18 +178,25 @@ def test_a_missing_file_is_an_input_error(store: GraphStore, tmp_path: Path) -> 
         ingest_snapshot(store, tmp_path / "nope.jsonl")
 
 
-def test_chunked_writes_give_the_same_graph(
-    store: GraphStore, tmp_path: Path, make_store: Any
+def test_worker_processes_give_the_same_graph_and_report(
+    store: GraphStore, tmp_path: Path, make_store: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write_lines(
-        tmp_path / "chain.jsonl",
-        [record("c/m0"), *[record(f"c/m{i}", f"c/m{i - 1}") for i in range(1, 40)][::-1]],
-    )
-    ingest_snapshot(store, path, chunk=7)
+    # Small blocks, so the chain, a duplicate and a bad line fall in different blocks.
+    monkeypatch.setattr(snapshot, "BLOCK", 7)
+    chain = [record(f"c/m{i}", f"c/m{i - 1}") for i in range(1, 40)][::-1]
+    lines: list[str | dict[str, Any]] = [record("c/m0"), *chain, "{oops", record("c/m5", "c/m0")]
+    path = write_lines(tmp_path / "chain.jsonl", lines)
+    parallel = ingest_snapshot(store, path, workers=2)
     other = make_store()
-    ingest_snapshot(other, path)
+    serial = ingest_snapshot(other, path, workers=0)
+    assert parallel.to_json() == serial.to_json()
     assert store.counts() == other.counts()
     assert sorted(store.derivation_edges()) == sorted(other.derivation_edges())
+    # the later record of c/m5 wins: it now derives from c/m0, not c/m4
+    assert store.derivation("c/m5", "c/m0") is not None
+    assert store.derivation("c/m5", "c/m4") is None
+    assert [p.reason for p in parallel.problems] == ["invalid-json", "duplicate-id"]
+    assert parallel.problems[1].line == 42 and "also on line 36" in parallel.problems[1].detail
 
 
 def test_the_shipped_sample_ingests_cleanly(store: GraphStore) -> None:

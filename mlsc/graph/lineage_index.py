@@ -1,0 +1,95 @@
+"""Derivation edges as compressed sparse rows, for traversals at memory speed.
+
+A store builds one from two column scans (models, DERIVED_FROM edges) and keeps it until
+its next write. Breadth-first search then runs a few vectorised numpy steps per level, so
+a hub with tens of thousands of descendants expands in milliseconds, with no hop limit and
+no path enumeration; cycles stop because each model is visited once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+Ints = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class _CSR:
+    indptr: Ints
+    indices: Ints
+    relation: Ints
+    """Per entry, the code of the edge's relation (see LineageIndex.relations)."""
+
+    @classmethod
+    def build(cls, n: int, rows: Ints, cols: Ints, relation: Ints) -> _CSR:
+        order = np.argsort(rows, kind="stable")
+        counts = np.bincount(rows, minlength=n)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        return cls(indptr, cols[order], relation[order])
+
+    def gather(self, nodes: Ints) -> tuple[Ints, Ints]:
+        """(positions into indices, owning node) for every entry of ``nodes``' rows."""
+        starts = self.indptr[nodes]
+        counts = self.indptr[nodes + 1] - starts
+        total = int(counts.sum())
+        if total == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
+        return np.arange(total, dtype=np.int64) + offsets, np.repeat(nodes, counts)
+
+
+class LineageIndex:
+    """Models as dense numbers, and their derivations both ways."""
+
+    def __init__(self, models: pa.Table, edges: pa.Table) -> None:
+        """``models``: columns o (dense number), id, author, downloads, ingested.
+        ``edges``: columns child, parent (dense numbers), relation."""
+        offsets = models.column("o").to_numpy().astype(np.int64)
+        n = int(offsets.max()) + 1 if len(offsets) else 0
+        order = np.empty(n, dtype=np.int64)
+        order[:] = -1
+        order[offsets] = np.arange(len(offsets), dtype=np.int64)
+        self.size = n
+        self.models = models.take(pa.array(np.where(order >= 0, order, 0)))
+        self.present = order >= 0
+        encoded = pc.dictionary_encode(edges.column("relation")).combine_chunks()
+        self.relations = encoded.dictionary
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        child = edges.column("child").to_numpy().astype(np.int64)
+        parent = edges.column("parent").to_numpy().astype(np.int64)
+        self.edge_count = len(child)
+        self.parents = _CSR.build(n, child, parent, codes)
+        self.children = _CSR.build(n, parent, child, codes)
+
+    def bfs(self, seeds: Ints, direction: str) -> tuple[Ints, Ints]:
+        """(reached nodes, their depth): multi-source shortest distance, seeds at 0."""
+        csr = self.children if direction == "down" else self.parents
+        depth = np.full(self.size, -1, dtype=np.int64)
+        frontier = np.unique(seeds)
+        depth[frontier] = 0
+        level = 0
+        while frontier.size:
+            positions, _ = csr.gather(frontier)
+            nxt = csr.indices[positions]
+            nxt = np.unique(nxt[depth[nxt] < 0])
+            level += 1
+            depth[nxt] = level
+            frontier = nxt
+        reached = np.nonzero(depth >= 0)[0]
+        return reached, depth[reached]
+
+    def out_edges(self, nodes: Ints) -> tuple[Ints, Ints, pa.Array]:
+        """(child, parent, relation) of every DERIVED_FROM edge out of ``nodes``."""
+        positions, owners = self.parents.gather(nodes)
+        codes = self.parents.relation[positions]
+        return owners, self.parents.indices[positions], self.relations.take(pa.array(codes))
+
+    def ids(self, nodes: Ints) -> pa.Array:
+        return self.models.column("id").take(pa.array(nodes)).combine_chunks()
