@@ -398,7 +398,7 @@ class LadybugStore(GraphStore):
 
     def _numbers(self, ids: Sequence[str]) -> npt.NDArray[np.int64]:
         """Dense numbers (engine offsets) of the given models; unknown ids are left out."""
-        if len(ids) <= 2000:
+        if len(ids) <= 100_000:
             rows = self._arrow(
                 "UNWIND $ids AS x MATCH (m:Model {id: x}) RETURN offset(id(m))", {"ids": list(ids)}
             )
@@ -441,11 +441,11 @@ class LadybugStore(GraphStore):
         return {i: ModelSummary(i, a, d, bool(g)) for i, a, d, g in zip(*cols, strict=True)}
 
     def owned_models(self, actors: Sequence[str]) -> list[str]:
-        rows = self._rows(
+        table = self._arrow(
             "MATCH (a:Actor)-[:OWNS]->(m:Model) WHERE a.name IN $actors RETURN DISTINCT m.id",
             {"actors": list(actors)},
         )
-        return sorted(r[0] for r in rows)
+        return sorted(table.column(0).to_pylist())
 
     def organisations_of(self, actor: str) -> list[str]:
         rows = self._rows(

@@ -16,13 +16,14 @@ import difflib
 from collections.abc import Iterable
 from typing import Any, Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from mlsc.errors import EmptyStoreError, NotFoundError
 from mlsc.graph.algorithms import cycles as find_cycles
 from mlsc.graph.store import Expansion, GraphStore
-from mlsc.queries.results import Affected, BlastRadius, LineageEntry, LineageResult, Reach
+from mlsc.queries.results import Affected, BlastRadius, LineageEntry, LineageResult, Reach, Rows
 
 Kind = Literal["model", "actor"]
 
@@ -49,68 +50,64 @@ def _require(store: GraphStore, label: str, key: str) -> None:
     raise NotFoundError("model" if label == "Model" else "actor", key, suggest(store, label, key))
 
 
-def _shortest_hops(expansion: Expansion, direction: Literal["down", "up"]) -> pa.Table:
-    """Per reached model beyond the seeds: the hop that reached it on a shortest path.
-
-    Columns ``node``, ``via`` (the neighbour one step nearer the seeds) and ``relation``.
-    Where several shortest paths exist the neighbour with the smallest id wins, so the answer
-    is deterministic and the same on every store.
-    """
-    node_col, near_col = ("child", "parent") if direction == "down" else ("parent", "child")
-    depth = expansion.models.select(["id", "depth"])
-    joined = expansion.edges.join(
-        depth.rename_columns([node_col, "d_node"]), keys=node_col, join_type="inner"
-    ).join(depth.rename_columns([near_col, "d_near"]), keys=near_col, join_type="inner")
-    candidates = joined.filter(
-        pc.equal(joined.column("d_near"), pc.subtract(joined.column("d_node"), 1))
-    ).sort_by([(node_col, "ascending"), (near_col, "ascending"), ("relation", "ascending")])
-    nodes = candidates.column(node_col)
-    if len(nodes) > 1:
-        changed = pc.not_equal(nodes.slice(1), nodes.slice(0, len(nodes) - 1))
-        first = pa.concat_arrays([pa.array([True]), changed.combine_chunks()])
-        candidates = candidates.filter(first)
-    return pa.table(
-        {
-            "node": candidates.column(node_col),
-            "via": candidates.column(near_col),
-            "relation": candidates.column("relation"),
-        }
-    )
-
-
 def _with_hops(expansion: Expansion, direction: Literal["down", "up"]) -> pa.Table:
-    """The reached models with their hop, by depth, then downloads (most first), then id."""
-    table = expansion.models.join(
-        _shortest_hops(expansion, direction), keys="id", right_keys="node", join_type="left outer"
+    """The reached models, each with the hop that reached it on a shortest path.
+
+    Adds ``via`` (the neighbour one step nearer the seeds; null at depth 0) and
+    ``relation``; rows by depth, then downloads (most first), then id. Where several shortest
+    paths exist the neighbour with the smallest id wins, so the answer is deterministic and
+    the same on every store. Integer work in numpy: no per-row Python.
+    """
+    models, edges = expansion.models, expansion.edges
+    n = models.num_rows
+    ids = models.column("id").combine_chunks()
+    depth = models.column("depth").to_numpy()
+    rank = np.empty(n, dtype=np.int64)  # position of each id in sorted order
+    rank[pc.sort_indices(ids).to_numpy()] = np.arange(n, dtype=np.int64)
+    node_col, near_col = ("child", "parent") if direction == "down" else ("parent", "child")
+    node = pc.fill_null(pc.index_in(edges.column(node_col), value_set=ids), -1).to_numpy()
+    near = pc.fill_null(pc.index_in(edges.column(near_col), value_set=ids), -1).to_numpy()
+    ok = (node >= 0) & (near >= 0)
+    ok[ok] = depth[near[ok]] == depth[node[ok]] - 1
+    candidates = np.nonzero(ok)[0]
+    order = candidates[np.lexsort((rank[near[candidates]], node[candidates]))]
+    first = order[np.r_[True, node[order][1:] != node[order][:-1]]] if order.size else order
+    via = np.full(n, -1, dtype=np.int64)
+    hop = np.full(n, -1, dtype=np.int64)
+    via[node[first]] = near[first]
+    hop[node[first]] = first
+    downloads = pc.fill_null(models.column("downloads"), 0).to_numpy()
+    rows = pa.array(np.lexsort((rank, -downloads, depth)))
+    has_hop = via >= 0
+    return (
+        models.append_column("via", ids.take(pa.array(via, mask=~has_hop)))
+        .append_column("relation", edges.column("relation").take(pa.array(hop, mask=~has_hop)))
+        .take(rows)
     )
-    table = table.append_column("rank", pc.negate(pc.fill_null(table.column("downloads"), 0)))
-    return table.sort_by([("depth", "ascending"), ("rank", "ascending"), ("id", "ascending")])
 
 
 def _columns(table: pa.Table, names: Iterable[str]) -> list[list[Any]]:
     return [table.column(n).to_pylist() for n in names]
 
 
-def _entries(expansion: Expansion, direction: Literal["down", "up"]) -> tuple[LineageEntry, ...]:
+def _entries(expansion: Expansion, direction: Literal["down", "up"]) -> Rows[LineageEntry]:
     table = _with_hops(expansion, direction)
     table = table.filter(pc.greater(table.column("depth"), 0))
     names = ("id", "depth", "relation", "via", "author", "downloads", "ingested")
-    return tuple(
-        LineageEntry(i, d, r, v, a, n, bool(g))
-        for i, d, r, v, a, n, g in zip(*_columns(table, names), strict=True)
-    )
+    return Rows(LineageEntry, _columns(table, names))
 
 
 def _edge_triples(edges: pa.Table, among: pa.Array) -> tuple[tuple[str, str, str], ...]:
-    """(child, parent, relation) of the edges whose both ends are in ``among``."""
+    """(child, parent, relation) of the edges whose both ends are in ``among``, sorted."""
     inside = edges.filter(
         pc.and_(
             pc.is_in(edges.column("child"), value_set=among),
             pc.is_in(edges.column("parent"), value_set=among),
         )
     )
+    inside = inside.sort_by([("child", "ascending"), ("parent", "ascending")])
     cols = _columns(inside, ("child", "parent", "relation"))
-    return tuple(sorted(set(zip(*cols, strict=True))))
+    return tuple(zip(*cols, strict=True))
 
 
 def lineage(store: GraphStore, model: str) -> LineageResult:
@@ -121,7 +118,8 @@ def lineage(store: GraphStore, model: str) -> LineageResult:
     relatives = pa.concat_arrays(
         [up.models.column("id").combine_chunks(), down.models.column("id").combine_chunks()]
     )
-    edges = _edge_triples(pa.concat_tables([up.edges, down.edges]), relatives)
+    # an edge out of the model itself, or out of a model on a cycle, is in both expansions
+    edges = tuple(dict.fromkeys(_edge_triples(pa.concat_tables([up.edges, down.edges]), relatives)))
     return LineageResult(
         model=model,
         ancestors=_entries(up, "up"),
@@ -162,7 +160,7 @@ def blast_radius(store: GraphStore, target: str, *, kind: Kind | None = None) ->
     down = store.expand(seeds, "down")
     table = _with_hops(down, "down")
     names = ("id", "depth", "relation", "via", "author", "downloads")
-    affected = tuple(Affected(*row) for row in zip(*_columns(table, names), strict=True))
+    affected = Rows(Affected, _columns(table, names))
     reached = down.models.column("id").combine_chunks()
     relations = pc.value_counts(table.column("relation").drop_null()).to_pylist()
     depths = pc.value_counts(table.column("depth")).to_pylist()

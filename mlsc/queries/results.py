@@ -5,8 +5,56 @@ The JSON shapes are a public contract that scripts depend on: add keys, never re
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, overload
+
+T = TypeVar("T")
+
+
+class Rows(Sequence[T]):
+    """An immutable sequence of result rows kept as columns, built into objects when read.
+
+    A blast radius can hold tens of thousands of models; most callers only need its
+    totals, so the rows are not materialised until someone iterates or indexes them.
+    """
+
+    __slots__ = ("_columns", "_make", "_n")
+
+    def __init__(self, make: Callable[..., T], columns: Sequence[Sequence[Any]]) -> None:
+        self._make = make
+        self._columns = tuple(columns)
+        self._n = len(columns[0]) if columns else 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return Rows(self._make, [c[index] for c in self._columns])
+        if index < 0:
+            index += self._n
+        if not 0 <= index < self._n:
+            raise IndexError(index)
+        return self._make(*(c[index] for c in self._columns))
+
+    def __iter__(self) -> Iterator[T]:
+        return map(self._make, *self._columns)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Rows({list(self)!r})"
 
 
 @dataclass(frozen=True)
@@ -39,8 +87,8 @@ class LineageEntry:
 @dataclass(frozen=True)
 class LineageResult:
     model: str
-    ancestors: tuple[LineageEntry, ...]
-    descendants: tuple[LineageEntry, ...]
+    ancestors: Sequence[LineageEntry]
+    descendants: Sequence[LineageEntry]
     cycles: tuple[tuple[str, ...], ...]
     """Each cycle met on the way, as the model ids on it (smallest id first)."""
     edges: tuple[tuple[str, str, str], ...]
@@ -86,7 +134,7 @@ class BlastRadius:
     kind: Literal["model", "actor"]
     seeds: tuple[str, ...]
     """The models compromised directly: the target model, or what the actor controls."""
-    affected: tuple[Affected, ...]
+    affected: Sequence[Affected]
     """Seeds (depth 0) and everything downstream, ordered by depth, then downloads."""
     by_relation: dict[str, int]
     by_depth: dict[int, int]
