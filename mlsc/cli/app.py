@@ -93,6 +93,10 @@ def ingest_snapshot_cmd(
         str | None,
         typer.Option(help="When the snapshot was taken (ISO 8601) [default: file mtime]."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=0, help="Parser processes [default: one per core for files over 32 MiB]."),
+    ] = None,
 ) -> None:
     """Ingest a snapshot of Hugging Face model records (GET /api/models?full=true shape)."""
 
@@ -100,7 +104,9 @@ def ingest_snapshot_cmd(
         from mlsc.ingest.snapshot import ingest_snapshot
 
         with _store(db, backend, read_only=False) as store, out.progress(file.name) as bar:
-            report = ingest_snapshot(store, file, observed_at=observed_at, progress=bar)
+            report = ingest_snapshot(
+                store, file, observed_at=observed_at, progress=bar, workers=workers
+            )
         if errors:
             import orjson
 

@@ -20,9 +20,9 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
@@ -525,19 +525,21 @@ def _blocks(path: Path, progress: Progress | None) -> Iterator[list[tuple[int, b
 def _converted(blocks: Iterator[list[tuple[int, bytes]]], workers: int) -> Iterator[_Converted]:
     """Blocks converted in order, in ``workers`` processes (0: in this one).
 
-    At most two blocks per worker are in flight, so a huge file never sits in memory.
+    At most two blocks per worker are in flight, so a huge file never sits in memory. A
+    worker that dies raises BrokenProcessPool here instead of hanging the run.
     """
     if workers <= 0:
         yield from map(_convert_block, blocks)
         return
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        pending: deque[AsyncResult[_Converted]] = deque()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[_Converted]] = deque()
         for block in blocks:
-            pending.append(pool.apply_async(_convert_block, (block,)))
+            pending.append(pool.submit(_convert_block, block))
             if len(pending) >= 2 * workers:
-                yield pending.popleft().get()
+                yield pending.popleft().result()
         while pending:
-            yield pending.popleft().get()
+            yield pending.popleft().result()
 
 
 def ingest_snapshot(
@@ -546,12 +548,14 @@ def ingest_snapshot(
     *,
     observed_at: str | None = None,
     progress: Progress | None = None,
-    workers: int | None = None,
+    workers: int | None = 0,
 ) -> IngestReport:
     """Read ``path`` and write its models, owners, datasets and derivations into ``store``.
 
-    Records are parsed in ``workers`` processes (default: one per core for files over
-    ``PARALLEL_BYTES``, none for small ones) and written in one bulk batch at the end.
+    Records are parsed in ``workers`` processes and written in one bulk batch at the end.
+    The default, 0, parses in this process. ``None`` picks one worker per core (up to 4)
+    for files over ``PARALLEL_BYTES``; worker processes are started with ``spawn``, so a
+    script that asks for them needs the usual ``if __name__ == "__main__":`` guard.
     """
     path = Path(path)
     if not path.is_file():
