@@ -34,6 +34,7 @@ from mlsc.errors import (
     StoreLockedError,
 )
 from mlsc.graph import schema
+from mlsc.graph.algorithms import cycles
 from mlsc.graph.lineage_index import LineageIndex
 from mlsc.graph.records import (
     EdgeTable,
@@ -170,12 +171,12 @@ class LadybugStore(GraphStore):
             edges = edge_tables(batch)
             for edge_type, sources in batch.replace_outgoing.items():
                 etype = schema.EDGES[edge_type]
-                if not sources or self._empty_rel(etype.type):
+                if not len(sources) or self._empty_rel(etype.type):
                     continue
                 fresh = set().union(
                     *(_pylist(a) for a, _ in etype.pairs for a in new_keys.get(a, []))
                 )
-                old_sources = frozenset(sources - fresh)
+                old_sources = frozenset(set(_pylist(sources)) - fresh)
                 if old_sources:
                     keep = {
                         pair
@@ -461,6 +462,10 @@ class LadybugStore(GraphStore):
     def derivation_edges(self) -> Iterator[tuple[str, str]]:
         table = self._native("MATCH (c:Model)-[:DERIVED_FROM]->(p:Model) RETURN c.id, p.id")
         yield from zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
+
+    def derivation_cycles(self) -> list[tuple[str, ...]]:
+        child, parent = self._lineage().cyclic_core()
+        return cycles(zip(child.to_pylist(), parent.to_pylist(), strict=True))
 
     def ownership_edges(self) -> Iterator[tuple[str, str]]:
         table = self._arrow("MATCH (a:Actor)-[:OWNS]->(m:Model) RETURN a.name, m.id")

@@ -93,3 +93,24 @@ class LineageIndex:
 
     def ids(self, nodes: Ints) -> pa.Array:
         return self.models.column("id").take(pa.array(nodes)).combine_chunks()
+
+    def cyclic_core(self) -> tuple[pa.Array, pa.Array]:
+        """(child ids, parent ids) of the edges that can lie on a cycle.
+
+        Peels, level by level, every model without a parent or without a child among the
+        models left: what survives is the union of the cycles plus the paths between
+        them, usually nothing or a handful, for an exact search in Python.
+        """
+        child = np.repeat(np.arange(self.size, dtype=np.int64), np.diff(self.parents.indptr))
+        parent = self.parents.indices
+        alive = np.ones(self.size, dtype=bool)
+        while True:
+            live = alive[child] & alive[parent]
+            has_parent = np.bincount(child[live], minlength=self.size) > 0
+            has_child = np.bincount(parent[live], minlength=self.size) > 0
+            still = alive & has_parent & has_child
+            if np.array_equal(still, alive):
+                break
+            alive = still
+        live = alive[child] & alive[parent]
+        return self.ids(child[live]), self.ids(parent[live])

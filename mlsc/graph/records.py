@@ -76,7 +76,7 @@ class GraphBatch:
     edges: Sequence[EdgeRecord] = ()
     node_tables: Sequence[NodeTable] = ()
     edge_tables: Sequence[EdgeTable] = ()
-    replace_outgoing: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    replace_outgoing: Mapping[str, Column] = field(default_factory=dict)
     """Edge type -> source keys whose stored outgoing edges of that type are replaced by
     the batch's (a model's own record is the authority on its declared bases)."""
 

@@ -146,6 +146,12 @@ class GraphStore(abc.ABC):
     def derivation_edges(self) -> Iterator[tuple[str, str]]:
         """Every DERIVED_FROM edge as (child, parent), for whole-graph rankings."""
 
+    def derivation_cycles(self) -> list[tuple[str, ...]]:
+        """Every lineage cycle, as sorted model ids; stores may override with a faster way."""
+        from mlsc.graph.algorithms import cycles
+
+        return cycles(self.derivation_edges())
+
     @abc.abstractmethod
     def ownership_edges(self) -> Iterator[tuple[str, str]]:
         """Every OWNS edge as (actor, model)."""

@@ -32,7 +32,6 @@ import pyarrow.compute as pc
 
 from mlsc.errors import InputError
 from mlsc.graph import schema
-from mlsc.graph.algorithms import cycles as find_cycles
 from mlsc.graph.records import EdgeTable, GraphBatch, NodeTable
 from mlsc.graph.schema import PROVENANCE_NAMES as PROVENANCE
 from mlsc.graph.store import GraphStore
@@ -345,35 +344,23 @@ class _Merged:
 
     def __init__(self, report: IngestReport) -> None:
         self.report = report
-        self.line_of: dict[str, int] = {}
-        self.duplicates = False
         self.models: list[pa.Table] = []
         self.derived: list[pa.Table] = []
         self.trained: list[pa.Table] = []
         self.actors: dict[str, tuple[str | None, bool | None]] = {}
         self.placeholders: dict[str, str | None] = {}
         self.datasets: dict[str, None] = {}
+        self.ids = pa.array([], pa.string())
+        """Every ingested id, once (set by :meth:`batch`)."""
+        self.id_lines = pa.array([], pa.int64())
+        self.line_of: dict[str, int] = {}
+        """Line of the record that won, for ids that were duplicated."""
 
     def add(self, block: _Converted) -> None:
-        report, line_of = self.report, self.line_of
-        report.read += block.read
-        report.ingested += len(block.ids)
+        self.report.read += block.read
+        self.report.ingested += len(block.ids)
         for problem in block.problems:
-            report.add(problem)
-        for rid, line in zip(block.ids, block.lines, strict=True):
-            earlier = line_of.get(rid)
-            if earlier is not None:
-                self.duplicates = True
-                report.add(
-                    Problem(
-                        line,
-                        rid,
-                        "duplicate-id",
-                        f"also on line {earlier}; this later record wins",
-                        "warning",
-                    )
-                )
-            line_of[rid] = line
+            self.report.add(problem)
         self.models.append(block.models)
         self.derived.append(block.derived)
         self.trained.append(block.trained)
@@ -382,19 +369,56 @@ class _Merged:
             self.placeholders.setdefault(pid, owner)
         self.datasets.update(dict.fromkeys(block.datasets))
 
+    def _duplicates(self, models: pa.Table) -> None:
+        """Report every repeated id; remember the line that wins (the last one)."""
+        counts = pc.value_counts(models.column("id"))
+        repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
+        if not len(repeated):
+            return
+        rows = models.filter(pc.is_in(models.column("id"), value_set=repeated))
+        seen: dict[str, int] = {}
+        for rid, line in zip(
+            rows.column("id").to_pylist(), rows.column("line").to_pylist(), strict=True
+        ):
+            if rid in seen:
+                self.report.add(
+                    Problem(
+                        line,
+                        rid,
+                        "duplicate-id",
+                        f"also on line {seen[rid]}; this later record wins",
+                        "warning",
+                    )
+                )
+            seen[rid] = line
+        self.line_of = seen
+
     def _latest(self, table: pa.Table, key: str) -> pa.Table:
         """Rows from the last record of each id only (earlier duplicates dropped)."""
-        if not self.duplicates or table.num_rows == 0:
+        if not self.line_of or table.num_rows == 0:
             return table
-        wanted = pa.array([self.line_of[k] for k in table.column(key).to_pylist()], pa.int64())
-        return table.filter(pc.equal(table.column("line"), wanted))
+        keys = table.column(key).to_pylist()
+        wanted = pa.array([self.line_of.get(k, -1) for k in keys], pa.int64())
+        dropped = pc.and_(pc.not_equal(wanted, -1), pc.not_equal(table.column("line"), wanted))
+        return table.filter(pc.invert(dropped))
 
     def batch(self, source: str, observed_at: str) -> GraphBatch:
-        models = self._latest(_concat(self.models, _MODEL_SCHEMA), "id")
+        models = _concat(self.models, _MODEL_SCHEMA)
+        self._duplicates(models)
+        models = self._latest(models, "id")
         derived = self._latest(_concat(self.derived, _DERIVED_SCHEMA), "child")
         trained = self._latest(_concat(self.trained, _TRAINED_SCHEMA), "model")
-        self.report.edges.update(derived.column("relation").to_pylist())
-        placeholders = {p: o for p, o in self.placeholders.items() if p not in self.line_of}
+        self.models, self.derived, self.trained = [], [], []  # free the blocks
+        self.ids = models.column("id").combine_chunks()
+        self.id_lines = models.column("line").combine_chunks()
+        for row in pc.value_counts(derived.column("relation")).to_pylist():
+            self.report.edges[row["values"]] += row["counts"]
+        ingested = pc.is_in(pa.array(list(self.placeholders), pa.string()), value_set=self.ids)
+        placeholders = {
+            p: o
+            for (p, o), known in zip(self.placeholders.items(), ingested.to_pylist(), strict=True)
+            if not known
+        }
         self.report.placeholders = len(placeholders)
         parent_owners = [
             o for o in dict.fromkeys(placeholders.values()) if o and o not in self.actors
@@ -485,12 +509,20 @@ class _Merged:
                 prov(trained.num_rows),
             ),
         ]
-        replaced = frozenset(self.line_of)
+        replaced = self.ids
         return GraphBatch(
             node_tables=nodes,
             edge_tables=edges,
             replace_outgoing={"DERIVED_FROM": replaced, "TRAINED_ON": replaced},
         )
+
+    def lines(self, ids: Sequence[str]) -> list[tuple[str, int | None]]:
+        """The line of each given ingested id (None for one only named as a base)."""
+        found = pc.index_in(pa.array(ids, pa.string()), value_set=self.ids).to_pylist()
+        return [
+            (i, self.line_of.get(i) or (self.id_lines[f].as_py() if f is not None else None))
+            for i, f in zip(ids, found, strict=True)
+        ]
 
 
 def _concat(tables: list[pa.Table], schema_: pa.Schema) -> pa.Table:
@@ -582,10 +614,9 @@ def ingest_snapshot(
     report.nodes_created, report.nodes_updated = stats.nodes_created, stats.nodes_updated
     report.edges_removed = stats.edges_removed
 
-    report.cycles = find_cycles(store.derivation_edges())
-    line_of = merged.line_of
+    report.cycles = store.derivation_cycles()
     for cycle in report.cycles:
-        lines = ", ".join(f"{m} (line {line_of[m]})" for m in cycle if m in line_of)
+        lines = ", ".join(f"{m} (line {n})" for m, n in merged.lines(cycle) if n)
         report.add(
             Problem(
                 0,

@@ -202,3 +202,19 @@ def test_expand_keeps_unknown_values_unknown(store: GraphStore) -> None:
     assert down.info["o/a"].downloads == 7
     assert down.info["o/b"].downloads is None  # never 0: unknown is not "no downloads"
     assert down.info["o/r"].author == "o"
+
+
+def test_derivation_cycles_are_exact_among_chains_and_merges(store: GraphStore) -> None:
+    edges = [
+        *DIAMOND,
+        ("c/a", "c/b", "finetune"),  # a 3-cycle ...
+        ("c/b", "c/c", "finetune"),
+        ("c/c", "c/a", "merge"),
+        ("c/d", "c/a", "quantized"),  # ... with a tail below and a chain above it
+        ("c/a", "o/r", "merge"),
+        ("d/x", "d/y", "finetune"),  # a separate 2-cycle
+        ("d/y", "d/x", "finetune"),
+        *chain(35, "long/m"),
+    ]
+    store.write(lineage_batch(edges))
+    assert store.derivation_cycles() == [("c/a", "c/b", "c/c"), ("d/x", "d/y")]
