@@ -14,6 +14,7 @@ real lineage depth; a traversal that reaches the raised bound raises instead of 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -68,6 +69,23 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
+def buffer_pool_bytes() -> int:
+    """The engine's page cache: ``$MLSC_BUFFER_POOL_MB`` MiB, default 512 MiB.
+
+    LadybugDB would otherwise let its cache grow to most of the machine's memory; 512 MiB
+    holds a million-model knowledge base (about 300 MB on disk) whole, and traversals run
+    on the in-memory lineage index anyway.
+    """
+    raw = os.environ.get("MLSC_BUFFER_POOL_MB", "512")
+    try:
+        mib = int(raw)
+    except ValueError:
+        raise StoreError(
+            f"MLSC_BUFFER_POOL_MB={raw[:20]!r} is not a number of MiB", hint="e.g. 2048"
+        ) from None
+    return max(mib, 64) * 1024 * 1024
+
+
 def _ddl() -> list[str]:
     stmts = []
     for node in schema.NODE_TYPES:
@@ -110,7 +128,9 @@ class LadybugStore(GraphStore):
             raise EmptyStoreError(str(self._dir))
         try:
             self._dir.mkdir(parents=True, exist_ok=True)
-            self._db = ladybug.Database(str(db_path), read_only=read_only)
+            self._db = ladybug.Database(
+                str(db_path), read_only=read_only, buffer_pool_size=buffer_pool_bytes()
+            )
             self._conn = ladybug.Connection(self._db)
             self._closed = False
             self._index: LineageIndex | None = None
@@ -231,19 +251,15 @@ class LadybugStore(GraphStore):
         stored = pc.is_in(keys, value_set=self._existing(stage, table.label, keys))
         if table.create_only:
             written = full_keys.get(table.label, [])
-            taken = (
-                pa.concat_arrays([stored_keys.cast(pa.string()) for stored_keys in written])
-                if written
-                else None
-            )
+            taken = _flat(written) if written else None
             skip = pc.or_(stored, pc.is_in(keys, value_set=taken)) if taken is not None else stored
-            new, upd = data.filter(pc.invert(skip)), data.slice(0, 0)
+            new, upd = _split(data, skip)[1], data.slice(0, 0)
         else:
-            new, upd = data.filter(pc.invert(stored)), data.filter(stored)
+            upd, new = _split(data, stored)
             full_keys.setdefault(table.label, []).append(keys)
         if new.num_rows:
             self._run(f"COPY {ntype.label} FROM '{stage.write_table(new)}'")
-            new_keys.setdefault(table.label, []).append(new.column(key).combine_chunks())
+            new_keys.setdefault(table.label, []).append(new.column(key))
         if upd.num_rows:
             names = [n for n in table.columns if upd.column(n).null_count < upd.num_rows]
             if names:
@@ -313,7 +329,7 @@ class LadybugStore(GraphStore):
             fresh = pa.repeat(False, n)
             for keys, column in ((new_keys.get(src_label), src), (new_keys.get(dst_label), dst)):
                 if keys:
-                    fresh = pc.or_(fresh, pc.is_in(column, value_set=pa.concat_arrays(keys)))
+                    fresh = pc.or_(fresh, pc.is_in(column, value_set=_flat(keys)))
             unsure = pc.indices_nonzero(pc.invert(fresh))
             if len(unsure):
                 lookup = pa.table(
@@ -330,7 +346,7 @@ class LadybugStore(GraphStore):
                     if len(found)
                     else pa.array([], pa.int64()),
                 )
-        new, upd = data.filter(pc.invert(existing)), data.filter(existing)
+        upd, new = _split(data, existing)
         if new.num_rows:
             options = f" (from='{src_label}', to='{dst_label}')" if len(etype.pairs) > 1 else ""
             self._run(f"COPY {etype.type} FROM '{stage.write_table(new)}'{options}")
@@ -527,17 +543,37 @@ def _quietly(conn: Any, statement: str) -> None:
         conn.execute(statement)
 
 
+ROW_GROUP = 65_536
+"""Rows per Parquet row group when staging: the engine's COPY reads row groups in parallel."""
+
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _array(values: Any, type_name: str) -> pa.Array:
-    """A column as a pyarrow Array of the schema's type, whatever form it came in."""
+def _array(values: Any, type_name: str) -> pa.Array | pa.ChunkedArray:
+    """A column as Arrow data of the schema's type, whatever form it came in (chunked
+    columns stay chunked: combining a million-row column would copy it)."""
     arrow_type = _ARROW_TYPES[type_name]
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if isinstance(values, pa.Array):
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
         return values if values.type == arrow_type else values.cast(arrow_type)
     return pa.array(list(values), arrow_type)
+
+
+def _flat(columns: list[Any]) -> pa.Array:
+    """One Array from Arrays and ChunkedArrays (a value set for ``is_in``)."""
+    chunks = [
+        c for col in columns for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col])
+    ]
+    return pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
+
+
+def _split(table: pa.Table, mask: Any) -> tuple[pa.Table, pa.Table]:
+    """(rows where mask, rows where not), without copying when one side is empty."""
+    hits = pc.sum(mask).as_py() or 0
+    if hits == 0:
+        return table.slice(0, 0), table
+    if hits == table.num_rows:
+        return table, table.slice(0, 0)
+    return table.filter(mask), table.filter(pc.invert(mask))
 
 
 def _restore_nulls(table: pa.Table) -> pa.Table:
@@ -568,7 +604,7 @@ class _Stage:
         assert all(_SAFE_NAME.match(name) for name in table.column_names)
         self._n += 1
         path = self._root / f"stage-{self._n}.parquet"
-        pq.write_table(table, path)
+        pq.write_table(table, path, compression="none", row_group_size=ROW_GROUP)
         return str(path)
 
     def write(self, columns: Mapping[str, list[Any]], types: Mapping[str, str]) -> str:
@@ -579,5 +615,5 @@ class _Stage:
         table = pa.Table.from_arrays(arrays, names=list(columns))
         self._n += 1
         path = self._root / f"stage-{self._n}.parquet"
-        pq.write_table(table, path)
+        pq.write_table(table, path, compression="none", row_group_size=ROW_GROUP)
         return str(path)

@@ -432,7 +432,8 @@ class _Merged:
 
         n = models.num_rows
         model_columns = {name: models.column(name) for name in _MODEL_COLUMNS} | prov(n)
-        owned = models.filter(pc.is_valid(models.column("author")))
+        has_owner = pc.is_valid(models.column("author"))
+        owned = models if pc.all(has_owner).as_py() is not False else models.filter(has_owner)
         placeholder_ids = list(placeholders)
         owned_placeholders = [p for p in placeholder_ids if placeholders[p]]
         actors = list(self.actors)
@@ -473,17 +474,16 @@ class _Merged:
                 "OWNS",
                 "Actor",
                 "Model",
-                pa.concat_arrays(
+                pa.chunked_array(
                     [
-                        owned.column("author").combine_chunks(),
+                        *owned.column("author").chunks,
                         pa.array([placeholders[p] for p in owned_placeholders], pa.string()),
-                    ]
+                    ],
+                    pa.string(),
                 ),
-                pa.concat_arrays(
-                    [
-                        owned.column("id").combine_chunks(),
-                        pa.array(owned_placeholders, pa.string()),
-                    ]
+                pa.chunked_array(
+                    [*owned.column("id").chunks, pa.array(owned_placeholders, pa.string())],
+                    pa.string(),
                 ),
                 prov(owned.num_rows + len(owned_placeholders)),
             ),
