@@ -6,9 +6,10 @@
 
 Bulk writes go through Parquet files staged in a temporary directory and loaded with
 ``COPY ... FROM`` (new rows) or ``LOAD FROM ... MATCH ... SET`` (rows that already exist),
-never row by row. Traversals use ``SHORTEST`` variable-length patterns, which answer "what is
-reachable" without enumerating paths, with the engine's 30-hop default raised far above any
-real lineage depth; a traversal that reaches the raised bound raises instead of truncating.
+never row by row. Traversals run on a :class:`LineageIndex`, a compressed-sparse-row copy of
+the derivation edges built from two native Arrow scans and dropped on every write: no hop
+limit, no path enumeration. User Cypher gets the engine's variable-length bound raised from
+30 to ``MAX_DEPTH`` hops, so documented ``SHORTEST 1..10000`` patterns never truncate.
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ from mlsc.graph.store import (
     Direction,
     Expansion,
     GraphStore,
-    ModelSummary,
 )
 
 DB_FILE = "graph.lbug"
@@ -420,15 +420,14 @@ class LadybugStore(GraphStore):
                 "UNWIND $ids AS x MATCH (m:Model {id: x}) RETURN offset(id(m))", {"ids": list(ids)}
             )
             return np.asarray(rows.column(0).to_numpy(), dtype=np.int64)
-        found = pc.index_in(
-            pa.array(ids, pa.string()), value_set=self._lineage().models.column("id")
-        )
-        return np.asarray(found.drop_null().to_numpy(), dtype=np.int64)
+        index = self._lineage()
+        found = pc.index_in(pa.array(ids, pa.string()), value_set=index.models.column("id"))
+        return index.offsets[np.asarray(found.drop_null().to_numpy(), dtype=np.int64)]
 
     def expand(self, seeds: Sequence[str], direction: Direction) -> Expansion:
         index = self._lineage()
         reached, depth = index.bfs(self._numbers(sorted(set(seeds))), direction)
-        models = index.models.take(pa.array(reached))
+        models = index.rows(reached)
         child, parent, relation = index.out_edges(reached)
         return Expansion(
             pa.table(
@@ -446,16 +445,6 @@ class LadybugStore(GraphStore):
                 schema=EXPANSION_EDGES,
             ),
         )
-
-    def summaries(self, ids: Sequence[str]) -> dict[str, ModelSummary]:
-        if not ids:
-            return {}
-        table = self._arrow(
-            "MATCH (m:Model) WHERE m.id IN $ids RETURN m.id, m.author, m.downloads, m.ingested",
-            {"ids": list(set(ids))},
-        )
-        cols = [table.column(i).to_pylist() for i in range(4)]
-        return {i: ModelSummary(i, a, d, bool(g)) for i, a, d, g in zip(*cols, strict=True)}
 
     def owned_models(self, actors: Sequence[str]) -> list[str]:
         table = self._arrow(

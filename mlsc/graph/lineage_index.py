@@ -27,7 +27,7 @@ class _CSR:
 
     @classmethod
     def build(cls, n: int, rows: Ints, cols: Ints, relation: Ints) -> _CSR:
-        order = np.argsort(rows, kind="stable")
+        order = np.argsort(rows)
         counts = np.bincount(rows, minlength=n)
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
@@ -51,14 +51,16 @@ class LineageIndex:
     def __init__(self, models: pa.Table, edges: pa.Table) -> None:
         """``models``: columns o (dense number), id, author, downloads, ingested.
         ``edges``: columns child, parent (dense numbers), relation."""
-        offsets = models.column("o").to_numpy().astype(np.int64)
+        offsets = np.asarray(models.column("o").to_numpy(), dtype=np.int64)
         n = int(offsets.max()) + 1 if len(offsets) else 0
-        order = np.empty(n, dtype=np.int64)
-        order[:] = -1
-        order[offsets] = np.arange(len(offsets), dtype=np.int64)
         self.size = n
-        self.models = models.take(pa.array(np.where(order >= 0, order, 0)))
-        self.present = order >= 0
+        self.models = models
+        """The scan as it came (a parallel scan need not be in number order)."""
+        self.offsets = offsets
+        """Row -> dense number."""
+        self.row = np.full(n, -1, dtype=np.int64)
+        """Dense number -> row of ``models``."""
+        self.row[offsets] = np.arange(len(offsets), dtype=np.int64)
         encoded = pc.dictionary_encode(edges.column("relation")).combine_chunks()
         self.relations = encoded.dictionary
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -91,8 +93,12 @@ class LineageIndex:
         codes = self.parents.relation[positions]
         return owners, self.parents.indices[positions], self.relations.take(pa.array(codes))
 
+    def rows(self, nodes: Ints) -> pa.Table:
+        """The scanned properties of the given numbered models, in that order."""
+        return self.models.take(pa.array(self.row[nodes]))
+
     def ids(self, nodes: Ints) -> pa.Array:
-        return self.models.column("id").take(pa.array(nodes)).combine_chunks()
+        return self.models.column("id").take(pa.array(self.row[nodes])).combine_chunks()
 
     def cyclic_core(self) -> tuple[pa.Array, pa.Array]:
         """(child ids, parent ids) of the edges that can lie on a cycle.

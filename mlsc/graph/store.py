@@ -127,10 +127,6 @@ class GraphStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    def summaries(self, ids: Sequence[str]) -> dict[str, ModelSummary]:
-        """Owner, downloads and ingested flag of the given models."""
-
-    @abc.abstractmethod
     def owned_models(self, actors: Sequence[str]) -> list[str]:
         """Ids of the models the given actors own, sorted."""
 

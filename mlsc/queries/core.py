@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pyarrow as pa
@@ -86,8 +86,8 @@ def _with_hops(expansion: Expansion, direction: Literal["down", "up"]) -> pa.Tab
     )
 
 
-def _columns(table: pa.Table, names: Iterable[str]) -> list[list[Any]]:
-    return [table.column(n).to_pylist() for n in names]
+def _columns(table: pa.Table, names: Iterable[str]) -> list[pa.Array]:
+    return [table.column(n).combine_chunks() for n in names]
 
 
 def _entries(expansion: Expansion, direction: Literal["down", "up"]) -> Rows[LineageEntry]:
@@ -97,17 +97,19 @@ def _entries(expansion: Expansion, direction: Literal["down", "up"]) -> Rows[Lin
     return Rows(LineageEntry, _columns(table, names))
 
 
-def _edge_triples(edges: pa.Table, among: pa.Array) -> tuple[tuple[str, str, str], ...]:
-    """(child, parent, relation) of the edges whose both ends are in ``among``, sorted."""
+def _edge_triples(edges: pa.Table, among: pa.Array) -> Rows[tuple[str, str, str]]:
+    """(child, parent, relation) of the edges whose both ends are in ``among``."""
     inside = edges.filter(
         pc.and_(
             pc.is_in(edges.column("child"), value_set=among),
             pc.is_in(edges.column("parent"), value_set=among),
         )
     )
-    inside = inside.sort_by([("child", "ascending"), ("parent", "ascending")])
-    cols = _columns(inside, ("child", "parent", "relation"))
-    return tuple(zip(*cols, strict=True))
+    return Rows(_triple, _columns(inside, ("child", "parent", "relation")))
+
+
+def _triple(child: str, parent: str, relation: str) -> tuple[str, str, str]:
+    return (child, parent, relation)
 
 
 def lineage(store: GraphStore, model: str) -> LineageResult:
@@ -119,7 +121,7 @@ def lineage(store: GraphStore, model: str) -> LineageResult:
         [up.models.column("id").combine_chunks(), down.models.column("id").combine_chunks()]
     )
     # an edge out of the model itself, or out of a model on a cycle, is in both expansions
-    edges = tuple(dict.fromkeys(_edge_triples(pa.concat_tables([up.edges, down.edges]), relatives)))
+    edges = tuple(sorted(set(_edge_triples(pa.concat_tables([up.edges, down.edges]), relatives))))
     return LineageResult(
         model=model,
         ancestors=_entries(up, "up"),

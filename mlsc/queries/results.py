@@ -17,14 +17,22 @@ class Rows(Sequence[T]):
 
     A blast radius can hold tens of thousands of models; most callers only need its
     totals, so the rows are not materialised until someone iterates or indexes them.
+    Columns may be lists or pyarrow arrays (converted to lists once, on first read).
     """
 
     __slots__ = ("_columns", "_make", "_n")
 
-    def __init__(self, make: Callable[..., T], columns: Sequence[Sequence[Any]]) -> None:
+    def __init__(self, make: Callable[..., T], columns: Sequence[Any]) -> None:
         self._make = make
         self._columns = tuple(columns)
         self._n = len(columns[0]) if columns else 0
+
+    def _lists(self) -> tuple[Sequence[Any], ...]:
+        if any(hasattr(c, "to_pylist") for c in self._columns):
+            self._columns = tuple(
+                c.to_pylist() if hasattr(c, "to_pylist") else c for c in self._columns
+            )
+        return self._columns
 
     def __len__(self) -> int:
         return self._n
@@ -34,16 +42,17 @@ class Rows(Sequence[T]):
     @overload
     def __getitem__(self, index: slice) -> Sequence[T]: ...
     def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        columns = self._lists()
         if isinstance(index, slice):
-            return Rows(self._make, [c[index] for c in self._columns])
+            return Rows(self._make, [c[index] for c in columns])
         if index < 0:
             index += self._n
         if not 0 <= index < self._n:
             raise IndexError(index)
-        return self._make(*(c[index] for c in self._columns))
+        return self._make(*(c[index] for c in columns))
 
     def __iter__(self) -> Iterator[T]:
-        return map(self._make, *self._columns)
+        return map(self._make, *self._lists())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str):
@@ -141,7 +150,7 @@ class BlastRadius:
     owners: tuple[str, ...]
     """Distinct owners of affected models: who must be told."""
     downloads: int
-    edges: tuple[tuple[str, str, str], ...]
+    edges: Sequence[tuple[str, str, str]]
     """(child, parent, relation) among affected models, for drawing."""
 
     @property

@@ -160,11 +160,8 @@ def test_ownership_and_membership(store: GraphStore) -> None:
     assert sorted(store.derivation_edges()) == sorted((c, p) for c, p, _ in DIAMOND)
 
 
-def test_summaries_and_keys(store: GraphStore) -> None:
+def test_keys_for_suggestions(store: GraphStore) -> None:
     store.write(lineage_batch(DIAMOND))
-    store.write(GraphBatch([model("o/a", downloads=42)]))
-    assert store.summaries(["o/a", "missing/x"])["o/a"].downloads == 42
-    assert "missing/x" not in store.summaries(["missing/x"])
     assert store.keys("Model", "P/M", 10) == ["p/m", "p/mm"]
 
 

@@ -147,7 +147,9 @@ def test_a_newer_snapshot_updates_properties_and_lineage(store: GraphStore, tmp_
     report = ingest_snapshot(store, newer, observed_at="2025-02-01T00:00:00Z")
     assert report.edges_removed == 1
     a = store.node("Model", "me/a")
-    assert a is not None and a["downloads"] == 999 and a["observed_at"] == "2025-02-01T00:00:00.000Z"
+    assert (
+        a is not None and a["downloads"] == 999 and a["observed_at"] == "2025-02-01T00:00:00.000Z"
+    )
     assert store.derivation("me/a", "base/root") is None
     assert store.derivation("me/a", "base/other") is not None
     assert store.derivation("me/b", "base/root") is not None  # untouched by the newer file
