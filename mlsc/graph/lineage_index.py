@@ -54,8 +54,9 @@ class LineageIndex:
         offsets = np.asarray(models.column("o").to_numpy(), dtype=np.int64)
         n = int(offsets.max()) + 1 if len(offsets) else 0
         self.size = n
-        self.models = models
-        """The scan as it came (a parallel scan need not be in number order)."""
+        self.models = models.combine_chunks()
+        """The scan as it came (a parallel scan need not be in number order), in one chunk
+        so that taking a few rows does not walk thousands of chunks."""
         self.offsets = offsets
         """Row -> dense number."""
         self.row = np.full(n, -1, dtype=np.int64)
