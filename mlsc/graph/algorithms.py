@@ -5,34 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
-def cycles(edges: Iterable[tuple[str, str]]) -> list[tuple[str, ...]]:
-    """Strongly connected components with more than one node: the lineage cycles.
+def strongly_connected(children: list[list[int]]) -> tuple[list[int], list[int]]:
+    """Tarjan's algorithm, iterative (no recursion limit on 40-hop chains or longer).
 
-    Iterative Tarjan over integer ids, so a million edges take seconds, not a recursion
-    error. Each cycle is returned sorted, and the list is sorted, so results are stable.
+    Returns the component of each node and the component ids in the order Tarjan emits
+    them, which is children first: a component comes after every component it reaches.
     """
-    index: dict[str, int] = {}
-    names: list[str] = []
-    adj: list[list[int]] = []
-
-    def vid(name: str) -> int:
-        i = index.get(name)
-        if i is None:
-            i = index[name] = len(names)
-            names.append(name)
-            adj.append([])
-        return i
-
-    for a, b in edges:
-        adj[vid(a)].append(vid(b))
-
-    n = len(names)
+    n = len(children)
+    comp = [-1] * n
     low = [0] * n
     order = [-1] * n
     on_stack = [False] * n
     stack: list[int] = []
+    emitted: list[int] = []
     counter = 0
-    found: list[tuple[str, ...]] = []
     for root in range(n):
         if order[root] != -1:
             continue
@@ -44,9 +30,9 @@ def cycles(edges: Iterable[tuple[str, str]]) -> list[tuple[str, ...]]:
                 counter += 1
                 stack.append(v)
                 on_stack[v] = True
-            if i < len(adj[v]):
+            if i < len(children[v]):
                 work[-1] = (v, i + 1)
-                w = adj[v][i]
+                w = children[v][i]
                 if order[w] == -1:
                     work.append((w, 0))
                 elif on_stack[w]:
@@ -54,16 +40,34 @@ def cycles(edges: Iterable[tuple[str, str]]) -> list[tuple[str, ...]]:
                 continue
             work.pop()
             if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[v])
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
             if low[v] == order[v]:
-                component = []
+                cid = len(emitted)
                 while True:
                     w = stack.pop()
                     on_stack[w] = False
-                    component.append(names[w])
+                    comp[w] = cid
                     if w == v:
                         break
-                if len(component) > 1:
-                    found.append(tuple(sorted(component)))
-    return sorted(found)
+                emitted.append(cid)
+    return comp, emitted
+
+
+def cycles(edges: Iterable[tuple[str, str]]) -> list[tuple[str, ...]]:
+    """Strongly connected components with more than one node: the lineage cycles.
+
+    Each cycle is returned sorted, and the list is sorted, so results are stable.
+    """
+    index: dict[str, int] = {}
+    adj: list[list[int]] = []
+    for a, b in edges:
+        for name in (a, b):
+            if name not in index:
+                index[name] = len(adj)
+                adj.append([])
+        adj[index[a]].append(index[b])
+    comp, _ = strongly_connected(adj)
+    members: dict[int, list[str]] = {}
+    for name, i in index.items():
+        members.setdefault(comp[i], []).append(name)
+    return sorted(tuple(sorted(m)) for m in members.values() if len(m) > 1)

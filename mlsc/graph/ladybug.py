@@ -39,6 +39,7 @@ from mlsc.graph import schema
 from mlsc.graph.algorithms import cycles
 from mlsc.graph.lineage_index import LineageIndex
 from mlsc.graph.records import (
+    ARROW_TYPES,
     EdgeTable,
     GraphBatch,
     NodeTable,
@@ -59,14 +60,6 @@ DB_FILE = "graph.lbug"
 MAX_DEPTH = 10_000
 """Variable-length bound. Far above any real chain (the hub's deepest are ~40 hops); reaching
 it raises :class:`StoreError` rather than silently cutting the answer."""
-
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "STRING": pa.string(),
-    "INT64": pa.int64(),
-    "DOUBLE": pa.float64(),
-    "BOOLEAN": pa.bool_(),
-    "STRING[]": pa.list_(pa.string()),
-}
 
 
 def buffer_pool_bytes() -> int:
@@ -244,7 +237,7 @@ class LadybugStore(GraphStore):
             | {
                 name: _array(table.columns[name], t)
                 if name in table.columns
-                else pa.nulls(n, _ARROW_TYPES[t])
+                else pa.nulls(n, ARROW_TYPES[t])
                 for name, t in types.items()
             }
         )
@@ -319,7 +312,7 @@ class LadybugStore(GraphStore):
             | {
                 name: _array(table.columns[name], t)
                 if name in table.columns
-                else pa.nulls(n, _ARROW_TYPES[t])
+                else pa.nulls(n, ARROW_TYPES[t])
                 for name, t in types.items()
             }
         )
@@ -541,7 +534,7 @@ _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def _array(values: Any, type_name: str) -> pa.Array | pa.ChunkedArray:
     """A column as Arrow data of the schema's type, whatever form it came in (chunked
     columns stay chunked: combining a million-row column would copy it)."""
-    arrow_type = _ARROW_TYPES[type_name]
+    arrow_type = ARROW_TYPES[type_name]
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         return values if values.type == arrow_type else values.cast(arrow_type)
     return pa.array(list(values), arrow_type)
@@ -599,7 +592,7 @@ class _Stage:
     def write(self, columns: Mapping[str, list[Any]], types: Mapping[str, str]) -> str:
         assert all(_SAFE_NAME.match(name) for name in columns)
         arrays = [
-            pa.array(values, type=_ARROW_TYPES[types[name]]) for name, values in columns.items()
+            pa.array(values, type=ARROW_TYPES[types[name]]) for name, values in columns.items()
         ]
         table = pa.Table.from_arrays(arrays, names=list(columns))
         self._n += 1

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+
 
 @dataclass(frozen=True)
 class NodeRecord:
@@ -38,6 +40,15 @@ class EdgeRecord:
     props: Mapping[str, Any]
     """Properties to set."""
 
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "STRING": pa.string(),
+    "INT64": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "STRING[]": pa.list_(pa.string()),
+}
+"""The Arrow type of each schema property type, for columnar batches."""
 
 Column = Any
 """A sequence of values, or a pyarrow Array/ChunkedArray (the stores take both)."""

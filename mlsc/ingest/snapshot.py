@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from mlsc.errors import InputError
 from mlsc.graph import schema
-from mlsc.graph.records import EdgeTable, GraphBatch, NodeTable
+from mlsc.graph.records import ARROW_TYPES, EdgeTable, GraphBatch, NodeTable
 from mlsc.graph.schema import PROVENANCE_NAMES as PROVENANCE
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.lineage import declared_parents, is_valid_repo_id
@@ -129,16 +129,9 @@ def _owner(model_id: str, author: str | None) -> str | None:
 
 
 _MODEL_COLUMNS = tuple(name for name, _ in schema.MODEL.properties if name not in PROVENANCE)
-_ARROW: dict[str, pa.DataType] = {
-    "STRING": pa.string(),
-    "INT64": pa.int64(),
-    "DOUBLE": pa.float64(),
-    "BOOLEAN": pa.bool_(),
-    "STRING[]": pa.list_(pa.string()),
-}
 _MODEL_SCHEMA = pa.schema(
     [("id", pa.string())]
-    + [(n, _ARROW[t]) for n, t in schema.MODEL.properties if n not in PROVENANCE]
+    + [(n, ARROW_TYPES[t]) for n, t in schema.MODEL.properties if n not in PROVENANCE]
     + [("line", pa.int64())]
 )
 _DERIVED_SCHEMA = pa.schema(

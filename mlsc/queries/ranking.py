@@ -13,6 +13,7 @@ import heapq
 from collections import deque
 from collections.abc import Iterable
 
+from mlsc.graph.algorithms import strongly_connected
 from mlsc.graph.store import GraphStore
 from mlsc.queries.results import Ranked
 
@@ -62,7 +63,7 @@ class _Graph:
     def upper_bounds(self) -> list[int]:
         """Per node, an upper bound of its descendant count (exact on trees)."""
         n = len(self.names)
-        comp, order = _components(self.children)
+        comp, order = strongly_connected(self.children)
         size = [0] * (max(comp, default=-1) + 1)
         for c in comp:
             size[c] += 1
@@ -82,50 +83,6 @@ class _Graph:
                         total += size[cw] + bound_c[cw]
             bound_c[c] = min(total, n)
         return [bound_c[comp[v]] for v in range(n)]
-
-
-def _components(children: list[list[int]]) -> tuple[list[int], list[int]]:
-    """Strongly connected component of each node, and the components children-first."""
-    n = len(children)
-    comp = [-1] * n
-    low = [0] * n
-    order = [-1] * n
-    on_stack = [False] * n
-    stack: list[int] = []
-    emitted: list[int] = []
-    counter = 0
-    for root in range(n):
-        if order[root] != -1:
-            continue
-        work = [(root, 0)]
-        while work:
-            v, i = work[-1]
-            if i == 0:
-                order[v] = low[v] = counter
-                counter += 1
-                stack.append(v)
-                on_stack[v] = True
-            if i < len(children[v]):
-                work[-1] = (v, i + 1)
-                w = children[v][i]
-                if order[w] == -1:
-                    work.append((w, 0))
-                elif on_stack[w]:
-                    low[v] = min(low[v], order[w])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[v])
-            if low[v] == order[v]:
-                cid = len(emitted)
-                while True:
-                    w = stack.pop()
-                    on_stack[w] = False
-                    comp[w] = cid
-                    if w == v:
-                        break
-                emitted.append(cid)
-    return comp, emitted
 
 
 def _top(candidates: list[tuple[int, str, int]], k: int, exact: dict[str, int]) -> list[str]:
