@@ -186,9 +186,13 @@ class LadybugStore(GraphStore):
                 etype = schema.EDGES[edge_type]
                 if not len(sources) or self._empty_rel(etype.type):
                     continue
-                fresh = set().union(
-                    *(_pylist(a) for a, _ in etype.pairs for a in new_keys.get(a, []))
-                )
+                src_labels = {src_label for src_label, _ in etype.pairs}
+                fresh = {
+                    key
+                    for label in src_labels
+                    for created_keys in new_keys.get(label, [])
+                    for key in _pylist(created_keys)
+                }
                 old_sources = frozenset(set(_pylist(sources)) - fresh)
                 if old_sources:
                     keep = {
