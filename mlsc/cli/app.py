@@ -45,7 +45,7 @@ DbOption = Annotated[
 ]
 BackendOption = Annotated[
     str | None,
-    typer.Option("--backend", envvar="MLSC_BACKEND", help="ladybug (embedded, default)."),
+    typer.Option("--backend", envvar="MLSC_BACKEND", help="ladybug (embedded, default) or neo4j."),
 ]
 FormatOption = Annotated[
     Format, typer.Option("--format", "-f", help="table for people, json for scripts.")
@@ -58,11 +58,28 @@ HtmlOption = Annotated[
 T = TypeVar("T")
 
 
+_neo4j: dict[str, str | None] = {}
+
+
+@app.callback()
+def _connection(
+    neo4j_uri: Annotated[
+        str | None,
+        typer.Option(envvar="NEO4J_URI", help="Neo4j: neo4j://, neo4j+s:// (Aura) or bolt://"),
+    ] = None,
+    neo4j_user: Annotated[str | None, typer.Option(envvar="NEO4J_USERNAME")] = None,
+    neo4j_database: Annotated[str | None, typer.Option(envvar="NEO4J_DATABASE")] = None,
+) -> None:
+    """A knowledge base of the machine-learning supply chain. The Neo4j password is read
+    from NEO4J_PASSWORD only, never from the command line."""
+    _neo4j.update(uri=neo4j_uri, user=neo4j_user, database=neo4j_database)
+
+
 @contextmanager
 def _store(db: Path | None, backend: str | None, *, read_only: bool) -> Iterator[GraphStore]:
     from mlsc.graph import open_store
 
-    with open_store(db, backend=backend, read_only=read_only) as store:
+    with open_store(db, backend=backend, read_only=read_only, neo4j=_neo4j) as store:
         yield store
 
 

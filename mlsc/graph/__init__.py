@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from mlsc.errors import MlscError
@@ -28,20 +29,31 @@ def default_db_path() -> Path:
 
 
 def open_store(
-    path: str | Path | None = None, *, backend: str | None = None, read_only: bool = False
+    path: str | Path | None = None,
+    *,
+    backend: str | None = None,
+    read_only: bool = False,
+    neo4j: Mapping[str, str | None] | None = None,
 ) -> GraphStore:
     """Open (creating on first write) the knowledge base.
 
     ``backend`` is ``ladybug`` (the embedded default) or ``neo4j``; it defaults to
-    ``$MLSC_BACKEND``, else ``ladybug``.
+    ``$MLSC_BACKEND``, else ``ladybug``. For Neo4j, ``neo4j`` may override ``uri``,
+    ``user`` and ``database`` of ``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_DATABASE``
+    (the password comes only from ``NEO4J_PASSWORD``).
     """
     backend = (backend or os.environ.get(ENV_BACKEND) or "ladybug").lower()
     if backend == "ladybug":
         from mlsc.graph.ladybug import LadybugStore
 
         return LadybugStore(path or default_db_path(), read_only=read_only)
+    if backend == "neo4j":
+        from mlsc.graph.neo4j import Neo4jSettings, Neo4jStore
+
+        return Neo4jStore(Neo4jSettings.from_env(**(neo4j or {})), read_only=read_only)
     raise MlscError(
-        f"unknown backend {backend!r}", hint="Use --backend ladybug (the embedded default)."
+        f"unknown backend {backend!r}",
+        hint="Use --backend ladybug (embedded, the default) or --backend neo4j.",
     )
 
 

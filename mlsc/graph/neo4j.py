@@ -1,0 +1,444 @@
+"""The server store: Neo4j 5 (a server, a cluster or Aura) through the official driver.
+
+    >>> from mlsc.graph.neo4j import Neo4jStore, Neo4jSettings
+    >>> settings = Neo4jSettings.from_env()                   # doctest: +SKIP
+    >>> with Neo4jStore(settings) as store:                   # doctest: +SKIP
+    ...     print(store.counts()["Model"])
+
+Writes are managed transactions (retried by the driver on transient errors) of
+``UNWIND $rows ... MERGE`` batches on uniquely constrained keys, so a retried or repeated
+batch leaves the same graph. Reads use READ routing so clusters spread them. Traversals are
+breadth-first, one Cypher query per level over index lookups (``UNWIND $ids``), with the
+visited set kept here: exact, no hop limit, no path enumeration on merge-heavy graphs, and
+cycles stop. Every value reaches Cypher as a parameter; labels and property names come only
+from :mod:`mlsc.graph.schema`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Query, RoutingControl
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ConfigurationError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
+
+from mlsc.errors import (
+    QueryTimeoutError,
+    ReadOnlyViolation,
+    StoreError,
+    StoreUnavailableError,
+)
+from mlsc.graph import schema
+from mlsc.graph.records import GraphBatch, WriteStats, edge_tables, node_tables
+from mlsc.graph.store import (
+    EXPANSION_EDGES,
+    EXPANSION_MODELS,
+    CypherResult,
+    Direction,
+    Expansion,
+    GraphStore,
+)
+
+BATCH = 5_000
+"""Rows per write transaction."""
+LOOKUP = 20_000
+"""Ids per read of a traversal level."""
+QUERY_TIMEOUT = 300.0
+"""Seconds a single query may run before the server stops it."""
+
+
+@dataclass(frozen=True)
+class Neo4jSettings:
+    """Where the Neo4j server is and how to log in (the password is never shown)."""
+
+    uri: str
+    user: str
+    password: str
+    database: str = "neo4j"
+
+    @classmethod
+    def from_env(cls, **overrides: str | None) -> Neo4jSettings:
+        """``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``."""
+        values = {
+            "uri": os.environ.get("NEO4J_URI", "neo4j://127.0.0.1:7687"),
+            "user": os.environ.get("NEO4J_USERNAME", "neo4j"),
+            "password": os.environ.get("NEO4J_PASSWORD", ""),
+            "database": os.environ.get("NEO4J_DATABASE", "neo4j"),
+        }
+        values.update({k: v for k, v in overrides.items() if v})
+        return cls(**values)
+
+    def __repr__(self) -> str:
+        return f"Neo4jSettings(uri={self.uri!r}, user={self.user!r}, database={self.database!r})"
+
+
+class Neo4jStore(GraphStore):
+    """A knowledge base in a Neo4j 5 database."""
+
+    backend = "neo4j"
+
+    def __init__(self, settings: Neo4jSettings, *, read_only: bool = False) -> None:
+        self._settings = settings
+        self._read_only = read_only
+        try:
+            self._driver: Driver = GraphDatabase.driver(
+                settings.uri, auth=(settings.user, settings.password)
+            )
+            self._driver.verify_connectivity(database=settings.database)
+            if not read_only:
+                self._constraints()
+        except Exception as exc:
+            if getattr(self, "_driver", None) is not None:
+                self._driver.close()
+            raise self._translate(exc) from exc
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    @property
+    def location(self) -> str:
+        return f"{self._settings.uri} (database {self._settings.database})"
+
+    def _translate(self, exc: BaseException) -> StoreError:
+        where = f"Neo4j at {self._settings.uri}"
+        if isinstance(exc, StoreError):
+            return exc
+        if isinstance(exc, AuthError):
+            return StoreUnavailableError(
+                f"{where} refused user {self._settings.user!r}: wrong user or password",
+                hint="Check NEO4J_USERNAME and NEO4J_PASSWORD (or .neo4j-dev.env).",
+            )
+        if isinstance(exc, (ServiceUnavailable, SessionExpired, OSError)):
+            return StoreUnavailableError(
+                f"{where} is not reachable",
+                hint="Is the server running? `make neo4j-up` starts a local one; check NEO4J_URI.",
+            )
+        if isinstance(exc, ConfigurationError):
+            return StoreUnavailableError(f"{where}: {exc}", hint="Check NEO4J_URI.")
+        if isinstance(exc, Neo4jError):
+            code = exc.code or ""
+            if "DatabaseNotFound" in code:
+                return StoreUnavailableError(
+                    f"{where} has no database {self._settings.database!r}",
+                    hint="Check NEO4J_DATABASE (community edition has only 'neo4j').",
+                )
+            if "AccessMode" in code or "Forbidden" in code:
+                return ReadOnlyViolation(
+                    "refused: this query writes, and `mlsc cypher` is read-only",
+                    hint="Pass --write to change the knowledge base on purpose.",
+                )
+            if "TransactionTimedOut" in code or "Terminated" in code:
+                return QueryTimeoutError(
+                    f"{where}: the query ran longer than its time limit and was stopped",
+                    hint="Narrow the query, or raise the limit.",
+                )
+            return StoreError(f"{where}: {exc.message or exc}")
+        return StoreError(f"{where}: {exc}")
+
+    def _read(self, query: str, **params: Any) -> list[Any]:
+        try:
+            records, _, _ = self._driver.execute_query(
+                Query(query, timeout=QUERY_TIMEOUT),
+                params,
+                database_=self._settings.database,
+                routing_=RoutingControl.READ,
+            )
+        except (Neo4jError, ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise self._translate(exc) from exc
+        return list(records)
+
+    def _write_tx(self, query: str, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """Run ``query`` over ``rows`` in batches of managed, retried write transactions."""
+
+        def work(tx: ManagedTransaction, chunk: list[dict[str, Any]]) -> dict[str, int]:
+            summary = tx.run(query, rows=chunk).consume()
+            c = summary.counters
+            return {
+                "nodes": c.nodes_created,
+                "rels": c.relationships_created,
+                "deleted": c.relationships_deleted,
+            }
+
+        totals = {"nodes": 0, "rels": 0, "deleted": 0}
+        try:
+            with self._driver.session(database=self._settings.database) as session:
+                for start in range(0, len(rows), BATCH):
+                    done = session.execute_write(work, rows[start : start + BATCH])
+                    for k, v in done.items():
+                        totals[k] += v
+        except (Neo4jError, ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise self._translate(exc) from exc
+        return totals
+
+    def _constraints(self) -> None:
+        with self._driver.session(database=self._settings.database) as session:
+            for node in schema.NODE_TYPES:
+                session.run(
+                    f"CREATE CONSTRAINT {node.label.lower()}_key IF NOT EXISTS "
+                    f"FOR (n:{node.label}) REQUIRE n.{node.key} IS UNIQUE"
+                ).consume()
+
+    def close(self) -> None:
+        driver = getattr(self, "_driver", None)
+        if driver is not None:
+            driver.close()
+            self._driver = None  # type: ignore[assignment]
+
+    # -- writes --------------------------------------------------------------------------
+
+    def write(self, batch: GraphBatch) -> WriteStats:
+        if self._read_only:
+            raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
+        created = updated = e_created = e_updated = e_removed = 0
+        for table in sorted(node_tables(batch), key=lambda t: t.create_only):
+            ntype = schema.NODES[table.label]
+            rows = _rows(table.keys, table.columns)
+            if table.create_only:
+                query = (
+                    f"UNWIND $rows AS row MERGE (n:{ntype.label} {{{ntype.key}: row.key}}) "
+                    "ON CREATE SET n += row.props"
+                )
+            else:
+                query = (
+                    f"UNWIND $rows AS row MERGE (n:{ntype.label} {{{ntype.key}: row.key}}) "
+                    "SET n += row.props"
+                )
+            n = self._write_tx(query, rows)["nodes"]
+            created += n
+            updated += 0 if table.create_only else len(rows) - n
+        edges = edge_tables(batch)
+        for edge_type, sources in batch.replace_outgoing.items():
+            etype = schema.EDGES[edge_type]
+            keep: dict[str, list[str]] = {}
+            for t in edges:
+                if t.type == edge_type:
+                    for s, d in zip(_pylist(t.src), _pylist(t.dst), strict=True):
+                        keep.setdefault(s, []).append(d)
+            for src_label, dst_label in etype.pairs:
+                sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
+                rows = [{"key": s, "keep": keep.get(s, [])} for s in _pylist(sources)]
+                e_removed += self._write_tx(
+                    f"UNWIND $rows AS row MATCH (a:{src_label} {{{sk}: row.key}})"
+                    f"-[r:{etype.type}]->(b:{dst_label}) WHERE NOT b.{dk} IN row.keep DELETE r",
+                    rows,
+                )["deleted"]
+        for t in edges:
+            sk, dk = schema.NODES[t.src_label].key, schema.NODES[t.dst_label].key
+            rows = [
+                {"src": s, "dst": d, "props": p}
+                for s, d, p in zip(
+                    _pylist(t.src), _pylist(t.dst), _props(t.columns, len(t.src)), strict=True
+                )
+            ]
+            n = self._write_tx(
+                f"UNWIND $rows AS row MATCH (a:{t.src_label} {{{sk}: row.src}}) "
+                f"MATCH (b:{t.dst_label} {{{dk}: row.dst}}) "
+                f"MERGE (a)-[r:{t.type}]->(b) SET r += row.props",
+                rows,
+            )["rels"]
+            e_created += n
+            e_updated += len(rows) - n
+        return WriteStats(created, updated, e_created, e_updated, e_removed)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def node(self, label: str, key: str) -> dict[str, Any] | None:
+        ntype = schema.NODES[label]
+        records = self._read(
+            f"MATCH (n:{label} {{{ntype.key}: $key}}) RETURN properties(n) AS p", key=key
+        )
+        if not records:
+            return None
+        props = dict(records[0]["p"])
+        return {c: props.get(c) for c in ntype.columns}
+
+    def derivation(self, child: str, parent: str) -> dict[str, Any] | None:
+        records = self._read(
+            "MATCH (:Model {id: $c})-[r:DERIVED_FROM]->(:Model {id: $p}) RETURN properties(r) AS p",
+            c=child,
+            p=parent,
+        )
+        if not records:
+            return None
+        props = dict(records[0]["p"])
+        return {n: props.get(n) for n, _ in schema.DERIVED_FROM.properties}
+
+    def expand(self, seeds: Sequence[str], direction: Direction) -> Expansion:
+        found = self._models(sorted(set(seeds)))
+        depth: dict[str, int] = dict.fromkeys(found, 0)
+        frontier = list(found)
+        pattern = (
+            "(p:Model {id: id})<-[:DERIVED_FROM]-(n:Model)"
+            if direction == "down"
+            else "(p:Model {id: id})-[:DERIVED_FROM]->(n:Model)"
+        )
+        level = 0
+        while frontier:
+            level += 1
+            nxt: list[str] = []
+            for start in range(0, len(frontier), LOOKUP):
+                for record in self._read(
+                    f"UNWIND $ids AS id MATCH {pattern} RETURN DISTINCT n.id AS id",
+                    ids=frontier[start : start + LOOKUP],
+                ):
+                    if record["id"] not in depth:
+                        depth[record["id"]] = level
+                        nxt.append(record["id"])
+            frontier = nxt
+        reached = list(depth)
+        info = self._models(reached)
+        edges: list[tuple[str, str, str]] = []
+        for start in range(0, len(reached), LOOKUP):
+            edges.extend(
+                (r["c"], r["p"], r["rel"])
+                for r in self._read(
+                    "UNWIND $ids AS id MATCH (c:Model {id: id})-[r:DERIVED_FROM]->(p:Model) "
+                    "RETURN c.id AS c, p.id AS p, r.relation AS rel",
+                    ids=reached[start : start + LOOKUP],
+                )
+            )
+        return Expansion(
+            pa.table(
+                {
+                    "id": reached,
+                    "depth": [depth[i] for i in reached],
+                    "author": [info[i][0] for i in reached],
+                    "downloads": [info[i][1] for i in reached],
+                    "ingested": [info[i][2] for i in reached],
+                },
+                schema=EXPANSION_MODELS,
+            ),
+            pa.table(
+                {
+                    "child": [c for c, _, _ in edges],
+                    "parent": [p for _, p, _ in edges],
+                    "relation": [r for _, _, r in edges],
+                },
+                schema=EXPANSION_EDGES,
+            ),
+        )
+
+    def _models(self, ids: Sequence[str]) -> dict[str, tuple[str | None, int | None, bool]]:
+        """Owner, downloads and ingested flag of the given models that exist."""
+        out: dict[str, tuple[str | None, int | None, bool]] = {}
+        for start in range(0, len(ids), LOOKUP):
+            for r in self._read(
+                "UNWIND $ids AS id MATCH (m:Model {id: id}) "
+                "RETURN m.id AS id, m.author AS a, m.downloads AS d, m.ingested AS g",
+                ids=list(ids[start : start + LOOKUP]),
+            ):
+                out[r["id"]] = (r["a"], r["d"], bool(r["g"]))
+        return out
+
+    def owned_models(self, actors: Sequence[str]) -> list[str]:
+        records = self._read(
+            "UNWIND $actors AS name MATCH (:Actor {name: name})-[:OWNS]->(m:Model) "
+            "RETURN DISTINCT m.id AS id",
+            actors=list(actors),
+        )
+        return sorted(r["id"] for r in records)
+
+    def organisations_of(self, actor: str) -> list[str]:
+        records = self._read(
+            "MATCH (:Actor {name: $n})-[:MEMBER_OF]->(o:Actor) RETURN DISTINCT o.name AS n",
+            n=actor,
+        )
+        return sorted(r["n"] for r in records)
+
+    def _pairs(self, query: str) -> Iterator[tuple[str, str]]:
+        for r in self._read(query):
+            yield r["a"], r["b"]
+
+    def membership_edges(self) -> Iterator[tuple[str, str]]:
+        return self._pairs(
+            "MATCH (u:Actor)-[:MEMBER_OF]->(o:Actor) RETURN u.name AS a, o.name AS b"
+        )
+
+    def derivation_edges(self) -> Iterator[tuple[str, str]]:
+        return self._pairs("MATCH (c:Model)-[:DERIVED_FROM]->(p:Model) RETURN c.id AS a, p.id AS b")
+
+    def ownership_edges(self) -> Iterator[tuple[str, str]]:
+        return self._pairs("MATCH (a:Actor)-[:OWNS]->(m:Model) RETURN a.name AS a, m.id AS b")
+
+    def keys(self, label: str, containing: str, limit: int) -> list[str]:
+        key = schema.NODES[label].key
+        records = self._read(
+            f"MATCH (n:{label}) WHERE toLower(n.{key}) CONTAINS toLower($s) "
+            f"RETURN n.{key} AS k ORDER BY size(n.{key}), n.{key} LIMIT $limit",
+            s=containing,
+            limit=int(limit),
+        )
+        return [r["k"] for r in records]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for n in schema.NODE_TYPES:
+            out[n.label] = self._read(f"MATCH (n:{n.label}) RETURN count(n) AS c")[0]["c"]
+        for e in schema.EDGE_TYPES:
+            out[e.type] = self._read(f"MATCH ()-[r:{e.type}]->() RETURN count(r) AS c")[0]["c"]
+        for r in self._read(
+            "MATCH ()-[r:DERIVED_FROM]->() RETURN r.relation AS rel, count(*) AS c ORDER BY rel"
+        ):
+            out[f"relation:{r['rel']}"] = r["c"]
+        out["Model:placeholder"] = self._read(
+            "MATCH (m:Model) WHERE m.ingested = false RETURN count(m) AS c"
+        )[0]["c"]
+        return out
+
+    def cypher(
+        self, query: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+    ) -> CypherResult:
+        if write and self._read_only:
+            raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
+
+        def work(tx: ManagedTransaction) -> CypherResult:
+            result = tx.run(Query(query, timeout=QUERY_TIMEOUT), dict(params or {}))  # type: ignore[arg-type]
+            rows = tuple(tuple(_plain(v) for v in record.values()) for record in result)
+            return CypherResult(tuple(result.keys()), rows)
+
+        try:
+            with self._driver.session(database=self._settings.database) as session:
+                return session.execute_write(work) if write else session.execute_read(work)
+        except (ClientError, TransientError) as exc:
+            raise self._translate(exc) from exc
+        except (Neo4jError, ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise self._translate(exc) from exc
+
+
+def _pylist(values: Any) -> list[Any]:
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.to_pylist()  # type: ignore[no-any-return]
+    return list(values)
+
+
+def _props(columns: Mapping[str, Any], n: int) -> list[dict[str, Any]]:
+    """Per row, the properties that have a value (a null never overwrites, nor removes)."""
+    lists = {name: _pylist(values) for name, values in columns.items()}
+    return [{k: v[i] for k, v in lists.items() if v[i] is not None} for i in range(n)]
+
+
+def _rows(keys: Any, columns: Mapping[str, Any]) -> list[dict[str, Any]]:
+    key_list = _pylist(keys)
+    return [
+        {"key": k, "props": p}
+        for k, p in zip(key_list, _props(columns, len(key_list)), strict=True)
+    ]
+
+
+def _plain(value: Any) -> Any:
+    """Graph values as plain data (nodes and relationships become their properties)."""
+    if hasattr(value, "items") and hasattr(value, "element_id"):
+        return dict(value.items())
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
