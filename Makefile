@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := demo-out
 
-.PHONY: install browser demo test lint unit bench clean
+NEO4J  := tools/neo4j-dev/neo4j-dev.sh
+
+.PHONY: install browser demo test lint unit bench clean neo4j-up neo4j-down
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +41,21 @@ lint: install
 unit: install
 	$(BIN)/pytest
 
-## test: lint, then every test (real LadybugDB, real headless Chromium)
+## neo4j-up: a real Neo4j 5 on 127.0.0.1 (from Maven Central); settings in .neo4j-dev.env
+neo4j-up:
+	bash $(NEO4J) up
+
+neo4j-down:
+	bash $(NEO4J) down
+
+## test: lint, then every test (real LadybugDB, real Neo4j, real headless Chromium).
+## The Neo4j tests skip only when java or mvn is missing (the launcher exits 2).
 test: install browser lint
-	$(BIN)/pytest
+	@bash $(NEO4J) up; rc=$$?; \
+	if [ $$rc -eq 2 ]; then echo "Neo4j tests will be skipped: java or mvn is missing" >&2; \
+	elif [ $$rc -ne 0 ]; then echo "the Neo4j dev server did not start (see .neo4j-dev/neo4j.log)" >&2; exit $$rc; fi; \
+	MLSC_REQUIRE_NEO4J=$$([ $$rc -eq 0 ] && echo 1) $(BIN)/pytest; status=$$?; \
+	bash $(NEO4J) down; exit $$status
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-from neo4j import Driver, GraphDatabase, ManagedTransaction, Query, RoutingControl
+from neo4j import (
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    Query,
+    RoutingControl,
+    unit_of_work,
+)
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -95,7 +102,8 @@ class Neo4jStore(GraphStore):
             self._driver: Driver = GraphDatabase.driver(
                 settings.uri, auth=(settings.user, settings.password)
             )
-            self._driver.verify_connectivity(database=settings.database)
+            self._driver.verify_connectivity()
+            self._driver.execute_query("RETURN 1", database_=settings.database)
             if not read_only:
                 self._constraints()
         except Exception as exc:
@@ -401,8 +409,9 @@ class Neo4jStore(GraphStore):
         if write and self._read_only:
             raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
 
+        @unit_of_work(timeout=QUERY_TIMEOUT)
         def work(tx: ManagedTransaction) -> CypherResult:
-            result = tx.run(Query(query, timeout=QUERY_TIMEOUT), dict(params or {}))  # type: ignore[arg-type]
+            result = tx.run(query, dict(params or {}))
             rows = tuple(tuple(_plain(v) for v in record.values()) for record in result)
             return CypherResult(tuple(result.keys()), rows)
 
