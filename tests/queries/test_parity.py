@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,7 @@ from mlsc.graph.store import GraphStore
 from mlsc.ingest.snapshot import ingest_snapshot
 from mlsc.queries import blast_radius, lineage, reach, top_actors, top_models
 from tests.conftest import SAMPLE, neo4j_settings, wipe
+from tests.realdata import read_edges, write_snapshot
 
 pytestmark = pytest.mark.neo4j
 
@@ -72,6 +76,48 @@ def test_rankings(stores: tuple[GraphStore, GraphStore]) -> None:
 
 def test_cycles(stores: tuple[GraphStore, GraphStore]) -> None:
     embedded, server = stores
-    assert embedded.derivation_cycles() == server.derivation_cycles() == [
-        ("loopwright/qwen-chat-v1", "loopwright/qwen-chat-v2")
-    ]
+    assert (
+        embedded.derivation_cycles()
+        == server.derivation_cycles()
+        == [("loopwright/qwen-chat-v1", "loopwright/qwen-chat-v2")]
+    )
+
+
+@pytest.fixture(scope="module")
+def real_stores(
+    tmp_path_factory: pytest.TempPathFactory, shared_data: Path
+) -> Iterator[tuple[GraphStore, GraphStore, list[str]]]:
+    """The 30k real lineage edges in both stores (a fresh Neo4j database)."""
+    settings = neo4j_settings()
+    if settings is None:
+        pytest.skip("Neo4j not running: `make neo4j-up` starts one (needs java, mvn)")
+    edges = read_edges(shared_data / "hf-lineage-edges" / "edges-2025-06.csv")
+    children = Counter(e.parent for e in edges)
+    snap = write_snapshot(edges, tmp_path_factory.mktemp("real") / "real.jsonl")
+    wipe(settings)
+    embedded = LadybugStore(tmp_path_factory.mktemp("real-kb") / "kb")
+    server = Neo4jStore(settings)
+    reports = [ingest_snapshot(s, snap.path) for s in (embedded, server)]
+    assert reports[0].to_json() == reports[1].to_json()
+    hubs = [m for m, _ in children.most_common(15)]
+    rng = random.Random(0)
+    sample = hubs + rng.sample(sorted(snap.parents), 25)
+    yield embedded, server, sample
+    embedded.close()
+    server.close()
+
+
+@pytest.mark.shared_data
+def test_real_edges_give_the_same_answers(
+    real_stores: tuple[GraphStore, GraphStore, list[str]],
+) -> None:
+    embedded, server, sample = real_stores
+    assert embedded.counts() == server.counts()
+    assert embedded.derivation_cycles() == server.derivation_cycles()
+    for mid in sample:
+        assert blast_radius(embedded, mid).to_json() == blast_radius(server, mid).to_json(), mid
+        assert lineage(embedded, mid).to_json() == lineage(server, mid).to_json(), mid
+    for owner in sorted({m.split("/")[0] for m in sample if "/" in m}):
+        assert reach(embedded, owner) == reach(server, owner), owner
+    assert top_models(embedded, 20) == top_models(server, 20)
+    assert top_actors(embedded, 20) == top_actors(server, 20)

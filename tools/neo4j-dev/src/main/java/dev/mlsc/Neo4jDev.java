@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -134,6 +135,9 @@ public final class Neo4jDev {
                     .setConfig(config)
                     .build();
         } catch (RuntimeException e) {
+            if (temporary) {
+                deleteTree(homeDir);
+            }
             fail("Neo4j failed to start: " + e, e);
         }
         final DatabaseManagementService service = dbms;
@@ -167,9 +171,9 @@ public final class Neo4jDev {
             }
             int boltPort = bound.getPort();
             waitForBolt(boltPort);
-            System.err.printf("neo4j-dev: JVM up %.1fs, engine start %.1fs, password set %.1fs, Bolt check %.1fs%n",
-                    java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0
-                            - (System.nanoTime() - t0) / 1e9,
+            System.err.printf(
+                    "neo4j-dev: timings: JVM start %.1fs, engine start %.1fs, password set %.1fs, Bolt check %.1fs%n",
+                    ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0 - (System.nanoTime() - t0) / 1e9,
                     (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
             stdout.println("READY bolt://" + HOST + ":" + boltPort);
             stdout.flush();
