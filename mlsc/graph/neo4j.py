@@ -236,8 +236,10 @@ class Neo4jStore(GraphStore):
                 sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
                 rows = [{"key": s, "keep": keep.get(s, [])} for s in _pylist(sources)]
                 e_removed += self._write_tx(
-                    f"UNWIND $rows AS row MATCH (a:{src_label} {{{sk}: row.key}})"
-                    f"-[r:{etype.type}]->(b:{dst_label}) WHERE NOT b.{dk} IN row.keep DELETE r",
+                    f"UNWIND $rows AS row MATCH (a:{src_label} {{{sk}: row.key}}) "
+                    f"USING INDEX a:{src_label}({sk}) "
+                    f"MATCH (a)-[r:{etype.type}]->(b:{dst_label}) "
+                    f"WHERE NOT b.{dk} IN row.keep DELETE r",
                     rows,
                 )["deleted"]
         for t in edges:
@@ -250,7 +252,8 @@ class Neo4jStore(GraphStore):
             ]
             n = self._write_tx(
                 f"UNWIND $rows AS row MATCH (a:{t.src_label} {{{sk}: row.src}}) "
-                f"MATCH (b:{t.dst_label} {{{dk}: row.dst}}) "
+                f"USING INDEX a:{t.src_label}({sk}) "
+                f"MATCH (b:{t.dst_label} {{{dk}: row.dst}}) USING INDEX b:{t.dst_label}({dk}) "
                 f"MERGE (a)-[r:{t.type}]->(b) SET r += row.props",
                 rows,
             )["rels"]
