@@ -44,6 +44,7 @@ from mlsc.graph.records import (
     GraphBatch,
     NodeTable,
     WriteStats,
+    as_list,
     edge_tables,
     node_tables,
 )
@@ -191,15 +192,15 @@ class LadybugStore(GraphStore):
                     key
                     for label in src_labels
                     for created_keys in new_keys.get(label, [])
-                    for key in _pylist(created_keys)
+                    for key in as_list(created_keys)
                 }
-                old_sources = frozenset(set(_pylist(sources)) - fresh)
+                old_sources = frozenset(set(as_list(sources)) - fresh)
                 if old_sources:
                     keep = {
                         pair
                         for t in edges
                         if t.type == edge_type
-                        for pair in zip(_pylist(t.src), _pylist(t.dst), strict=True)
+                        for pair in zip(as_list(t.src), as_list(t.dst), strict=True)
                     }
                     e_removed += self._remove_stale(stage, etype, old_sources, keep)
             for et in edges:
@@ -571,12 +572,6 @@ def _restore_nulls(table: pa.Table) -> pa.Table:
         table = table.set_column(table.column_names.index(target), target, nulled)
         table = table.drop_columns([name])
     return table
-
-
-def _pylist(values: Any) -> list[Any]:
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values.to_pylist()  # type: ignore[no-any-return]
-    return list(values)
 
 
 class _Stage:

@@ -47,7 +47,7 @@ from mlsc.errors import (
     StoreUnavailableError,
 )
 from mlsc.graph import schema
-from mlsc.graph.records import GraphBatch, WriteStats, edge_tables, node_tables
+from mlsc.graph.records import GraphBatch, WriteStats, as_list, edge_tables, node_tables
 from mlsc.graph.store import (
     EXPANSION_EDGES,
     EXPANSION_MODELS,
@@ -230,11 +230,11 @@ class Neo4jStore(GraphStore):
             keep: dict[str, list[str]] = {}
             for t in edges:
                 if t.type == edge_type:
-                    for s, d in zip(_pylist(t.src), _pylist(t.dst), strict=True):
+                    for s, d in zip(as_list(t.src), as_list(t.dst), strict=True):
                         keep.setdefault(s, []).append(d)
             for src_label, dst_label in etype.pairs:
                 sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
-                rows = [{"key": s, "keep": keep.get(s, [])} for s in _pylist(sources)]
+                rows = [{"key": s, "keep": keep.get(s, [])} for s in as_list(sources)]
                 e_removed += self._write_tx(
                     f"UNWIND $rows AS row MATCH (a:{src_label} {{{sk}: row.key}}) "
                     f"USING INDEX a:{src_label}({sk}) "
@@ -247,7 +247,7 @@ class Neo4jStore(GraphStore):
             rows = [
                 {"src": s, "dst": d, "props": p}
                 for s, d, p in zip(
-                    _pylist(t.src), _pylist(t.dst), _props(t.columns, len(t.src)), strict=True
+                    as_list(t.src), as_list(t.dst), _props(t.columns, len(t.src)), strict=True
                 )
             ]
             n = self._write_tx(
@@ -427,20 +427,14 @@ class Neo4jStore(GraphStore):
             raise self._translate(exc) from exc
 
 
-def _pylist(values: Any) -> list[Any]:
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values.to_pylist()  # type: ignore[no-any-return]
-    return list(values)
-
-
 def _props(columns: Mapping[str, Any], n: int) -> list[dict[str, Any]]:
     """Per row, the properties that have a value (a null never overwrites, nor removes)."""
-    lists = {name: _pylist(values) for name, values in columns.items()}
+    lists = {name: as_list(values) for name, values in columns.items()}
     return [{k: v[i] for k, v in lists.items() if v[i] is not None} for i in range(n)]
 
 
 def _rows(keys: Any, columns: Mapping[str, Any]) -> list[dict[str, Any]]:
-    key_list = _pylist(keys)
+    key_list = as_list(keys)
     return [
         {"key": k, "props": p}
         for k, p in zip(key_list, _props(columns, len(key_list)), strict=True)

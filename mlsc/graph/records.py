@@ -54,6 +54,13 @@ Column = Any
 """A sequence of values, or a pyarrow Array/ChunkedArray (the stores take both)."""
 
 
+def as_list(values: Column) -> list[Any]:
+    """A column's values as a Python list."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.to_pylist()  # type: ignore[no-any-return]
+    return list(values)
+
+
 @dataclass(frozen=True)
 class NodeTable:
     """Many nodes of one label as columns: the bulk form of :class:`NodeRecord`."""
