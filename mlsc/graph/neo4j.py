@@ -208,6 +208,14 @@ class Neo4jStore(GraphStore):
         if self._read_only:
             raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
         created = updated = e_created = e_updated = e_removed = 0
+        # A source that does not exist yet has no stored edges to replace: look only at
+        # the ones already stored (on a first load, none).
+        stored_sources = {
+            edge_type: self._existing(
+                {a for a, _ in schema.EDGES[edge_type].pairs}, as_list(sources)
+            )
+            for edge_type, sources in batch.replace_outgoing.items()
+        }
         for table in sorted(node_tables(batch), key=lambda t: t.create_only):
             ntype = schema.NODES[table.label]
             rows = _rows(table.keys, table.columns)
@@ -225,7 +233,7 @@ class Neo4jStore(GraphStore):
             created += n
             updated += 0 if table.create_only else len(rows) - n
         edges = edge_tables(batch)
-        for edge_type, sources in batch.replace_outgoing.items():
+        for edge_type, sources in stored_sources.items():
             etype = schema.EDGES[edge_type]
             keep: dict[str, list[str]] = {}
             for t in edges:
@@ -234,7 +242,7 @@ class Neo4jStore(GraphStore):
                         keep.setdefault(s, []).append(d)
             for src_label, dst_label in etype.pairs:
                 sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
-                rows = [{"key": s, "keep": keep.get(s, [])} for s in as_list(sources)]
+                rows = [{"key": s, "keep": keep.get(s, [])} for s in sources]
                 e_removed += self._write_tx(
                     f"UNWIND $rows AS row MATCH (a:{src_label} {{{sk}: row.key}}) "
                     f"USING INDEX a:{src_label}({sk}) "
@@ -260,6 +268,21 @@ class Neo4jStore(GraphStore):
             e_created += n
             e_updated += len(rows) - n
         return WriteStats(created, updated, e_created, e_updated, e_removed)
+
+    def _existing(self, labels: set[str], keys: list[str]) -> list[str]:
+        """Which of ``keys`` are stored as a node of one of ``labels``."""
+        found: list[str] = []
+        for label in sorted(labels):
+            key = schema.NODES[label].key
+            for start in range(0, len(keys), LOOKUP):
+                found.extend(
+                    r["k"]
+                    for r in self._read(
+                        f"UNWIND $keys AS k MATCH (n:{label} {{{key}: k}}) RETURN k",
+                        keys=keys[start : start + LOOKUP],
+                    )
+                )
+        return found
 
     # -- reads ---------------------------------------------------------------------------
 
