@@ -231,18 +231,9 @@ def child_networkx(jsonl: Path) -> Json:
 
 def nx_ancestors_levels(graph: nx.DiGraph[str], model: str) -> dict[str, int]:
     """Shortest depth of every model upstream of ``model`` (itself at 0), by BFS."""
-    from collections import deque
+    import networkx
 
-    levels = {model: 0}
-    frontier = deque([model])
-    while frontier:
-        node = frontier.popleft()
-        above = levels[node] + 1
-        for parent in graph.successors(node):
-            if parent not in levels:
-                levels[parent] = above
-                frontier.append(parent)
-    return levels
+    return dict(networkx.single_source_shortest_path_length(graph, model))
 
 
 def nx_lineage(graph: nx.DiGraph[str], model: str) -> Json:
