@@ -589,12 +589,8 @@ class _Stage:
         return str(path)
 
     def write(self, columns: Mapping[str, list[Any]], types: Mapping[str, str]) -> str:
-        assert all(_SAFE_NAME.match(name) for name in columns)
+        """Stage Python lists, typed by the schema's property types."""
         arrays = [
             pa.array(values, type=ARROW_TYPES[types[name]]) for name, values in columns.items()
         ]
-        table = pa.Table.from_arrays(arrays, names=list(columns))
-        self._n += 1
-        path = self._root / f"stage-{self._n}.parquet"
-        pq.write_table(table, path, compression="none", row_group_size=ROW_GROUP)
-        return str(path)
+        return self.write_table(pa.Table.from_arrays(arrays, names=list(columns)))
