@@ -29,8 +29,10 @@ app = typer.Typer(
 )
 ingest_app = typer.Typer(help="Write models, owners and derivations into the knowledge base.")
 top_app = typer.Typer(help="Rank models or actors by reach.")
+export_app = typer.Typer(help="Write the knowledge base out for other tools.")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(top_app, name="top")
+app.add_typer(export_app, name="export")
 
 out = Output()
 
@@ -394,6 +396,84 @@ def cypher(
             out.json([dict(zip(result.columns, row, strict=True)) for row in result.rows])
             return
         out.table(None, result.columns, result.rows)
+
+    _guard(run)
+
+
+@app.command("copy")
+def copy_cmd(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="neo4j: copy the embedded knowledge base (--db) into Neo4j; "
+            "ladybug: copy Neo4j into the embedded one at --db.",
+        ),
+    ],
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Copy a whole knowledge base between the embedded store and Neo4j (merging into it)."""
+
+    def run() -> None:
+        from mlsc.graph.transfer import copy_graph
+
+        target_backend = to.lower()
+        if target_backend not in ("neo4j", "ladybug"):
+            raise MlscError(f"--to {to!r}: copy goes to neo4j or to ladybug")
+        source_backend = "ladybug" if target_backend == "neo4j" else "neo4j"
+        done: dict[str, int] = {}
+
+        def progress(kind: str, rows: int) -> None:
+            done[kind] = done.get(kind, 0) + rows
+            out.info(f"{kind}: {done[kind]:,} copied")
+
+        with (
+            _store(db, source_backend, read_only=True) as source,
+            _store(db, target_backend, read_only=False) as target,
+        ):
+            out.info(f"copying {source.location} -> {target.location}")
+            report = copy_graph(source, target, progress=progress)
+        if fmt is Format.json:
+            out.json(report.to_json())
+            return
+        rows = [
+            (k, report.copied[k], report.source_counts[k], report.target_counts[k])
+            for k in report.copied
+        ]
+        out.table(f"copied in {report.seconds:.1f} s", ("kind", "copied", "source", "target"), rows)
+        if not report.mirrored:
+            out.warn(
+                "the target holds more than the source (it was not empty before): "
+                "the copy merged into it"
+            )
+
+    _guard(run)
+
+
+@export_app.command("neo4j-admin")
+def export_neo4j_admin_cmd(
+    directory: Annotated[Path, typer.Argument(help="A new or empty directory for the CSV files.")],
+    database: Annotated[str, typer.Option(help="Database name in the import command.")] = "neo4j",
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """CSV files for `neo4j-admin database import full`: a hub-scale initial load of Neo4j."""
+
+    def run() -> None:
+        from mlsc.graph.transfer import export_neo4j_admin
+
+        with _store(db, backend, read_only=True) as store:
+            report = export_neo4j_admin(store, directory, database=database)
+        for problem in report.problems:
+            out.warn(problem)
+        if fmt is Format.json:
+            out.json(report.to_json())
+            return
+        out.table(f"written to {report.directory}", ("file", "rows"), list(report.files.items()))
+        out.info("Import with the database stopped (run it in that directory):")
+        out.line(" ".join(report.command))
 
     _guard(run)
 

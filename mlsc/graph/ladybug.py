@@ -51,6 +51,7 @@ from mlsc.graph.records import (
 from mlsc.graph.store import (
     EXPANSION_EDGES,
     EXPANSION_MODELS,
+    SCAN_ROWS,
     CypherResult,
     Direction,
     Expansion,
@@ -96,6 +97,13 @@ def _ddl() -> list[str]:
 
 def _translate(exc: Exception, location: str) -> StoreError:
     text = str(exc)
+    missing = re.search(r"Unable to find primary key value (.*)\.$", text, re.S)
+    if missing:
+        return StoreError(
+            f"LadybugDB at {location}: an edge points at a node that is not stored: "
+            f"{missing.group(1)!r}",
+            hint="Write the nodes before (or with) their edges.",
+        )
     if "Could not set lock" in text:
         return StoreLockedError(
             f"the knowledge base at {location} is open for writing in another process",
@@ -473,6 +481,53 @@ class LadybugStore(GraphStore):
     def ownership_edges(self) -> Iterator[tuple[str, str]]:
         table = self._arrow("MATCH (a:Actor)-[:OWNS]->(m:Model) RETURN a.name, m.id")
         yield from zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
+
+    def _offset_ranges(self, label: str, rows: int) -> Iterator[str]:
+        """``WHERE`` clauses over node offsets of ``label`` covering every node, ``rows`` apart."""
+        top = self._rows(f"MATCH (n:{label}) RETURN max(offset(id(n)))")[0][0]
+        for low in range(0, -1 if top is None else int(top) + 1, max(int(rows), 1)):
+            yield f"offset(id(n)) >= {low} AND offset(id(n)) < {low + max(int(rows), 1)}"
+
+    @staticmethod
+    def _returning(var: str, names: Sequence[str]) -> str:
+        """``var.x AS x, var.x IS NULL AS x__null, ...`` for the native Arrow path."""
+        return ", ".join(f"{var}.{n} AS {n}, {var}.{n} IS NULL AS {n}__null" for n in names)
+
+    def scan_nodes(self, label: str, rows: int = SCAN_ROWS) -> Iterator[NodeTable]:
+        ntype = schema.NODES[label]
+        names = [n for n, _ in ntype.properties]
+        for where in self._offset_ranges(label, rows):
+            table = _restore_nulls(
+                self._native(
+                    f"MATCH (n:{label}) WHERE {where} RETURN n.{ntype.key} AS {ntype.key}, "
+                    + self._returning("n", names)
+                )
+            )
+            if table.num_rows:
+                yield NodeTable(label, table.column(ntype.key), {n: table.column(n) for n in names})
+
+    def scan_edges(
+        self, edge_type: str, src_label: str, dst_label: str, rows: int = SCAN_ROWS
+    ) -> Iterator[EdgeTable]:
+        etype = schema.EDGES[edge_type]
+        sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
+        names = [n for n, _ in etype.properties]
+        for where in self._offset_ranges(src_label, rows):
+            table = _restore_nulls(
+                self._native(
+                    f"MATCH (n:{src_label})-[r:{edge_type}]->(b:{dst_label}) WHERE {where} "
+                    f"RETURN n.{sk} AS src__, b.{dk} AS dst__, " + self._returning("r", names)
+                )
+            )
+            if table.num_rows:
+                yield EdgeTable(
+                    edge_type,
+                    src_label,
+                    dst_label,
+                    table.column("src__"),
+                    table.column("dst__"),
+                    {n: table.column(n) for n in names},
+                )
 
     def keys(self, label: str, containing: str, limit: int) -> list[str]:
         key = schema.NODES[label].key

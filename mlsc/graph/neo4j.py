@@ -16,8 +16,9 @@ from :mod:`mlsc.graph.schema`.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,10 +48,20 @@ from mlsc.errors import (
     StoreUnavailableError,
 )
 from mlsc.graph import schema
-from mlsc.graph.records import GraphBatch, WriteStats, as_list, edge_tables, node_tables
+from mlsc.graph.records import (
+    ARROW_TYPES,
+    EdgeTable,
+    GraphBatch,
+    NodeTable,
+    WriteStats,
+    as_list,
+    edge_tables,
+    node_tables,
+)
 from mlsc.graph.store import (
     EXPANSION_EDGES,
     EXPANSION_MODELS,
+    SCAN_ROWS,
     CypherResult,
     Direction,
     Expansion,
@@ -165,11 +176,25 @@ class Neo4jStore(GraphStore):
             raise self._translate(exc) from exc
         return list(records)
 
-    def _write_tx(self, query: str, rows: list[dict[str, Any]]) -> dict[str, int]:
-        """Run ``query`` over ``rows`` in batches of managed, retried write transactions."""
+    def _write_tx(
+        self,
+        query: str,
+        rows: list[dict[str, Any]],
+        check: Callable[[list[dict[str, Any]], int], StoreError | None] | None = None,
+    ) -> dict[str, int]:
+        """Run ``query`` over ``rows`` in batches of managed, retried write transactions.
+
+        With ``check``, the query returns ``matched`` (how many rows it applied to) and
+        ``check`` may turn a shortfall into an error, rolling the batch back."""
 
         def work(tx: ManagedTransaction, chunk: list[dict[str, Any]]) -> dict[str, int]:
-            summary = tx.run(query, rows=chunk).consume()
+            result = tx.run(query, rows=chunk)
+            if check is not None:
+                record = result.single()
+                error = check(chunk, record["matched"] if record else 0)
+                if error is not None:
+                    raise error
+            summary = result.consume()
             c = summary.counters
             return {
                 "nodes": c.nodes_created,
@@ -262,12 +287,31 @@ class Neo4jStore(GraphStore):
                 f"UNWIND $rows AS row MATCH (a:{t.src_label} {{{sk}: row.src}}) "
                 f"USING INDEX a:{t.src_label}({sk}) "
                 f"MATCH (b:{t.dst_label} {{{dk}: row.dst}}) USING INDEX b:{t.dst_label}({dk}) "
-                f"MERGE (a)-[r:{t.type}]->(b) SET r += row.props",
+                f"MERGE (a)-[r:{t.type}]->(b) SET r += row.props RETURN count(r) AS matched",
                 rows,
+                check=functools.partial(self._endpoints_missing, t),
             )["rels"]
             e_created += n
             e_updated += len(rows) - n
         return WriteStats(created, updated, e_created, e_updated, e_removed)
+
+    def _endpoints_missing(
+        self, table: EdgeTable, chunk: list[dict[str, Any]], matched: int
+    ) -> StoreError | None:
+        """An error naming the first edges whose endpoint node is not stored, if any."""
+        if matched == len(chunk):
+            return None
+        missing: list[str] = []
+        for side, label in (("src", table.src_label), ("dst", table.dst_label)):
+            keys = sorted({row[side] for row in chunk})
+            found = set(self._existing({label}, keys))
+            missing += [f"{label} {k!r}" for k in keys if k not in found]
+        return StoreError(
+            f"{len(chunk) - matched} {table.type} edge(s) point at nodes that are not stored: "
+            + ", ".join(missing[:5])
+            + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""),
+            hint="Write the nodes before (or with) their edges.",
+        )
 
     def _existing(self, labels: set[str], keys: list[str]) -> list[str]:
         """Which of ``keys`` are stored as a node of one of ``labels``."""
@@ -403,6 +447,67 @@ class Neo4jStore(GraphStore):
 
     def ownership_edges(self) -> Iterator[tuple[str, str]]:
         return self._pairs("MATCH (a:Actor)-[:OWNS]->(m:Model) RETURN a.name AS a, m.id AS b")
+
+    def scan_nodes(self, label: str, rows: int = SCAN_ROWS) -> Iterator[NodeTable]:
+        ntype = schema.NODES[label]
+        key = ntype.key
+        after: str | None = None
+        while True:
+            # Key order through the uniqueness index: each page is one short query.
+            where = f"n.{key} > $after" if after is not None else f"n.{key} IS NOT NULL"
+            page = self._read(
+                f"MATCH (n:{label}) WHERE {where} RETURN n.{key} AS k, "
+                f"properties(n) AS p ORDER BY n.{key} LIMIT $rows",
+                after=after,
+                rows=int(rows),
+            )
+            if not page:
+                return
+            props = [r["p"] for r in page]
+            yield NodeTable(
+                label,
+                pa.array([r["k"] for r in page], pa.string()),
+                {
+                    n: pa.array([p.get(n) for p in props], ARROW_TYPES[t])
+                    for n, t in ntype.properties
+                },
+            )
+            after = page[-1]["k"]
+
+    def scan_edges(
+        self, edge_type: str, src_label: str, dst_label: str, rows: int = SCAN_ROWS
+    ) -> Iterator[EdgeTable]:
+        etype = schema.EDGES[edge_type]
+        sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
+        after: str | None = None
+        while True:
+            # Pages of source nodes in key order; a source without such edges gives one
+            # row with a null target, which only moves the page on.
+            where = f"a.{sk} > $after" if after is not None else f"a.{sk} IS NOT NULL"
+            page = self._read(
+                f"MATCH (a:{src_label}) WHERE {where} WITH a ORDER BY a.{sk} LIMIT $rows "
+                f"OPTIONAL MATCH (a)-[r:{edge_type}]->(b:{dst_label}) "
+                f"RETURN a.{sk} AS s, b.{dk} AS d, properties(r) AS p",
+                after=after,
+                rows=int(rows),
+            )
+            if not page:
+                return
+            after = max(r["s"] for r in page)
+            found = [r for r in page if r["d"] is not None]
+            if found:
+                props = [r["p"] for r in found]
+                yield EdgeTable(
+                    edge_type,
+                    src_label,
+                    dst_label,
+                    pa.array([r["s"] for r in found], pa.string()),
+                    pa.array([r["d"] for r in found], pa.string()),
+                    {
+                        n: pa.array([p.get(n) for p in props], ARROW_TYPES[t])
+                        for n, t in etype.properties
+                    },
+                )
 
     def keys(self, label: str, containing: str, limit: int) -> list[str]:
         key = schema.NODES[label].key

@@ -15,9 +15,12 @@ from typing import Any, Literal, Self
 
 import pyarrow as pa
 
-from mlsc.graph.records import GraphBatch, WriteStats
+from mlsc.graph.records import EdgeTable, GraphBatch, NodeTable, WriteStats
 
 Direction = Literal["down", "up"]
+
+SCAN_ROWS = 100_000
+"""Rows per table of a whole-graph scan (copy, export)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,18 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def ownership_edges(self) -> Iterator[tuple[str, str]]:
         """Every OWNS edge as (actor, model)."""
+
+    @abc.abstractmethod
+    def scan_nodes(self, label: str, rows: int = SCAN_ROWS) -> Iterator[NodeTable]:
+        """Every node of ``label`` with every schema property (unknown values stay None),
+        as Arrow-backed tables of at most ``rows`` rows: what copy and export read."""
+
+    @abc.abstractmethod
+    def scan_edges(
+        self, edge_type: str, src_label: str, dst_label: str, rows: int = SCAN_ROWS
+    ) -> Iterator[EdgeTable]:
+        """Every ``edge_type`` edge from a ``src_label`` to a ``dst_label`` node, with every
+        schema property, as tables of about ``rows`` rows."""
 
     @abc.abstractmethod
     def keys(self, label: str, containing: str, limit: int) -> list[str]:

@@ -176,3 +176,40 @@ def test_html_is_written(db: Path, tmp_path: Path) -> None:
     text = page.read_text()
     assert "<img src=x onerror" not in text
     assert "mallory/innocent-finetune" in text
+
+
+def test_export_neo4j_admin_prints_the_files_and_the_command(db: Path, tmp_path: Path) -> None:
+    code, out, err = run("export", "neo4j-admin", str(tmp_path / "csv"), "--db", str(db))
+    assert code == 0, err
+    assert "nodes-Model.csv" in out and "380" in out
+    assert "neo4j-admin database import full neo4j --array-delimiter=U+001F" in out
+    assert "Import with the database stopped" in err
+    code, out, err = run("export", "neo4j-admin", str(tmp_path / "csv"), "--db", str(db))
+    assert code == 1 and "is not empty" in err and out == ""
+
+
+@pytest.mark.neo4j
+def test_copy_to_neo4j_and_back(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import neo4j_settings, wipe
+
+    settings = neo4j_settings()
+    if settings is None:
+        pytest.skip("Neo4j not running: `make neo4j-up` starts one (needs java, mvn)")
+    wipe(settings)
+    monkeypatch.setenv("NEO4J_PASSWORD", settings.password)
+    neo4j = ["--neo4j-uri", settings.uri, "--neo4j-user", settings.user]
+    code, out, err = run(*neo4j, "copy", "--to", "neo4j", "--db", str(db), "-f", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["mirrored"] is True and report["copied"]["Model"] == 380
+    assert settings.password not in out + err
+    code, out, err = run(*neo4j, "copy", "--to", "ladybug", "--db", str(tmp_path / "back"))
+    assert code == 0, err
+    assert "DERIVED_FROM" in out and "warning" not in err
+    code, out, _ = run("stats", "--db", str(tmp_path / "back"), "-f", "json")
+    assert json.loads(out)["DERIVED_FROM"] == 429
+
+
+def test_copy_needs_a_known_target(db: Path) -> None:
+    code, out, err = run("copy", "--to", "postgres", "--db", str(db))
+    assert code == 1 and "neo4j or to ladybug" in err and out == ""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
+from mlsc.graph import schema
+from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord, as_list
+from mlsc.graph.store import GraphStore
 
 PROV = {"source": "test", "observed_at": "2026-01-01T00:00:00Z"}
 
@@ -60,3 +63,25 @@ DIAMOND = [
     ("q/q", "p/mm", "quantized"),
     ("z/x", "z/y", "finetune"),
 ]
+
+
+def contents(store: GraphStore, rows: int = 1000) -> dict[tuple[str, ...], dict[str, Any]]:
+    """Everything a store holds, read through its scans: (label, key) or (type, src label,
+    src, dst label, dst) -> properties. Two stores holding the same graph compare equal."""
+    out: dict[tuple[str, ...], dict[str, Any]] = {}
+    for ntype in schema.NODE_TYPES:
+        for table in store.scan_nodes(ntype.label, rows):
+            columns = {name: as_list(values) for name, values in table.columns.items()}
+            for i, key in enumerate(as_list(table.keys)):
+                assert (ntype.label, key) not in out, (ntype.label, key)
+                out[(ntype.label, key)] = {name: values[i] for name, values in columns.items()}
+    for etype in schema.EDGE_TYPES:
+        for src_label, dst_label in etype.pairs:
+            for et in store.scan_edges(etype.type, src_label, dst_label, rows):
+                columns = {name: as_list(values) for name, values in et.columns.items()}
+                pairs = zip(as_list(et.src), as_list(et.dst), strict=True)
+                for i, (src, dst) in enumerate(pairs):
+                    edge = (etype.type, src_label, src, dst_label, dst)
+                    assert edge not in out, edge
+                    out[edge] = {name: values[i] for name, values in columns.items()}
+    return out

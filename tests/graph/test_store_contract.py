@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from mlsc.errors import ReadOnlyViolation
+from mlsc.errors import ReadOnlyViolation, StoreError
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore, Hop
-from tests.graph.builders import DIAMOND, PROV, chain, derived, lineage_batch, model
+from tests.graph.builders import DIAMOND, PROV, chain, contents, derived, lineage_batch, model
 
 
 def test_a_new_store_is_empty(store: GraphStore) -> None:
@@ -215,3 +215,65 @@ def test_derivation_cycles_are_exact_among_chains_and_merges(store: GraphStore) 
     ]
     store.write(lineage_batch(edges))
     assert store.derivation_cycles() == [("c/a", "c/b", "c/c"), ("d/x", "d/y")]
+
+
+HOSTILE = 'a,"b"\n;\x1f<script>\u202e' + "é" * 300
+
+
+def _varied_batch() -> GraphBatch:
+    """Every label, every edge pair, nulls, empty strings and lists, hostile text."""
+    hostile = HOSTILE
+    nodes = [
+        model("o/a", architectures=["Llama", "Mistral"], downloads=0, license=""),
+        model("o/b", architectures=[], downloads=None, license=hostile, private=False),
+        NodeRecord("Actor", "o", {"hub": "huggingface", "kind": "org", "verified": True, **PROV}),
+        NodeRecord("Actor", "u", {"hub": "huggingface", "kind": "user", **PROV}),
+        NodeRecord("Dataset", "d/x", {"hub": "huggingface", **PROV}),
+        NodeRecord("Commit", "c1", {"repo": "o/a", "title": hostile, "verified": False, **PROV}),
+        NodeRecord("File", "o/a/model.bin", {"size": 1 << 40, "pickle": True, **PROV}),
+        NodeRecord("CodeRepository", "github.com/o/r", {"host": "github.com", **PROV}),
+    ]
+    edges = [
+        derived("o/b", "o/a", "quantized", evidence=["files:gguf", hostile], confidence=0.25),
+        EdgeRecord("OWNS", "Actor", "o", "Model", "o/a", PROV),
+        EdgeRecord("MEMBER_OF", "Actor", "u", "Actor", "o", {"role": "admin", **PROV}),
+        EdgeRecord("TRAINED_ON", "Model", "o/a", "Dataset", "d/x", PROV),
+        EdgeRecord("HAS_FILE", "Model", "o/a", "File", "o/a/model.bin", PROV),
+        EdgeRecord("HAS_COMMIT", "Model", "o/a", "Commit", "c1", PROV),
+        EdgeRecord("HAS_COMMIT", "CodeRepository", "github.com/o/r", "Commit", "c1", PROV),
+        EdgeRecord("AUTHORED", "Actor", "u", "Commit", "c1", {"role": "author", **PROV}),
+        EdgeRecord("USES_MODEL", "CodeRepository", "github.com/o/r", "Model", "o/b", PROV),
+    ]
+    return GraphBatch(nodes, edges)
+
+
+def test_scans_return_every_node_and_edge_with_every_property(store: GraphStore) -> None:
+    store.write(_varied_batch())
+    got = contents(store, rows=1)
+    assert len(got) == 8 + 9
+    b = got[("Model", "o/b")]
+    assert b["architectures"] == [] and b["downloads"] is None and b["likes"] is None
+    assert b["license"] == HOSTILE
+    a = got[("Model", "o/a")]
+    assert (a["downloads"], a["license"], a["architectures"]) == (0, "", ["Llama", "Mistral"])
+    assert got[("File", "o/a/model.bin")]["size"] == 1 << 40
+    assert got[("Actor", "u")]["verified"] is None and got[("Actor", "o")]["verified"] is True
+    edge = got[("DERIVED_FROM", "Model", "o/b", "Model", "o/a")]
+    assert edge["evidence"][0] == "files:gguf" and edge["confidence"] == 0.25
+    assert ("HAS_COMMIT", "CodeRepository", "github.com/o/r", "Commit", "c1") in got
+    assert ("HAS_COMMIT", "Model", "o/a", "Commit", "c1") in got
+    assert got[("MEMBER_OF", "Actor", "u", "Actor", "o")]["role"] == "admin"
+
+
+def test_scans_page_through_large_tables(store: GraphStore) -> None:
+    store.write(lineage_batch(chain(250)))
+    tables = list(store.scan_nodes("Model", 100))
+    assert [len(t.keys) for t in tables] == [100, 100, 51]
+    assert sum(len(t.src) for t in store.scan_edges("DERIVED_FROM", "Model", "Model", 100)) == 250
+
+
+def test_an_edge_to_a_missing_node_is_an_error_naming_it(store: GraphStore) -> None:
+    store.write(GraphBatch([model("o/a")]))
+    with pytest.raises(StoreError, match="o/nowhere"):
+        store.write(GraphBatch([], [derived("o/a", "o/nowhere")]))
+    assert store.derivation("o/a", "o/nowhere") is None
