@@ -382,6 +382,13 @@ def cypher(
         typer.Option("--param", "-p", help="NAME=VALUE (JSON values are parsed), repeatable."),
     ] = None,
     write: Annotated[bool, typer.Option("--write", help="Allow the query to write.")] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            help="Stop the query after this many seconds [default: 300, or MLSC_QUERY_TIMEOUT].",
+        ),
+    ] = None,
     db: DbOption = None,
     backend: BackendOption = None,
     fmt: FormatOption = Format.table,
@@ -391,7 +398,7 @@ def cypher(
     def run() -> None:
         params = _params(param or [])
         with _store(db, backend, read_only=not write) as store:
-            result = store.cypher(query, params, write=write)
+            result = store.cypher(query, params, write=write, timeout=timeout)
         if fmt is Format.json:
             out.json([dict(zip(result.columns, row, strict=True)) for row in result.rows])
             return

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from mlsc.errors import (
     EmptyStoreError,
+    QueryTimeoutError,
     ReadOnlyViolation,
     StoreError,
     StoreLockedError,
@@ -49,6 +50,7 @@ from mlsc.graph.records import (
     node_tables,
 )
 from mlsc.graph.store import (
+    ENV_QUERY_TIMEOUT,
     EXPANSION_EDGES,
     EXPANSION_MODELS,
     SCAN_ROWS,
@@ -56,6 +58,7 @@ from mlsc.graph.store import (
     Direction,
     Expansion,
     GraphStore,
+    query_timeout,
 )
 
 DB_FILE = "graph.lbug"
@@ -554,10 +557,31 @@ class LadybugStore(GraphStore):
         return out
 
     def cypher(
-        self, query: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        write: bool = False,
+        timeout: float | None = None,
     ) -> CypherResult:
         if write and self._read_only:
             raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
+        limit = timeout or query_timeout()
+        self._conn.set_query_timeout(max(int(limit * 1000), 1))
+        try:
+            return self._cypher(query, params, write=write)
+        except StoreError as exc:
+            if exc.message.endswith("Interrupted."):
+                raise QueryTimeoutError(
+                    f"the query ran longer than {limit:g} s and was stopped",
+                    hint=f"Narrow the query, or allow more time with --timeout or "
+                    f"{ENV_QUERY_TIMEOUT}.",
+                ) from exc
+            raise
+        finally:
+            self._conn.set_query_timeout(0)
+
+    def _cypher(self, query: str, params: Mapping[str, Any] | None, *, write: bool) -> CypherResult:
         if not write:
             self._run("BEGIN TRANSACTION READ ONLY")
         else:

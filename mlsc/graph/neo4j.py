@@ -27,6 +27,7 @@ from neo4j import (
     Driver,
     GraphDatabase,
     ManagedTransaction,
+    NotificationMinimumSeverity,
     Query,
     RoutingControl,
     unit_of_work,
@@ -59,6 +60,7 @@ from mlsc.graph.records import (
     node_tables,
 )
 from mlsc.graph.store import (
+    ENV_QUERY_TIMEOUT,
     EXPANSION_EDGES,
     EXPANSION_MODELS,
     SCAN_ROWS,
@@ -66,14 +68,16 @@ from mlsc.graph.store import (
     Direction,
     Expansion,
     GraphStore,
+    query_timeout,
 )
 
 BATCH = 5_000
 """Rows per write transaction."""
 LOOKUP = 20_000
 """Ids per read of a traversal level."""
-QUERY_TIMEOUT = 300.0
-"""Seconds a single query may run before the server stops it."""
+RETRY_SECONDS = 120.0
+"""How long the driver keeps retrying a transaction after a transient error or a lost
+connection (a restarting server, a cluster leader switch) before giving up."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class Neo4jSettings:
     user: str
     password: str
     database: str = "neo4j"
+    retry_seconds: float = RETRY_SECONDS
 
     @classmethod
     def from_env(cls, **overrides: str | None) -> Neo4jSettings:
@@ -95,7 +100,7 @@ class Neo4jSettings:
             "database": os.environ.get("NEO4J_DATABASE", "neo4j"),
         }
         values.update({k: v for k, v in overrides.items() if v})
-        return cls(**values)
+        return cls(values["uri"], values["user"], values["password"], values["database"])
 
     def __repr__(self) -> str:
         return f"Neo4jSettings(uri={self.uri!r}, user={self.user!r}, database={self.database!r})"
@@ -110,8 +115,13 @@ class Neo4jStore(GraphStore):
         self._settings = settings
         self._read_only = read_only
         try:
+            self._timeout = query_timeout()
             self._driver: Driver = GraphDatabase.driver(
-                settings.uri, auth=(settings.user, settings.password)
+                settings.uri,
+                auth=(settings.user, settings.password),
+                max_transaction_retry_time=settings.retry_seconds,
+                # Schema hints ("label does not exist" on an empty database) are noise here.
+                notifications_min_severity=NotificationMinimumSeverity.OFF,
             )
             self._driver.verify_connectivity()
             self._driver.execute_query("RETURN 1", database_=settings.database)
@@ -159,7 +169,8 @@ class Neo4jStore(GraphStore):
             if "TransactionTimedOut" in code or "Terminated" in code:
                 return QueryTimeoutError(
                     f"{where}: the query ran longer than its time limit and was stopped",
-                    hint="Narrow the query, or raise the limit.",
+                    hint=f"Narrow the query, or allow more time with --timeout or "
+                    f"{ENV_QUERY_TIMEOUT}.",
                 )
             return StoreError(f"{where}: {exc.message or exc}")
         return StoreError(f"{where}: {exc}")
@@ -167,7 +178,7 @@ class Neo4jStore(GraphStore):
     def _read(self, query: str, **params: Any) -> list[Any]:
         try:
             records, _, _ = self._driver.execute_query(
-                Query(query, timeout=QUERY_TIMEOUT),
+                Query(query, timeout=self._timeout),
                 params,
                 database_=self._settings.database,
                 routing_=RoutingControl.READ,
@@ -214,12 +225,19 @@ class Neo4jStore(GraphStore):
         return totals
 
     def _constraints(self) -> None:
+        """One uniqueness constraint per node key, created if missing. Managed transactions,
+        so two clients starting at once (a deadlock on the schema lock) are retried."""
+
+        def create(tx: ManagedTransaction, statement: str) -> None:
+            tx.run(statement).consume()
+
         with self._driver.session(database=self._settings.database) as session:
             for node in schema.NODE_TYPES:
-                session.run(
+                session.execute_write(
+                    create,
                     f"CREATE CONSTRAINT {node.label.lower()}_key IF NOT EXISTS "
-                    f"FOR (n:{node.label}) REQUIRE n.{node.key} IS UNIQUE"
-                ).consume()
+                    f"FOR (n:{node.label}) REQUIRE n.{node.key} IS UNIQUE",
+                )
 
     def close(self) -> None:
         driver = getattr(self, "_driver", None)
@@ -535,12 +553,17 @@ class Neo4jStore(GraphStore):
         return out
 
     def cypher(
-        self, query: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        write: bool = False,
+        timeout: float | None = None,
     ) -> CypherResult:
         if write and self._read_only:
             raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
 
-        @unit_of_work(timeout=QUERY_TIMEOUT)
+        @unit_of_work(timeout=timeout or self._timeout)
         def work(tx: ManagedTransaction) -> CypherResult:
             result = tx.run(query, dict(params or {}))
             rows = tuple(tuple(_plain(v) for v in record.values()) for record in result)

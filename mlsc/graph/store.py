@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -18,6 +19,25 @@ import pyarrow as pa
 from mlsc.graph.records import EdgeTable, GraphBatch, NodeTable, WriteStats
 
 Direction = Literal["down", "up"]
+
+ENV_QUERY_TIMEOUT = "MLSC_QUERY_TIMEOUT"
+
+
+def query_timeout() -> float:
+    """Seconds a user's query may run: ``$MLSC_QUERY_TIMEOUT``, default 300."""
+    from mlsc.errors import StoreError
+
+    raw = os.environ.get(ENV_QUERY_TIMEOUT, "300")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise StoreError(
+            f"{ENV_QUERY_TIMEOUT}={raw[:20]!r} is not a positive number of seconds", hint="e.g. 60"
+        )
+    return seconds
+
 
 SCAN_ROWS = 100_000
 """Rows per table of a whole-graph scan (copy, export)."""
@@ -177,9 +197,16 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def cypher(
-        self, query: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        write: bool = False,
+        timeout: float | None = None,
     ) -> CypherResult:
-        """Run a user's Cypher. Without ``write`` a query that writes is refused."""
+        """Run a user's Cypher. Without ``write`` a query that writes is refused. A query
+        running longer than ``timeout`` seconds (default :func:`query_timeout`) is stopped
+        with :class:`~mlsc.errors.QueryTimeoutError`."""
 
     @abc.abstractmethod
     def close(self) -> None:

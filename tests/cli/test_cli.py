@@ -213,3 +213,11 @@ def test_copy_to_neo4j_and_back(db: Path, tmp_path: Path, monkeypatch: pytest.Mo
 def test_copy_needs_a_known_target(db: Path) -> None:
     code, out, err = run("copy", "--to", "postgres", "--db", str(db))
     assert code == 1 and "neo4j or to ladybug" in err and out == ""
+
+
+def test_cypher_timeout_stops_the_query_with_a_message(db: Path) -> None:
+    from tests.graph.test_store_contract import SLOW
+
+    code, out, err = run("cypher", SLOW, "--timeout", "0.5", "--db", str(db))
+    assert code == 1 and out == ""
+    assert "longer than 0.5 s" in err and "--timeout" in err and "Traceback" not in err

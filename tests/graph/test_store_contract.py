@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from mlsc.errors import ReadOnlyViolation, StoreError
+from mlsc.errors import QueryTimeoutError, ReadOnlyViolation, StoreError
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore, Hop
 from tests.graph.builders import DIAMOND, PROV, chain, contents, derived, lineage_batch, model
@@ -277,3 +277,19 @@ def test_an_edge_to_a_missing_node_is_an_error_naming_it(store: GraphStore) -> N
     with pytest.raises(StoreError, match="o/nowhere"):
         store.write(GraphBatch([], [derived("o/a", "o/nowhere")]))
     assert store.derivation("o/a", "o/nowhere") is None
+
+
+SLOW = (
+    "MATCH (a:Model), (b:Model), (c:Model), (d:Model) "
+    "WHERE (a.id + b.id + c.id + d.id) CONTAINS 'never' RETURN count(*)"
+)
+"""About 4 billion rows on a 250-hop chain: hours, unless the timeout stops it."""
+
+
+def test_a_query_running_too_long_is_stopped_and_the_store_stays_usable(
+    store: GraphStore,
+) -> None:
+    store.write(lineage_batch(chain(250)))
+    with pytest.raises(QueryTimeoutError, match="longer than"):
+        store.cypher(SLOW, timeout=1)
+    assert store.cypher("MATCH (m:Model) RETURN count(*)").rows == ((251,),)
