@@ -6,6 +6,7 @@ go to stderr. Errors of the library become one readable paragraph and exit code 
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -153,6 +154,145 @@ def ingest_snapshot_cmd(
             out.line(f"derivations {sum(report.edges.values()):,}" + (f" ({rels})" if rels else ""))
             out.line(f"base models known only by name: {report.placeholders:,}")
             out.line(f"lineage cycles: {len(report.cycles):,}")
+
+    _guard(run)
+
+
+def _journal_path(store: GraphStore, plan: str) -> Path:
+    """Where a crawl plan's resumable state lives: beside an embedded knowledge base, or in
+    the user state directory for a server (one file per server, database and plan)."""
+    import hashlib
+
+    if store.backend == "ladybug":
+        return Path(store.location) / "crawls" / f"hf-{plan}.json"
+    from platformdirs import user_state_path
+
+    where = hashlib.sha256(store.location.encode()).hexdigest()[:12]
+    return user_state_path("mlsc") / "crawls" / f"hf-{where}-{plan}.json"
+
+
+@ingest_app.command("hf")
+def ingest_hf_cmd(
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="A model id (repeatable).")
+    ] = None,
+    ancestors: Annotated[
+        bool, typer.Option(help="Also crawl what the models derive from.")
+    ] = False,
+    descendants: Annotated[
+        bool, typer.Option(help="Also crawl what derives from them (by base_model: tags).")
+    ] = False,
+    depth: Annotated[
+        int | None, typer.Option(min=0, help="Hops from the given models [default: no limit].")
+    ] = None,
+    author: Annotated[
+        list[str] | None, typer.Option("--author", "-a", help="Every model of a user or org.")
+    ] = None,
+    search: Annotated[str | None, typer.Option(help="Models whose id contains this.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Fetch at most this many models.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Re-crawl only what changed since this date, or `last` (crawl)."),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Concurrent requests.")] = 4,
+    rate: Annotated[
+        float, typer.Option(min=0, help="Requests per second in all; 0 for no limit.")
+    ] = 10.0,
+    retries: Annotated[int, typer.Option(min=0, help="Retries on 429, 5xx and timeouts.")] = 5,
+    max_wait: Annotated[
+        float, typer.Option(min=0, help="Longest Retry-After to wait for, in seconds.")
+    ] = 300.0,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds per request.")] = 30.0,
+    commits: Annotated[bool, typer.Option(help="Fetch each model's commit list.")] = True,
+    owners: Annotated[
+        bool, typer.Option(help="Look up owners: organisation verification and members.")
+    ] = True,
+    endpoint: Annotated[
+        str | None, typer.Option(envvar="HF_ENDPOINT", help="The Hub's URL.", show_default=False)
+    ] = None,
+    restart: Annotated[
+        bool, typer.Option(help="Ignore an interrupted crawl of the same plan; start over.")
+    ] = False,
+    errors: Annotated[
+        Path | None, typer.Option("--errors", help="Write every problem as JSON Lines here.")
+    ] = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Crawl the Hugging Face Hub (token from HF_TOKEN or `hf auth login`, never printed)."""
+
+    def run() -> None:
+        from mlsc.ingest.hf import CrawlOptions, crawl_hub, iter_ids
+
+        options = CrawlOptions(
+            models=tuple(iter_ids(model or [])),
+            ancestors=ancestors,
+            descendants=descendants,
+            depth=depth,
+            authors=tuple(iter_ids(author or [])),
+            search=search,
+            limit=limit,
+            since=since,
+            workers=workers,
+            rate=rate,
+            retries=retries,
+            max_wait=max_wait,
+            timeout=timeout,
+            commits=commits,
+            owners=owners,
+            endpoint=endpoint,
+        )
+        with _store(db, backend, read_only=False) as store:
+            journal = _journal_path(store, options.plan_key())
+            if restart:
+                journal.unlink(missing_ok=True)
+            options = dataclasses.replace(options, journal=journal)
+            with out.counter("models", "models") as bar:
+                report = crawl_hub(store, options, progress=bar)
+        if errors:
+            import orjson
+
+            with errors.open("wb") as fh:
+                for p in report.problems:
+                    fh.write(orjson.dumps(p.to_json()) + b"\n")
+        if fmt is Format.json:
+            out.json(report.to_json())
+            return
+        for problem in report.problems[:30]:
+            out.info(str(problem))
+        if len(report.problems) > 30:
+            out.info(f"... and {len(report.problems) - 30} more (--errors FILE writes them all)")
+
+        def counts(c: Mapping[str, int]) -> str:
+            return ", ".join(f"{k} {v:,}" for k, v in sorted(c.items())) or "none"
+
+        out.line(f"crawled {report.endpoint} in {report.seconds:.1f} s")
+        if report.resumed:
+            out.line(f"resumed an interrupted crawl: {report.resumed:,} models were already done")
+        out.line(
+            f"models {report.models:,}"
+            + (f" (unchanged since {report.since}: {report.unchanged:,})" if report.since else "")
+        )
+        out.line(f"derivations {sum(report.edges.values()):,} ({counts(report.edges)})")
+        out.line(f"evidence {counts(report.evidence)}")
+        out.line(
+            f"files {report.files:,} (pickle-based {report.pickle_files:,}); "
+            f"commits {report.commits:,}; datasets {report.datasets:,}"
+        )
+        out.line(
+            f"owners looked up {report.actors:,} (organisations {report.organisations:,}, "
+            f"memberships {report.memberships:,})"
+        )
+        if report.aliases:
+            out.line(f"renamed {counts({f'{a} -> {b}': 1 for a, b in report.aliases.items()})}")
+        if report.removed:
+            out.line(f"marked removed {len(report.removed):,}: {', '.join(report.removed[:10])}")
+        out.line(f"skipped {sum(report.skipped.values()):,} ({counts(report.skipped)})")
+        rpm = f"{report.requests / report.models:.1f}" if report.models else "-"
+        out.line(f"requests {report.requests:,} ({rpm} per model)")
 
     _guard(run)
 

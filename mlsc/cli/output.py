@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -93,6 +94,39 @@ class Output:
 
             def update(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
+
+            yield update
+
+    @contextmanager
+    def counter(self, label: str, unit: str) -> Iterator[Any]:
+        """A counting progress bar (done / known so far, rate) on stderr; yields
+        callback(done, total)."""
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        if not self.err.is_terminal:
+            yield lambda done, total: None
+            return
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(f"{{task.fields[rate]:.1f}} {unit}/s"),
+            TimeElapsedColumn(),
+            console=self.err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(escape(label), total=None, rate=0.0)
+            start = time.monotonic()
+
+            def update(done: int, total: int | None) -> None:
+                rate = done / max(time.monotonic() - start, 1e-6)
+                bar.update(task, completed=done, total=total, rate=rate)
 
             yield update
 

@@ -143,6 +143,7 @@ class LadybugStore(GraphStore):
             if not read_only:
                 for stmt in _ddl():
                     self._conn.execute(stmt)
+                self._migrate()
         except OSError as exc:
             raise StoreError(
                 f"cannot create the knowledge base directory {self._dir}: {exc.strerror}",
@@ -150,6 +151,19 @@ class LadybugStore(GraphStore):
             ) from exc
         except RuntimeError as exc:
             raise _translate(exc, str(self._dir)) from exc
+
+    def _migrate(self) -> None:
+        """Add the properties a newer schema declares to a knowledge base made by an older
+        mlsc (new columns start out null)."""
+        tables = [(n.label, n.properties) for n in schema.NODE_TYPES] + [
+            (e.type, e.properties) for e in schema.EDGE_TYPES
+        ]
+        for table, properties in tables:
+            info = self._run(f"CALL table_info('{table}') RETURN *")
+            have = {row[1] for row in info.get_all()}
+            for name, prop_type in properties:
+                if name not in have:
+                    self._conn.execute(f"ALTER TABLE {table} ADD {name} {prop_type}")
 
     # -- plumbing ------------------------------------------------------------------------
 

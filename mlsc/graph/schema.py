@@ -65,6 +65,10 @@ MODEL = NodeType(
         ("model_type", "STRING"),
         ("architectures", "STRING[]"),
         ("ingested", "BOOLEAN"),
+        ("aliases", "STRING[]"),
+        ("security_status", "STRING"),
+        ("removed", "BOOLEAN"),
+        ("removed_at", "STRING"),
         *PROVENANCE,
     ),
 )

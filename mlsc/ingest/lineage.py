@@ -152,6 +152,39 @@ def _file_relation(files: Sequence[str], config: dict[str, object]) -> tuple[str
     return None
 
 
+_DISTILL = re.compile(r"distil", re.I)
+_PRUNE = re.compile(r"prun(e|ed|ing)\b|\bsparse\b|sparsi(ty|fied)", re.I)
+
+
+def _text_relation(name: str, tags: Sequence[str], text: str | None) -> tuple[str, str] | None:
+    """Distillation or pruning named by the model's own name, tags or card text."""
+    for relation, pattern in (("distill", _DISTILL), ("prune", _PRUNE)):
+        if pattern.search(name.rsplit("/", 1)[-1]):
+            return relation, f"name:{relation}"
+        if any(pattern.search(t) for t in tags if isinstance(t, str) and ":" not in t):
+            return relation, f"tag:{relation}"
+        if text and pattern.search(text[:20_000]):
+            return relation, f"card-text:{relation}"
+    return None
+
+
+_TEXT_BASE = re.compile(
+    r"\b(distil\w*|prun\w*|sparsi\w*)\b[^.\n]{0,80}?\b(?:from|of)\s+[\[`*_\"']*"
+    r"(?:https?://huggingface\.co/)?([A-Za-z0-9_][\w.-]{0,95}/[\w.-]{0,95}[A-Za-z0-9_])",
+    re.I,
+)
+
+
+def _text_bases(text: str) -> list[tuple[str, str]]:
+    """(relation, id) for "distilled from X" / "pruned ... of X" in card prose."""
+    found: list[tuple[str, str]] = []
+    for match in _TEXT_BASE.finditer(text[:20_000]):
+        relation = "distill" if match.group(1).lower().startswith("distil") else "prune"
+        if match.group(2) not in (b for _, b in found):
+            found.append((relation, match.group(2)))
+    return found
+
+
 def _pair_renamed(card_only: list[str], tag_only: list[str]) -> dict[str, str]:
     """Pair card ids missing from the tags with tag ids missing from the card (renames)."""
 
@@ -178,8 +211,20 @@ def declared_parents(
     tags: Sequence[str] | None,
     files: Sequence[str] = (),
     config: dict[str, object] | None = None,
+    adapter_base: str | None = None,
+    merge_bases: Sequence[str] = (),
+    text: str | None = None,
+    thorough: bool = False,
 ) -> Declared:
-    """Settle the parents of ``model_id`` from its card, tags, files and config."""
+    """Settle the parents of ``model_id`` from its card, tags, files and config.
+
+    A crawl knows more than a snapshot record and passes it: ``adapter_base`` (PEFT
+    ``adapter_config.json``'s ``base_model_name_or_path``: older adapters name their parent
+    only there), ``merge_bases`` (the models of a ``mergekit_config.yml``) and ``text`` (the
+    card's prose). With ``thorough``, file and config evidence is recorded on every edge, not
+    only when nothing else speaks, and a disagreement with it lowers the confidence; names,
+    tags and card text saying "distilled" or "pruned" turn a fine-tune into distill or prune
+    (confidence 0.5)."""
     card = card if isinstance(card, dict) else {}
     problems: list[tuple[str, str]] = []
     tag_map, tag_problems = _tag_bases(tags or [])
@@ -207,6 +252,8 @@ def declared_parents(
 
     card_ids = valid(card_list, "card base_model")
     tag_ids = valid(tag_map, "tag base_model")
+    adapter_ids = valid([adapter_base], "adapter_config.json") if adapter_base else []
+    merge_ids = valid(merge_bases, "mergekit_config.yml")
     card_only = [c for c in card_ids if c not in tag_map]
     tag_only = [t for t in tag_ids if t not in card_ids] if card_only else []
     renamed = _pair_renamed(card_only, tag_only) if card_only and tag_only else {}
@@ -219,6 +266,24 @@ def declared_parents(
     for pid in [*tag_ids, *(c for c in card_ids if c not in renamed)]:
         if pid not in parents_in_order:
             parents_in_order.append(pid)
+    if adapter_ids and parents_in_order and adapter_ids[0] not in parents_in_order:
+        problems.append(
+            (
+                "adapter-base-disagree",
+                f"adapter_config.json names {adapter_ids[0]!r}, the card "
+                f"{', '.join(repr(p) for p in parents_in_order[:3])}",
+            )
+        )
+    # Only when the card and the tags name no base: the adapter's or the merge's own files.
+    fallback = not parents_in_order
+    text_ids: dict[str, str] = {}
+    if fallback:
+        parents_in_order = list(dict.fromkeys([*adapter_ids, *merge_ids]))
+    if not parents_in_order and thorough and text:
+        named = _text_bases(text)
+        for pid in valid([b for _, b in named], "card text"):
+            text_ids[pid] = next(r for r, b in named if b == pid)
+        parents_in_order = list(text_ids)
     several = len(parents_in_order) > 1
 
     @functools.cache
@@ -244,6 +309,18 @@ def declared_parents(
             evidence.extend(
                 f"card:base_model={old} (renamed)" for old, new in renamed.items() if new == pid
             )
+        if pid in adapter_ids:
+            evidence.append("adapter_config:base_model_name_or_path")
+            votes.append(("adapter", 0.8))
+        if pid in merge_ids:
+            evidence.append("mergekit_config:model")
+            votes.append(("merge", 0.8))
+        if pid in text_ids:
+            evidence.append(f"card-text:{text_ids[pid]}-from")
+            votes.append((text_ids[pid], 0.4))
+        if thorough and votes and (by_files := file_rel()) is not None:
+            evidence.append(by_files[1])
+            votes.append((by_files[0], 0.7))
         if not votes:
             if several:
                 votes.append(("merge", 0.8))
@@ -258,12 +335,33 @@ def declared_parents(
         if len(votes) > 1:
             confidence = 1.0 if all(v == relation for v, _ in votes) else 0.6
             if confidence < 1.0:
-                problems.append(
-                    (
-                        "card-tag-disagree",
-                        f"relation to {pid!r}: tag {relation!r}, card {card_rel!r}",
+                declared_by = {"tag": tag_map.get(pid), "card": card_rel if in_card else None}
+                if (
+                    declared_by["tag"]
+                    and declared_by["card"]
+                    and len(set(declared_by.values())) > 1
+                ):
+                    problems.append(
+                        (
+                            "card-tag-disagree",
+                            f"relation to {pid!r}: tag {relation!r}, card {card_rel!r}",
+                        )
                     )
-                )
+                else:
+                    problems.append(
+                        (
+                            "relation-evidence-disagree",
+                            f"relation to {pid!r}: declared {relation!r}, but "
+                            + ", ".join(
+                                f"{e}" for e in evidence if not e.startswith(("tag:", "card:"))
+                            ),
+                        )
+                    )
+        if thorough and relation == "finetune" and not several:
+            by_text = _text_relation(model_id, tags or [], text)
+            if by_text is not None:
+                relation, confidence = by_text[0], 0.5
+                evidence.append(by_text[1])
         assert relation in RELATIONS
         result.append(DeclaredParent(pid, relation, tuple(evidence), confidence))
     return Declared(tuple(result), tuple(problems))
