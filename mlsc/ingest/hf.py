@@ -668,7 +668,7 @@ def _model_records(
         license=_text(card.get("license"))
         if not isinstance(card.get("license"), list)
         else _text(",".join(_strings(card.get("license")))),
-        gated=_text(gated) if gated else ("false" if gated is False else None),
+        gated="no" if gated is False else (gated if gated in ("auto", "manual") else None),
         private=info.private,
         model_type=_text(config.get("model_type")),
         architectures=architectures,
