@@ -140,6 +140,7 @@ class LadybugStore(GraphStore):
             self._closed = False
             self._index: LineageIndex | None = None
             self._conn.execute(f"CALL var_length_extend_max_depth={MAX_DEPTH}")
+            self._order: dict[str, list[str]] = {}
             if not read_only:
                 for stmt in _ddl():
                     self._conn.execute(stmt)
@@ -159,11 +160,18 @@ class LadybugStore(GraphStore):
             (e.type, e.properties) for e in schema.EDGE_TYPES
         ]
         for table, properties in tables:
-            info = self._run(f"CALL table_info('{table}') RETURN *")
-            have = {row[1] for row in info.get_all()}
+            have = self._table_columns(table)
             for name, prop_type in properties:
                 if name not in have:
                     self._conn.execute(f"ALTER TABLE {table} ADD {name} {prop_type}")
+            # COPY matches staged columns by position: stage them in the table's own order
+            # (an added property comes last, whatever the schema's order).
+            self._order[table] = self._table_columns(table)
+
+    def _table_columns(self, table: str) -> list[str]:
+        """Property names of a table in the engine's order (the key first for a node)."""
+        rows = self._run(f"CALL table_info('{table}') RETURN *").get_all()
+        return [row[1] for row in sorted(rows, key=lambda r: r[0])]
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -265,10 +273,11 @@ class LadybugStore(GraphStore):
         data = pa.table(
             {key: keys}
             | {
-                name: _array(table.columns[name], t)
+                name: _array(table.columns[name], types[name])
                 if name in table.columns
-                else pa.nulls(n, ARROW_TYPES[t])
-                for name, t in types.items()
+                else pa.nulls(n, ARROW_TYPES[types[name]])
+                for name in self._order[table.label]
+                if name != key
             }
         )
         stored = pc.is_in(keys, value_set=self._existing(stage, table.label, keys))
@@ -340,10 +349,10 @@ class LadybugStore(GraphStore):
         data = pa.table(
             {"from": src, "to": dst}
             | {
-                name: _array(table.columns[name], t)
+                name: _array(table.columns[name], types[name])
                 if name in table.columns
-                else pa.nulls(n, ARROW_TYPES[t])
-                for name, t in types.items()
+                else pa.nulls(n, ARROW_TYPES[types[name]])
+                for name in self._order[etype.type]
             }
         )
         existing = pa.repeat(False, n)

@@ -128,10 +128,15 @@ def _owner(model_id: str, author: str | None) -> str | None:
     return model_id.split("/", 1)[0] if "/" in model_id else None
 
 
-_MODEL_COLUMNS = tuple(name for name, _ in schema.MODEL.properties if name not in PROVENANCE)
+_NOT_IN_SNAPSHOTS = frozenset({"aliases", "security_status", "removed", "removed_at"})
+"""Model properties only a Hub crawl knows; a snapshot leaves them as they are."""
+_MODEL_PROPERTIES = [
+    (n, t) for n, t in schema.MODEL.properties if n not in PROVENANCE and n not in _NOT_IN_SNAPSHOTS
+]
+_MODEL_COLUMNS = tuple(name for name, _ in _MODEL_PROPERTIES)
 _MODEL_SCHEMA = pa.schema(
     [("id", pa.string())]
-    + [(n, ARROW_TYPES[t]) for n, t in schema.MODEL.properties if n not in PROVENANCE]
+    + [(n, ARROW_TYPES[t]) for n, t in _MODEL_PROPERTIES]
     + [("line", pa.int64())]
 )
 _DERIVED_SCHEMA = pa.schema(
