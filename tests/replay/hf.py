@@ -120,6 +120,7 @@ import os
 import re
 import socket
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -970,8 +971,11 @@ class HubServer:
         paging: Paging | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        latency: float = 0.0,
     ) -> None:
         self.hub = hub
+        self.latency = latency
+        """Seconds each answer waits first: the round trip of a real network, for benchmarks."""
         self.paging = paging or Paging()
         self.requests: Counter[str] = Counter()
         self.repo_requests: Counter[str] = Counter()
@@ -1046,6 +1050,8 @@ class HubServer:
             return sum(self.repo_requests.values()) / models if models else 0.0
 
     def _handle(self, method: str, target: str, headers: Message) -> _Response:
+        if self.latency:
+            time.sleep(self.latency)
         resp, kind, name = self._router.respond(method, target, headers)
         parts = urlsplit(target)
         is_repo = kind in REPO_KINDS
