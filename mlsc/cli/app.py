@@ -158,6 +158,42 @@ def ingest_snapshot_cmd(
     _guard(run)
 
 
+@ingest_app.command("git")
+def ingest_git_cmd(
+    path: Annotated[Path, typer.Argument(help="A local git clone.")],
+    model: Annotated[
+        str | None, typer.Option(help="The Hugging Face model it is [default: from origin].")
+    ] = None,
+    repo: Annotated[
+        str | None, typer.Option(help="The code repository it is, as HOST/OWNER/NAME.")
+    ] = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Ingest a clone's commits: authors, files touched, and signatures as git verifies them."""
+
+    def run() -> None:
+        from mlsc.ingest.git import ingest_git
+
+        with _store(db, backend, read_only=False) as store:
+            report = ingest_git(store, path, model=model, repo=repo)
+        if fmt is Format.json:
+            out.json(report.to_json())
+            return
+        for problem in report.problems:
+            out.info(str(problem))
+        sigs = ", ".join(f"{k} {v:,}" for k, v in sorted(report.signatures.items())) or "none"
+        kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(report.kinds.items())) or "none"
+        out.line(f"{report.label} {report.repository}: {report.commits:,} commits in the history")
+        out.line(f"new {report.new:,} (merges {report.merges:,}); signatures: {sigs}")
+        out.line(f"touched: {kinds}")
+        if report.rewritten:
+            out.line(f"no longer on any branch (rewritten history): {len(report.rewritten):,}")
+
+    _guard(run)
+
+
 def _journal_path(store: GraphStore, plan: str) -> Path:
     """Where a crawl plan's resumable state lives: beside an embedded knowledge base, or in
     the user state directory for a server (one file per server, database and plan)."""

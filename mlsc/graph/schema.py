@@ -95,6 +95,10 @@ COMMIT = NodeType(
         ("signature_key", "STRING"),
         ("verified", "BOOLEAN"),
         ("verification_reason", "STRING"),
+        ("signer", "STRING"),
+        ("parents", "STRING[]"),
+        ("kinds", "STRING[]"),
+        ("rewritten", "BOOLEAN"),
         *PROVENANCE,
     ),
 )
@@ -129,6 +133,9 @@ HAS_FILE = EdgeType("HAS_FILE", (("Model", "File"),), PROVENANCE)
 HAS_COMMIT = EdgeType("HAS_COMMIT", (("Model", "Commit"), ("CodeRepository", "Commit")), PROVENANCE)
 AUTHORED = EdgeType("AUTHORED", (("Actor", "Commit"),), (("role", "STRING"), *PROVENANCE))
 USES_MODEL = EdgeType("USES_MODEL", (("CodeRepository", "Model"),), PROVENANCE)
+TOUCHED = EdgeType(
+    "TOUCHED", (("Commit", "File"),), (("change", "STRING"), ("kind", "STRING"), *PROVENANCE)
+)
 
 NODE_TYPES: tuple[NodeType, ...] = (MODEL, ACTOR, DATASET, COMMIT, FILE, CODE_REPOSITORY)
 EDGE_TYPES: tuple[EdgeType, ...] = (
@@ -140,6 +147,7 @@ EDGE_TYPES: tuple[EdgeType, ...] = (
     HAS_COMMIT,
     AUTHORED,
     USES_MODEL,
+    TOUCHED,
 )
 NODES = {n.label: n for n in NODE_TYPES}
 EDGES = {e.type: e for e in EDGE_TYPES}
