@@ -410,10 +410,16 @@ def lineage(
 
 @app.command("blast-radius")
 def blast_radius_cmd(
-    target: Annotated[str, typer.Argument(help="A model id, or a user or organisation name.")],
+    target: Annotated[
+        str, typer.Argument(help="A model id, a user or organisation name, or a commit sha.")
+    ],
     actor: Annotated[
         bool, typer.Option("--actor", help="TARGET is an actor even if a model has that name.")
     ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(help="For an actor: follow only its commits made at or after this date."),
+    ] = None,
     limit: Annotated[int, typer.Option(help="Rows shown in the table (JSON has all).")] = 50,
     db: DbOption = None,
     backend: BackendOption = None,
@@ -426,7 +432,7 @@ def blast_radius_cmd(
         from mlsc.queries import blast_radius
 
         with _store(db, backend, read_only=True) as store:
-            result = blast_radius(store, target, kind="actor" if actor else None)
+            result = blast_radius(store, target, kind="actor" if actor else None, since=since)
             if html:
                 _write_html(store, result, html)
         if fmt is Format.json:
@@ -437,6 +443,15 @@ def blast_radius_cmd(
             f"({len(result.seeds):,} compromised directly), {result.downloads:,} downloads, "
             f"{len(result.owners):,} owners to notify"
         )
+        if result.commits:
+            shown = result.commits[:limit]
+            out.table(
+                "commits" + (f" since {result.since}" if result.since else ""),
+                ("sha", "repository", "at"),
+                [(c.sha[:12], c.repository, c.at) for c in shown],
+            )
+        if result.repositories:
+            out.line("code repositories: " + ", ".join(result.repositories))
         out.table(
             "by depth",
             ("depth", "models"),

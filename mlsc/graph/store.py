@@ -111,6 +111,21 @@ EXPANSION_EDGES = pa.schema(
 
 
 @dataclass(frozen=True)
+class CommitRef:
+    """A commit in one repository: where an account's changes landed."""
+
+    sha: str
+    label: str
+    """``Model`` or ``CodeRepository``."""
+    repository: str
+    at: str | None
+    """When it was committed (else authored), ISO 8601."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha": self.sha, "label": self.label, "repository": self.repository, "at": self.at}
+
+
+@dataclass(frozen=True)
 class CypherResult:
     """Rows of a user query."""
 
@@ -170,6 +185,33 @@ class GraphStore(abc.ABC):
         from mlsc.graph.algorithms import cycles
 
         return cycles(self.derivation_edges())
+
+    def commits_by(self, actor: str, since: str | None = None) -> list[CommitRef]:
+        """Commits ``actor`` authored or committed (at or after ``since``, an ISO time,
+        compared with the commit time, else the author time), with their repositories."""
+        out: list[CommitRef] = []
+        when = "coalesce(c.committed_at, c.authored_at)"
+        for label in ("Model", "CodeRepository"):
+            rows = self.cypher(
+                f"MATCH (:Actor {{name: $a}})-[:AUTHORED]->(c:Commit)<-[:HAS_COMMIT]-(r:{label}) "
+                + (f"WHERE {when} >= $since " if since else "")
+                + f"RETURN DISTINCT c.id, r.id, {when}",
+                {"a": actor, "since": since} if since else {"a": actor},
+            ).rows
+            out.extend(CommitRef(sha, label, repo, at) for sha, repo, at in rows)
+        return sorted(out, key=lambda c: (c.repository, c.at or "", c.sha))
+
+    def commit_repositories(self, sha: str) -> list[CommitRef]:
+        """The models and code repositories that hold commit ``sha``."""
+        out: list[CommitRef] = []
+        for label in ("Model", "CodeRepository"):
+            rows = self.cypher(
+                f"MATCH (r:{label})-[:HAS_COMMIT]->(c:Commit {{id: $sha}}) "
+                "RETURN r.id, coalesce(c.committed_at, c.authored_at)",
+                {"sha": sha},
+            ).rows
+            out.extend(CommitRef(sha, label, repo, at) for repo, at in rows)
+        return sorted(out, key=lambda c: (c.label, c.repository))
 
     @abc.abstractmethod
     def ownership_edges(self) -> Iterator[tuple[str, str]]:

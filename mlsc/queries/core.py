@@ -13,19 +13,21 @@ the same answer from the same code.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Literal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mlsc.errors import EmptyStoreError, NotFoundError
+from mlsc.errors import EmptyStoreError, InputError, NotFoundError
 from mlsc.graph.algorithms import cycles as find_cycles
-from mlsc.graph.store import Expansion, GraphStore
+from mlsc.graph.store import CommitRef, Expansion, GraphStore
 from mlsc.queries.results import Affected, BlastRadius, LineageEntry, LineageResult, Reach, Rows
 
-Kind = Literal["model", "actor"]
+Kind = Literal["model", "actor", "commit"]
 
 
 def suggest(store: GraphStore, label: str, name: str, limit: int = 5) -> list[str]:
@@ -131,15 +133,45 @@ def lineage(store: GraphStore, model: str) -> LineageResult:
     )
 
 
+_SHA = re.compile(r"^[0-9a-f]{7,64}$")
+
+
+def iso_time(value: str) -> str:
+    """A date or time as the graph stores times (ISO 8601, UTC, milliseconds, ``Z``)."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"{value[:40]!r} is not a date or time", hint="e.g. 2026-11-01 or 2026-11-01T12:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def resolve_commit(store: GraphStore, target: str) -> str | None:
+    """The full id of the commit ``target`` names (a sha, or an unambiguous prefix)."""
+    if not _SHA.match(target):
+        return None
+    if store.node("Commit", target) is not None:
+        return target
+    found = [k for k in store.keys("Commit", target, 3) if k.startswith(target)]
+    if len(found) > 1:
+        raise NotFoundError("commit", target, found)
+    return found[0] if found else None
+
+
 def resolve_target(store: GraphStore, target: str, kind: Kind | None = None) -> Kind:
-    """Whether ``target`` names a model or an actor; a model wins when both exist."""
+    """Whether ``target`` names a model, an actor or a commit (in that order of priority)."""
     if kind in (None, "model") and store.node("Model", target) is not None:
         return "model"
     if kind in (None, "actor") and store.node("Actor", target) is not None:
         return "actor"
+    if kind in (None, "commit") and resolve_commit(store, target) is not None:
+        return "commit"
     if store.counts().get("Model", 0) == 0:
         raise EmptyStoreError(store.location)
-    label = "Actor" if kind == "actor" else "Model"
+    label = {"actor": "Actor", "commit": "Commit"}.get(kind or "", "Model")
     suggestions = suggest(store, label, target)
     if kind is None:
         suggestions = list(dict.fromkeys([*suggestions, *suggest(store, "Actor", target, 3)]))
@@ -152,13 +184,28 @@ def controlled_models(store: GraphStore, actor: str) -> tuple[list[str], list[st
     return store.owned_models([actor, *orgs]), orgs
 
 
-def blast_radius(store: GraphStore, target: str, *, kind: Kind | None = None) -> BlastRadius:
-    """Everything affected if ``target`` (a model, or an actor) is compromised."""
+def blast_radius(
+    store: GraphStore, target: str, *, kind: Kind | None = None, since: str | None = None
+) -> BlastRadius:
+    """Everything affected if ``target`` is compromised: a model; an actor (what it controls,
+    and the models it committed to, at or after ``since`` when given); or a commit (the
+    models holding it)."""
+    if since is not None:
+        since = iso_time(since)
     resolved = resolve_target(store, target, kind)
+    commits: list[CommitRef] = []
     if resolved == "model":
         seeds = [target]
-    else:
+    elif resolved == "actor":
         seeds, _ = controlled_models(store, target)
+        commits = store.commits_by(target, since)
+        seeds = sorted({*seeds, *(c.repository for c in commits if c.label == "Model")})
+    else:
+        sha = resolve_commit(store, target)
+        assert sha is not None
+        target = sha
+        commits = store.commit_repositories(sha)
+        seeds = sorted({c.repository for c in commits if c.label == "Model"})
     down = store.expand(seeds, "down")
     table = _with_hops(down, "down")
     names = ("id", "depth", "relation", "via", "author", "downloads")
@@ -179,6 +226,9 @@ def blast_radius(store: GraphStore, target: str, *, kind: Kind | None = None) ->
         owners=tuple(sorted(owners)),
         downloads=pc.sum(table.column("downloads")).as_py() or 0,
         edges=_edge_triples(down.edges, reached),
+        commits=tuple(commits),
+        repositories=tuple(sorted({c.repository for c in commits if c.label != "Model"})),
+        since=since if resolved == "actor" else None,
     )
 
 

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, overload
 
+from mlsc.graph.store import CommitRef
+
 T = TypeVar("T")
 
 
@@ -140,9 +142,10 @@ class Affected:
 @dataclass(frozen=True)
 class BlastRadius:
     target: str
-    kind: Literal["model", "actor"]
+    kind: Literal["model", "actor", "commit"]
     seeds: tuple[str, ...]
-    """The models compromised directly: the target model, or what the actor controls."""
+    """The models compromised directly: the target model, what the actor controls or
+    committed to, or the models holding the commit."""
     affected: Sequence[Affected]
     """Seeds (depth 0) and everything downstream, ordered by depth, then downloads."""
     by_relation: dict[str, int]
@@ -152,6 +155,12 @@ class BlastRadius:
     downloads: int
     edges: Sequence[tuple[str, str, str]]
     """(child, parent, relation) among affected models, for drawing."""
+    commits: tuple[CommitRef, ...] = ()
+    """For an actor: the commits it made (since the date asked) and where; for a commit:
+    the repositories holding it."""
+    repositories: tuple[str, ...] = ()
+    """Code repositories compromised directly (they have no downstream models here)."""
+    since: str | None = None
 
     @property
     def count(self) -> int:
@@ -169,6 +178,9 @@ class BlastRadius:
             "owners": len(self.owners),
             "owner_names": list(self.owners),
             "downloads": self.downloads,
+            "commits": [c.to_json() for c in self.commits],
+            "repositories": list(self.repositories),
+            "since": self.since,
         }
 
 
