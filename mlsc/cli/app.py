@@ -31,9 +31,11 @@ app = typer.Typer(
 ingest_app = typer.Typer(help="Write models, owners and derivations into the knowledge base.")
 top_app = typer.Typer(help="Rank models or actors by reach.")
 export_app = typer.Typer(help="Write the knowledge base out for other tools.")
+report_app = typer.Typer(help="Security reports over the knowledge base.")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(top_app, name="top")
 app.add_typer(export_app, name="export")
+app.add_typer(report_app, name="report")
 
 out = Output()
 
@@ -644,6 +646,47 @@ def copy_cmd(
             out.warn(
                 "the target holds more than the source (it was not empty before): "
                 "the copy merged into it"
+            )
+
+    _guard(run)
+
+
+@report_app.command("signing")
+def report_signing_cmd(
+    author: Annotated[
+        str | None, typer.Option("--author", help="Only this owner's repositories.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows shown per table (JSON has all).")] = 30,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Commit signing per repository and per organisation: signed, verified, since when."""
+
+    def run() -> None:
+        from mlsc.queries.signing import signing_report
+
+        with _store(db, backend, read_only=True) as store:
+            report = signing_report(store, author=author)
+        if fmt is Format.json:
+            out.json(report.to_json())
+            return
+        columns = ("id", "commits", "signed", "verified", "unknown", "first signed")
+        for title, rows in (
+            ("repositories", report.repositories),
+            ("organisations", report.organisations),
+        ):
+            out.table(
+                f"{title} ({len(rows):,}; first {min(limit, len(rows))} by commits)",
+                columns,
+                [
+                    (r.id, r.commits, r.signed, r.verified, r.unknown, r.first_signed)
+                    for r in rows[:limit]
+                ],
+            )
+        if not report.repositories:
+            out.info(
+                "no commits yet: `mlsc ingest git PATH`, `mlsc ingest github` or `mlsc ingest hf`"
             )
 
     _guard(run)
