@@ -196,6 +196,77 @@ def ingest_git_cmd(
     _guard(run)
 
 
+@ingest_app.command("github")
+def ingest_github_cmd(
+    repos: Annotated[list[str] | None, typer.Argument(help="OWNER/NAME repositories.")] = None,
+    from_models: Annotated[
+        bool, typer.Option(help="Also the github.com repositories ingested model cards link.")
+    ] = False,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="GITHUB_API_URL", help="API URL (GitHub Enterprise).", show_default=False
+        ),
+    ] = None,
+    max_commits: Annotated[
+        int, typer.Option(min=0, help="Newest commits per repository on a first run (0: all).")
+    ] = 1000,
+    members: Annotated[bool, typer.Option(help="Organisation members and roles.")] = True,
+    max_wait: Annotated[
+        float, typer.Option(min=0, help="Longest wait for a rate-limit reset, in seconds.")
+    ] = 900.0,
+    errors: Annotated[
+        Path | None, typer.Option("--errors", help="Write every problem as JSON Lines here.")
+    ] = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Ingest GitHub repositories: commits and signature verification, collaborators and
+    permissions, organisation members, branch protection (token from GITHUB_TOKEN)."""
+
+    def run() -> None:
+        from mlsc.ingest.github import GitHubOptions, ingest_github
+
+        options = GitHubOptions(
+            repos=tuple(repos or ()),
+            from_models=from_models,
+            base_url=base_url,
+            max_commits=max_commits or None,
+            members=members,
+            max_wait=max_wait,
+        )
+        with _store(db, backend, read_only=False) as store:
+            report = ingest_github(store, options)
+        if errors:
+            import orjson
+
+            with errors.open("wb") as fh:
+                for p in report.problems:
+                    fh.write(orjson.dumps(p.to_json()) + b"\n")
+        if fmt is Format.json:
+            out.json(report.to_json())
+            return
+        for problem in report.problems[:30]:
+            out.info(str(problem))
+        sigs = ", ".join(f"{k} {v:,}" for k, v in sorted(report.signatures.items())) or "none"
+        out.line(f"repositories {report.repositories:,}; commits {report.commits:,} ({sigs})")
+        out.line(
+            f"collaborators {report.collaborators:,} (access unknown on "
+            f"{len(report.access_unknown):,}); contributors {report.contributors:,}; "
+            f"organisation members {report.members:,}"
+        )
+        out.line(
+            f"protected default branches {report.protected:,}; models linked {report.linked_models:,}"
+        )
+        skipped = ", ".join(f"{k} {v}" for k, v in sorted(report.skipped.items())) or "none"
+        out.line(
+            f"skipped {sum(report.skipped.values()):,} ({skipped}); requests {report.requests:,}"
+        )
+
+    _guard(run)
+
+
 def _journal_path(store: GraphStore, plan: str) -> Path:
     """Where a crawl plan's resumable state lives: beside an embedded knowledge base, or in
     the user state directory for a server (one file per server, database and plan)."""

@@ -69,6 +69,7 @@ MODEL = NodeType(
         ("security_status", "STRING"),
         ("removed", "BOOLEAN"),
         ("removed_at", "STRING"),
+        ("code_links", "STRING[]"),
         *PROVENANCE,
     ),
 )
@@ -118,7 +119,19 @@ FILE = NodeType(
 CODE_REPOSITORY = NodeType(
     "CodeRepository",
     "id",
-    (("host", "STRING"), ("url", "STRING"), ("default_branch", "STRING"), *PROVENANCE),
+    (
+        ("host", "STRING"),
+        ("url", "STRING"),
+        ("default_branch", "STRING"),
+        ("owner", "STRING"),
+        ("stars", "INT64"),
+        ("fork", "BOOLEAN"),
+        ("archived", "BOOLEAN"),
+        ("protected", "BOOLEAN"),
+        ("protection", "STRING"),
+        ("access_known", "BOOLEAN"),
+        *PROVENANCE,
+    ),
 )
 
 DERIVED_FROM = EdgeType(
@@ -133,6 +146,17 @@ HAS_FILE = EdgeType("HAS_FILE", (("Model", "File"),), PROVENANCE)
 HAS_COMMIT = EdgeType("HAS_COMMIT", (("Model", "Commit"), ("CodeRepository", "Commit")), PROVENANCE)
 AUTHORED = EdgeType("AUTHORED", (("Actor", "Commit"),), (("role", "STRING"), *PROVENANCE))
 USES_MODEL = EdgeType("USES_MODEL", (("CodeRepository", "Model"),), PROVENANCE)
+HAS_ACCESS = EdgeType(
+    "HAS_ACCESS",
+    (("Actor", "CodeRepository"),),
+    (("permission", "STRING"), *PROVENANCE),
+)
+CONTRIBUTED = EdgeType(
+    "CONTRIBUTED", (("Actor", "CodeRepository"),), (("contributions", "INT64"), *PROVENANCE)
+)
+CODE_AT = EdgeType(
+    "CODE_AT", (("Model", "CodeRepository"),), (("evidence", "STRING[]"), *PROVENANCE)
+)
 TOUCHED = EdgeType(
     "TOUCHED", (("Commit", "File"),), (("change", "STRING"), ("kind", "STRING"), *PROVENANCE)
 )
@@ -148,6 +172,9 @@ EDGE_TYPES: tuple[EdgeType, ...] = (
     AUTHORED,
     USES_MODEL,
     TOUCHED,
+    HAS_ACCESS,
+    CONTRIBUTED,
+    CODE_AT,
 )
 NODES = {n.label: n for n in NODE_TYPES}
 EDGES = {e.type: e for e in EDGE_TYPES}

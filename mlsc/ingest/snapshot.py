@@ -128,7 +128,7 @@ def _owner(model_id: str, author: str | None) -> str | None:
     return model_id.split("/", 1)[0] if "/" in model_id else None
 
 
-_NOT_IN_SNAPSHOTS = frozenset({"aliases", "security_status", "removed", "removed_at"})
+_NOT_IN_SNAPSHOTS = frozenset({"aliases", "security_status", "removed", "removed_at", "code_links"})
 """Model properties only a Hub crawl knows; a snapshot leaves them as they are."""
 _MODEL_PROPERTIES = [
     (n, t) for n, t in schema.MODEL.properties if n not in PROVENANCE and n not in _NOT_IN_SNAPSHOTS
