@@ -1,0 +1,62 @@
+"""`mlsc ingest git`, `mlsc report signing` and a commit's blast radius, end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mlsc.cli.app import app
+
+runner = CliRunner()
+pytestmark = pytest.mark.skipif(not shutil.which("git"), reason="needs git")
+
+
+def git(path: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(path.parent),
+           "GIT_AUTHOR_NAME": "Bo", "GIT_AUTHOR_EMAIL": "bo@example.org",
+           "GIT_COMMITTER_NAME": "Bo", "GIT_COMMITTER_EMAIL": "bo@example.org"}  # fmt: skip
+    return subprocess.run(
+        ["git", "-C", str(path), *args], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def test_ingest_git_then_signing_report_and_commit_blast_radius(tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    git(clone, "init", "-q", "-b", "main")
+    git(clone, "remote", "add", "origin", "https://huggingface.co/acme-ai/acme-7b")
+    (clone / "model.safetensors").write_text("w")
+    git(clone, "add", ".")
+    git(clone, "commit", "-q", "-m", "weights")
+    sha = git(clone, "rev-parse", "HEAD")
+    db = str(tmp_path / "kb")
+
+    result = runner.invoke(app, ["ingest", "git", str(clone), "--db", db, "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["repository"] == "acme-ai/acme-7b" and report["new"] == 1
+    assert report["signatures"] == {"none": 1} and report["kinds"] == {"weights": 1}
+
+    result = runner.invoke(app, ["ingest", "git", str(clone), "--db", db])
+    assert result.exit_code == 0 and "new 0" in result.stdout
+
+    result = runner.invoke(app, ["report", "signing", "--db", db, "-f", "json"])
+    assert json.loads(result.stdout)["repositories"] == [
+        {"id": "acme-ai/acme-7b", "commits": 1, "signed": 0, "verified": 0, "unknown": 0,
+         "first_signed": None, "first_signed_sha": None}
+    ]  # fmt: skip
+
+    result = runner.invoke(app, ["blast-radius", sha[:10], "--db", db, "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    radius = json.loads(result.stdout)
+    assert radius["kind"] == "commit" and radius["target"] == sha
+    assert radius["seeds"] == ["acme-ai/acme-7b"] and radius["commits"][0]["sha"] == sha
+
+    result = runner.invoke(app, ["ingest", "git", str(tmp_path / "nowhere"), "--db", db])
+    assert result.exit_code == 1 and "not a directory" in result.stderr
