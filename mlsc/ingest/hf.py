@@ -32,6 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -259,6 +260,29 @@ def _retry_after(headers: Any) -> float | None:
     return max((moment - datetime.now(UTC)).total_seconds(), 0.0)
 
 
+_CALLER: ContextVar[_Client | None] = ContextVar("mlsc_hf_caller", default=None)
+_HOOK_LOCK = threading.Lock()
+
+
+def _count_request(request: Any) -> None:
+    """An httpx request hook: counts every request the client sends inside a crawl's call
+    (each redirect hop and each page included), for the crawl that made it."""
+    caller = _CALLER.get()
+    if caller is not None:
+        caller._count()
+
+
+def _hook_session() -> None:
+    """Put the request counter on huggingface_hub's shared session (once per session)."""
+    from huggingface_hub.utils._http import get_session
+
+    hooks = get_session().event_hooks["request"]
+    if _count_request not in hooks:
+        with _HOOK_LOCK:
+            if _count_request not in hooks:
+                hooks.append(_count_request)
+
+
 class _Client:
     """huggingface_hub's HfApi with our rate limit, retries and error classification."""
 
@@ -281,8 +305,9 @@ class _Client:
             self.report.requests += 1
 
     def call(self, what: str, fn: Callable[[], Any]) -> Any:
-        """Run one Hub call (or a listing page walk) with retries; raise _Skip when it
-        cannot succeed, HubUnreachable when the Hub never answered at all."""
+        """Run one Hub call (one request, or one page of a listing) with retries; raise
+        _Skip when it cannot succeed, HubUnreachable when the Hub never answered at all.
+        Every request it sends (redirect hops included) counts in ``report.requests``."""
         import httpx2
         from huggingface_hub.errors import (
             DisabledRepoError,
@@ -296,7 +321,8 @@ class _Client:
         attempt = 0
         while True:
             self._limit.wait()
-            self._count()
+            _hook_session()
+            caller = _CALLER.set(self)
             try:
                 result = fn()
                 self._answered = True
@@ -354,6 +380,8 @@ class _Client:
                     raise _Skip("unreachable", f"{what}: {type(exc).__name__}") from None
                 attempt += 1
                 self._sleep(min(2.0**attempt, 30.0))
+            finally:
+                _CALLER.reset(caller)
 
     # -- the calls -------------------------------------------------------------------------
 
@@ -394,17 +422,67 @@ class _Client:
             raise
         return result
 
+    def pages(
+        self, what: str, url: str, params: dict[str, Any], parse: Callable[[Any], Any]
+    ) -> list[Any]:
+        """Every item of a paginated Hub listing, ``parse``d. Each page is one call, so one
+        request retried and waited for as this crawl says: huggingface_hub's own paging
+        retries each page 5 times and sleeps up to Retry-After + 1 s each time, whatever
+        --retries and --max-wait say, and a failed page would restart the whole walk."""
+        from huggingface_hub.utils._headers import build_hf_headers
+        from huggingface_hub.utils._http import get_session, hf_raise_for_status
+
+        headers = build_hf_headers(token=self.options.token)
+        items: list[Any] = []
+        target: str | None = url
+        query: dict[str, Any] | None = params
+        while target is not None:
+
+            def page(
+                target: str = target, query: dict[str, Any] | None = query
+            ) -> tuple[list[Any], str | None]:
+                response = get_session().get(
+                    target, params=query, headers=headers, timeout=self.options.timeout
+                )
+                hf_raise_for_status(response)
+                data = response.json()
+                if not isinstance(data, list):
+                    raise TypeError("a listing page is not a JSON array")
+                found = [parse(item) for item in data]
+                return found, response.links.get("next", {}).get("url")
+
+            found, target = self.call(what, page)
+            items.extend(found)
+            query = None  # the next page's link carries the query
+        return items
+
     def commits(self, repo_id: str) -> list[Any]:
-        return list(self.call(f"{repo_id} commits", lambda: self.api.list_repo_commits(repo_id)))
+        from huggingface_hub.hf_api import GitCommitInfo
+        from huggingface_hub.utils._datetime import parse_datetime
+
+        def commit(item: dict[str, Any]) -> GitCommitInfo:  # as HfApi.list_repo_commits
+            return GitCommitInfo(
+                commit_id=item["id"],
+                authors=[author["user"] for author in item["authors"]],
+                created_at=parse_datetime(item["date"]),
+                title=item["title"],
+                message=item["message"],
+                formatted_title=None,
+                formatted_message=None,
+            )
+
+        url = f"{self.endpoint}/api/models/{repo_id}/commits/main"
+        return self.pages(f"{repo_id} commits", url, {}, commit)
 
     def listing(self, what: str, **kwargs: Any) -> list[Any]:
         """A whole model listing (all pages), ids and lastModified only."""
-        return list(
-            self.call(
-                what,
-                lambda: list(self.api.list_models(expand=["lastModified", "sha"], **kwargs)),
-            )
-        )
+        from huggingface_hub.hf_api import ModelInfo
+
+        def model(item: dict[str, Any]) -> ModelInfo:  # as HfApi.list_models
+            return ModelInfo(**{"siblings": None, **item})  # type: ignore[no-untyped-call]
+
+        params = {"expand": ["lastModified", "sha"], **kwargs}
+        return self.pages(what, f"{self.endpoint}/api/models", params, model)
 
     def owner(self, name: str) -> tuple[str, bool | None, list[str]]:
         """(kind, verified, members) of a namespace: organisation or user."""
@@ -419,13 +497,12 @@ class _Client:
             members: list[str] = []
             if self.options.owners:
                 try:
-                    members = [
-                        u.username
-                        for u in self.call(
-                            f"organisation {name} members",
-                            lambda: list(self.api.list_organization_members(name)),
-                        )
-                    ]
+                    members = self.pages(
+                        f"organisation {name} members",
+                        f"{self.endpoint}/api/organizations/{name}/members",
+                        {},
+                        lambda item: str(item["user"]),  # HfApi reads it as User.username
+                    )
                 except _Skip as skip:
                     self.report.add(Problem(0, name, skip.reason, skip.detail, "warning"))
             return "org", bool(org.is_verified), members
