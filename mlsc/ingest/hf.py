@@ -589,16 +589,28 @@ def _fetch(client: _Client, repo_id: str, want_commits: bool) -> ModelFacts:
     card_data: dict[str, Any] | None = None
     if info.card_data is not None:
         card_data = info.card_data.to_dict()
+
+    def read(filename: str) -> str | None:
+        """A file of the repository; None, with a warning, when it is gated (the model's
+        info, file list and card are public on the Hub, only its files are gated)."""
+        try:
+            return client.text_file(rid, sha, filename)
+        except _Skip as skip:
+            if skip.reason != "gated":
+                raise
+            problems.append(("gated-file", skip.detail))
+            return None
+
     card_text = card_problem = None
     if "README.md" in names:
-        readme = client.text_file(rid, sha, "README.md")
+        readme = read("README.md")
         if readme is not None:
             parsed, card_text, card_problem = _front_matter(readme)
             if card_data is None and parsed is not None:
                 card_data = parsed
     adapter_base = None
     if "adapter_config.json" in names:
-        raw = client.text_file(rid, sha, "adapter_config.json")
+        raw = read("adapter_config.json")
         try:
             value = json.loads(raw).get("base_model_name_or_path") if raw else None
         except (json.JSONDecodeError, AttributeError):
@@ -607,14 +619,14 @@ def _fetch(client: _Client, repo_id: str, want_commits: bool) -> ModelFacts:
         adapter_base = value if isinstance(value, str) and value.strip() else None
     merge_bases: list[str] = []
     if "mergekit_config.yml" in names:
-        raw = client.text_file(rid, sha, "mergekit_config.yml")
+        raw = read("mergekit_config.yml")
         if raw:
             merge_bases, problem = _mergekit_bases(raw)
             if problem:
                 problems.append(("malformed-file", problem))
     config = info.config if isinstance(info.config, dict) else {}
     if not config and "config.json" in names:
-        raw = client.text_file(rid, sha, "config.json")
+        raw = read("config.json")
         try:
             loaded = json.loads(raw) if raw else {}
             config = loaded if isinstance(loaded, dict) else {}
