@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -691,6 +691,19 @@ class _Records:
             self.nodes, self.edges, replace_outgoing={"DERIVED_FROM": list(self.replace)}
         )
 
+    def resolve(self, aliases: dict[str, str]) -> None:
+        """Point derivations from a base named by its old id at the current id: a rename
+        learned after these records were made (an ancestor fetched later in the crawl). The
+        old id's placeholder and its owner guessed from the old namespace are dropped."""
+        self.nodes = [
+            n for n in self.nodes if not (n.label == "Model" and n.create_only and n.key in aliases)
+        ]
+        self.edges = [
+            replace(e, dst=aliases[e.dst]) if e.type == "DERIVED_FROM" and e.dst in aliases else e
+            for e in self.edges
+            if not (e.type == "OWNS" and e.dst in aliases)
+        ]
+
     def __len__(self) -> int:
         return len(self.replace)
 
@@ -911,7 +924,7 @@ class _Crawl:
         self.store, self.options, self.client, self.report = store, options, client, report
         self.journal, self.observed_at, self.since = journal, observed_at, since
         self.records = _Records(observed_at)
-        self.aliases: dict[str, str] = {}
+        self.aliases: dict[str, str] = _known_aliases(store)
         self.owners: dict[str, tuple[str, bool | None, list[str]]] = {}
         self.queue: list[_Item] = list(journal.pending)
         self.seen: set[str] = set(journal.done) | {q[0] for q in self.queue}
@@ -1094,6 +1107,7 @@ class _Crawl:
     def flush(self) -> None:
         """Write what is pending, then remember it in the journal."""
         if self.records.nodes or self.records.edges:
+            self.records.resolve(self.aliases)
             _owners(self.client, self.records, self.report, self.owners)
             self.store.write(self.records.batch())
             self.journal.done.update(self.records.replace)
@@ -1143,6 +1157,12 @@ def crawl_hub(
     journal.last_complete = journal.started or observed_at
     journal.save(complete=True)
     return report
+
+
+def _known_aliases(store: GraphStore) -> dict[str, str]:
+    """Old id -> current id of every renamed model the knowledge base knows."""
+    rows = store.cypher("MATCH (m:Model) WHERE m.aliases IS NOT NULL RETURN m.id, m.aliases").rows
+    return {old: mid for mid, olds in rows for old in olds or ()}
 
 
 def _now() -> str:
