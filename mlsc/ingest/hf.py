@@ -864,6 +864,8 @@ class _Journal:
     pending: list[tuple[str, int, str, bool]] = field(default_factory=list)
     last_complete: str | None = None
     started: str | None = None
+    owners: set[str] = field(default_factory=set)
+    """Owners already looked up and written (a resumed crawl does not ask again)."""
 
     @classmethod
     def load(cls, path: Path | None) -> _Journal:
@@ -877,6 +879,7 @@ class _Journal:
                 [(str(m), int(d), str(w), bool(f)) for m, d, w, f in data.get("pending", [])],
                 data.get("last_complete"),
                 data.get("started"),
+                set(data.get("owners", [])),
             )
         except (orjson.JSONDecodeError, TypeError, ValueError) as exc:
             raise InputError(
@@ -893,6 +896,7 @@ class _Journal:
             "pending": [] if complete else self.pending,
             "last_complete": self.last_complete,
             "started": None if complete else self.started,
+            "owners": [] if complete else sorted(self.owners),
         }
         tmp = self.path.with_suffix(".tmp")
         tmp.write_bytes(orjson.dumps(data))
@@ -925,7 +929,9 @@ class _Crawl:
         self.journal, self.observed_at, self.since = journal, observed_at, since
         self.records = _Records(observed_at)
         self.aliases: dict[str, str] = _known_aliases(store)
-        self.owners: dict[str, tuple[str, bool | None, list[str]]] = {}
+        self.owners: dict[str, tuple[str, bool | None, list[str]]] = {
+            name: ("known", None, []) for name in journal.owners
+        }
         self.queue: list[_Item] = list(journal.pending)
         self.seen: set[str] = set(journal.done) | {q[0] for q in self.queue}
         self.fetched = 0
@@ -1111,6 +1117,7 @@ class _Crawl:
             _owners(self.client, self.records, self.report, self.owners)
             self.store.write(self.records.batch())
             self.journal.done.update(self.records.replace)
+            self.journal.owners.update(self.owners)
             self.records = _Records(self.observed_at)
         self.journal.pending = list(self.queue)
         self.journal.save()
@@ -1147,6 +1154,7 @@ def crawl_hub(
     report.resumed = len(journal.done) if resumed else 0
     if not resumed:
         journal.done.clear()
+        journal.owners.clear()
         journal.started = observed_at
     crawl = _Crawl(store, options, client, report, journal, observed_at, since_iso)
     if not resumed:
