@@ -802,7 +802,8 @@ def _model_records(
             confidence=p.confidence,
         )
         report.edges[p.relation] += 1
-        report.evidence.update(e.split("=", 1)[0] for e in p.evidence)
+        # each kind once per edge: "card:base_model=<old id> (renamed)" is card:base_model too
+        report.evidence.update({e.split("=", 1)[0] for e in p.evidence})
         parents.append(p.parent)
     for dataset in _strings(card.get("datasets"))[:200]:
         if is_valid_repo_id(dataset):
@@ -932,6 +933,7 @@ class _Crawl:
         self.owners: dict[str, tuple[str, bool | None, list[str]]] = {
             name: ("known", None, []) for name in journal.owners
         }
+        self.parents: set[str] = set()
         self.queue: list[_Item] = list(journal.pending)
         self.seen: set[str] = set(journal.done) | {q[0] for q in self.queue}
         self.fetched = 0
@@ -1072,6 +1074,7 @@ class _Crawl:
                 self.fetched += 1
                 self.seen.add(facts.id)
                 parents = _model_records(facts, self.records, self.report, self.aliases)
+                self.parents.update(parents)
                 for reason, detail in facts.problems:
                     self.problem(facts.id, "warning", reason, detail)
                 if self.options.ancestors and direction in ("seed", "up") and self.within(depth):
@@ -1161,6 +1164,7 @@ def crawl_hub(
         crawl.seed()
     with ThreadPoolExecutor(max(options.workers, 1), thread_name_prefix="mlsc-hf") as pool:
         crawl.run(pool, progress)
+    report.placeholders = _placeholders(store, {crawl.aliases.get(p, p) for p in crawl.parents})
     report.seconds = time.perf_counter() - started
     journal.last_complete = journal.started or observed_at
     journal.save(complete=True)
@@ -1171,6 +1175,19 @@ def _known_aliases(store: GraphStore) -> dict[str, str]:
     """Old id -> current id of every renamed model the knowledge base knows."""
     rows = store.cypher("MATCH (m:Model) WHERE m.aliases IS NOT NULL RETURN m.id, m.aliases").rows
     return {old: mid for mid, olds in rows for old in olds or ()}
+
+
+def _placeholders(store: GraphStore, parents: set[str]) -> int:
+    """How many of the bases named in this crawl the knowledge base knows by name only."""
+    ids = sorted(parents)
+    known = 0
+    for start in range(0, len(ids), 10_000):
+        rows = store.cypher(
+            "MATCH (m:Model) WHERE m.id IN $ids AND m.ingested = true RETURN count(m)",
+            {"ids": ids[start : start + 10_000]},
+        ).rows
+        known += int(rows[0][0])
+    return len(ids) - known
 
 
 def _now() -> str:
