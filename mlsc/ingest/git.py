@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from mlsc.errors import InputError
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
+from mlsc.ingest.github import authorship
 from mlsc.ingest.hf import file_format
 from mlsc.ingest.lineage import is_valid_repo_id
 from mlsc.ingest.report import Problem
@@ -460,13 +461,12 @@ def _write(
             )
         )
         edges.append(EdgeRecord("HAS_COMMIT", identity.label, identity.id, "Commit", c.sha, prov))
-        for role, email in (("author", ae), ("committer", ce)):
-            if email:
-                actor = f"git:{email[:200].lower()}"
-                nodes.append(NodeRecord("Actor", actor, {"kind": "git", "hub": "git", **prov}))
-                edges.append(
-                    EdgeRecord("AUTHORED", "Actor", actor, "Commit", c.sha, {"role": role, **prov})
-                )
+        for email, role in authorship(ae[:200].lower() or None, ce[:200].lower() or None):
+            actor = f"git:{email}"
+            nodes.append(NodeRecord("Actor", actor, {"kind": "git", "hub": "git", **prov}))
+            edges.append(
+                EdgeRecord("AUTHORED", "Actor", actor, "Commit", c.sha, {"role": role, **prov})
+            )
         for change, file_path in c.changes[:2_000]:
             key = f"{identity.id}/{file_path}"
             fmt, pickle = file_format(file_path)

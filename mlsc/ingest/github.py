@@ -42,6 +42,8 @@ from mlsc.ingest.report import Problem
 from mlsc.ingest.snapshot import MAX_TEXT
 
 SOURCE = "github"
+PER_PAGE = 100
+"""Items per page of a listing: GitHub's maximum."""
 PERMISSIONS = ("admin", "maintain", "push", "triage", "pull")
 """Strongest first."""
 _REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
@@ -61,6 +63,14 @@ def github_repos_in(texts: Iterable[str]) -> list[str]:
             if name and _REPO.match(f"{owner}/{name}"):
                 found.setdefault(f"{owner}/{name}", None)
     return list(found)
+
+
+def authorship(author: str | None, committer: str | None) -> list[tuple[str, str]]:
+    """(account, role) pairs for a commit: one ``AUTHORED`` edge per account, whose role is
+    ``author``, ``committer`` or ``author,committer``."""
+    if author and author == committer:
+        return [(author, "author,committer")]
+    return [(a, r) for a, r in ((author, "author"), (committer, "committer")) if a]
 
 
 def signature_kind(signature: str | None) -> str | None:
@@ -155,7 +165,7 @@ class _Client:
             base_url=(options.base_url or "https://api.github.com").rstrip("/"),
             auth=Auth.Token(token) if token else None,
             timeout=options.timeout,
-            per_page=100,
+            per_page=PER_PAGE,
             retry=None,  # ours below: counted, testable, and honest about waits
             seconds_between_requests=options.throttle or None,
         )
@@ -170,8 +180,22 @@ class _Client:
             self.report.requests += 1
             try:
                 return fn()
-            except RateLimitExceededException as exc:
-                wait = _reset_wait(exc.headers or {})
+            except GithubException as exc:
+                headers = {str(k).lower(): v for k, v in (exc.headers or {}).items()}
+                limited = isinstance(exc, RateLimitExceededException) or (
+                    exc.status in (403, 429)
+                    and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0")
+                )
+                if not limited:
+                    status = exc.status or 0
+                    if status in (500, 502, 503, 504) and attempt < self.options.retries:
+                        attempt += 1
+                        self._sleep(min(2.0**attempt, 30.0))
+                        continue
+                    data = exc.data if isinstance(exc.data, dict) else {}
+                    message = data.get("message") or ""
+                    raise _Gone(status, f"{what}: HTTP {status} {message}".strip()) from None
+                wait = _reset_wait(headers)
                 if wait > self.options.max_wait:
                     at = datetime.now(UTC).timestamp() + wait
                     raise GitHubRateLimited(
@@ -182,14 +206,6 @@ class _Client:
                     ) from None
                 self.report.waited += wait
                 self._sleep(wait)
-            except GithubException as exc:
-                status = exc.status or 0
-                if status in (500, 502, 503, 504) and attempt < self.options.retries:
-                    attempt += 1
-                    self._sleep(min(2.0**attempt, 30.0))
-                    continue
-                message = (exc.data or {}).get("message") if isinstance(exc.data, dict) else None
-                raise _Gone(status, f"{what}: HTTP {status} {message or ''}".strip()) from None
             except (ValueError, TypeError) as exc:  # a malformed answer
                 raise _Gone(0, f"{what}: unreadable answer ({type(exc).__name__})") from None
 
@@ -201,13 +217,13 @@ class _Client:
             items = self.call(
                 f"{what} page {page + 1}", functools.partial(paginated.get_page, page)
             )
-            if not items:
-                return
             for item in items:
                 yield item
                 seen += 1
                 if limit is not None and seen >= limit:
                     return
+            if len(items) < PER_PAGE:  # a short (or empty) page is the last one
+                return
             page += 1
 
 
@@ -336,8 +352,9 @@ def _repository(
         ).decode()
         report.protected += 1
     except _Gone as gone:
-        protected = False if gone.status == 404 else None
-        if gone.status != 404:
+        # "Branch not protected" is a 404; so is a protection the token may not read.
+        protected = False if "not protected" in str(gone).lower() else None
+        if protected is None:
             report.add(rid, "protection-unknown", str(gone))
     access_known = True
     try:
@@ -407,10 +424,13 @@ def _repository(
         else repo.get_commits(sha=branch)
     )
     limit = None if since else options.max_commits
-    for c in client.pages(f"{name} commits", listing, limit):
-        nodes_, edges_ = _commit(c, rid, prov, report)
-        nodes += nodes_
-        edges += edges_
+    try:
+        for c in client.pages(f"{name} commits", listing, limit):
+            nodes_, edges_ = _commit(c, rid, prov, report)
+            nodes += nodes_
+            edges += edges_
+    except _Gone as gone:  # e.g. an empty repository (409), or commits hidden from us
+        report.add(rid, "commits-unknown", str(gone))
     if owner.type == "Organization" and options.members and owner.login not in orgs_done:
         orgs_done.add(owner.login)
         try:
@@ -482,14 +502,12 @@ def _commit(
         )
     ]
     edges = [EdgeRecord("HAS_COMMIT", "CodeRepository", rid, "Commit", c.sha, prov)]
-    for role, account in (("author", c.author), ("committer", c.committer)):
-        login = getattr(account, "login", None)
-        if login:
-            key = f"github:{login}"
-            nodes.append(NodeRecord("Actor", key, {"hub": "github", **prov}))
-            edges.append(
-                EdgeRecord("AUTHORED", "Actor", key, "Commit", c.sha, {"role": role, **prov})
-            )
+    for login, role in authorship(
+        getattr(c.author, "login", None), getattr(c.committer, "login", None)
+    ):
+        key = f"github:{login}"
+        nodes.append(NodeRecord("Actor", key, {"hub": "github", **prov}))
+        edges.append(EdgeRecord("AUTHORED", "Actor", key, "Commit", c.sha, {"role": role, **prov}))
     report.commits += 1
     report.signatures[reason or "unknown"] += 1
     return nodes, edges

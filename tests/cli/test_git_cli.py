@@ -60,3 +60,20 @@ def test_ingest_git_then_signing_report_and_commit_blast_radius(tmp_path: Path) 
 
     result = runner.invoke(app, ["ingest", "git", str(tmp_path / "nowhere"), "--db", db])
     assert result.exit_code == 1 and "not a directory" in result.stderr
+
+
+def test_ingest_github_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.replay.github import TOKEN, GitHubServer, synthetic_github
+
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    db = str(tmp_path / "kb")
+    with GitHubServer(synthetic_github()) as server:
+        args = ["ingest", "github", "acme-ml/data-pipeline", "acme-ml/nope", "--db", db]
+        result = runner.invoke(app, [*args, "--base-url", server.url, "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["repositories"] == 1 and report["commits"] == 5
+    assert report["signatures"] == {"unsigned": 5} and report["skipped_by_reason"] == {"missing": 1}
+    assert TOKEN not in result.stdout + result.stderr
+    result = runner.invoke(app, ["ingest", "github", "--db", db])
+    assert result.exit_code == 1 and "no repositories" in result.stderr
