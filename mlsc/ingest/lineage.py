@@ -266,7 +266,10 @@ def declared_parents(
     for pid in [*tag_ids, *(c for c in card_ids if c not in renamed)]:
         if pid not in parents_in_order:
             parents_in_order.append(pid)
-    if adapter_ids and parents_in_order and adapter_ids[0] not in parents_in_order:
+    adapter_differs = bool(
+        adapter_ids and parents_in_order and adapter_ids[0] not in parents_in_order
+    )
+    if adapter_differs:
         problems.append(
             (
                 "adapter-base-disagree",
@@ -315,6 +318,8 @@ def declared_parents(
         if pid in merge_ids:
             evidence.append("mergekit_config:model")
             votes.append(("merge", 0.8))
+        if adapter_differs:
+            evidence.append(f"adapter_config:base_model_name_or_path={adapter_ids[0]} (differs)")
         if pid in text_ids:
             evidence.append(f"card-text:{text_ids[pid]}-from")
             votes.append((text_ids[pid], 0.4))
