@@ -145,6 +145,16 @@ class LadybugStore(GraphStore):
                 for stmt in _ddl():
                     self._conn.execute(stmt)
                 self._migrate()
+            elif self._outdated():
+                # Made by an older mlsc: upgrade it once (briefly writable), then read.
+                self._conn.close()
+                self._db.close()
+                LadybugStore(self._dir).close()
+                self._db = ladybug.Database(
+                    str(db_path), read_only=True, buffer_pool_size=buffer_pool_bytes()
+                )
+                self._conn = ladybug.Connection(self._db)
+                self._conn.execute(f"CALL var_length_extend_max_depth={MAX_DEPTH}")
         except OSError as exc:
             raise StoreError(
                 f"cannot create the knowledge base directory {self._dir}: {exc.strerror}",
@@ -167,6 +177,19 @@ class LadybugStore(GraphStore):
             # COPY matches staged columns by position: stage them in the table's own order
             # (an added property comes last, whatever the schema's order).
             self._order[table] = self._table_columns(table)
+
+    def _outdated(self) -> bool:
+        """True when a table or property of the schema is missing from the knowledge base."""
+        tables = {row[1] for row in self._run("CALL show_tables() RETURN *").get_all()}
+        for label, properties in [(n.label, n.properties) for n in schema.NODE_TYPES] + [
+            (e.type, e.properties) for e in schema.EDGE_TYPES
+        ]:
+            if label not in tables:
+                return True
+            have = set(self._table_columns(label))
+            if any(name not in have for name, _ in properties):
+                return True
+        return False
 
     def _table_columns(self, table: str) -> list[str]:
         """Property names of a table in the engine's order (the key first for a node)."""
