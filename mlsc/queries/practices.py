@@ -1,0 +1,223 @@
+"""The security practices of a hub, over the ingested population, beside published figures.
+
+    >>> from mlsc.graph import open_store
+    >>> with open_store(read_only=True) as store:                 # doctest: +SKIP
+    ...     for f in practices(store).figures:
+    ...         print(f.name, f.value, f.published)
+
+Every share is ``numerator / denominator`` over what is *known*: a model whose commits were
+never ingested does not count as "unsigned", an organisation whose verification nobody looked
+up does not count as "unverified". Both numbers are in the report, so a share over twelve
+models is never mistaken for one over a million.
+
+Writers of a model: its owner when a user; the members of its organisation when they are
+known (else the organisation itself, as one account). The heavy tail of models per writer is
+the maintainer-reach concentration of the npm literature, on a model hub.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from mlsc.graph.store import GraphStore
+
+PUBLISHED: dict[str, tuple[float, str]] = {
+    "organisations_verified": (0.0319, "ICSE 2023 (Jiang et al.), Hugging Face"),
+    "models_with_signed_commit": (0.0021, "ICSE 2023 (Jiang et al.), Hugging Face"),
+    "commits_signed": (0.001, "IEEE S&P 2024, Hugging Face"),
+    "signatures_verified": (0.202, "IEEE S&P 2024, Hugging Face"),
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    label: str
+    numerator: int
+    denominator: int
+    published: float | None = None
+    source: str | None = None
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "value": None if self.value is None else round(self.value, 6),
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "published": self.published,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Distribution:
+    count: int
+    min: int
+    p50: float
+    p90: float
+    p99: float
+    max: int
+    mean: float
+    top: tuple[tuple[str, int], ...]
+    """The largest, with their names: where the tail is."""
+
+    @classmethod
+    def of(cls, counts: dict[str, int], top: int = 10) -> Distribution:
+        values = sorted(counts.values())
+        if not values:
+            return cls(0, 0, 0.0, 0.0, 0.0, 0, 0.0, ())
+
+        def pct(q: float) -> float:
+            return float(values[min(len(values) - 1, int(q * len(values)))])
+
+        biggest = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        return cls(
+            len(values), values[0], float(statistics.median(values)), pct(0.9), pct(0.99),
+            values[-1], round(statistics.fmean(values), 3), tuple(biggest),
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "min": self.min,
+            "p50": self.p50,
+            "p90": self.p90,
+            "p99": self.p99,
+            "max": self.max,
+            "mean": self.mean,
+            "top": [{"id": k, "count": v} for k, v in self.top],
+        }
+
+
+@dataclass(frozen=True)
+class Practices:
+    scope: str | None
+    models: int
+    figures: tuple[Figure, ...]
+    writers_per_model: Distribution
+    models_per_writer: Distribution
+
+    def figure(self, name: str) -> Figure:
+        return next(f for f in self.figures if f.name == name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "models": self.models,
+            "figures": [f.to_json() for f in self.figures],
+            "writers_per_model": self.writers_per_model.to_json(),
+            "models_per_writer": self.models_per_writer.to_json(),
+        }
+
+
+def _rows(store: GraphStore, query: str, **params: Any) -> Iterable[tuple[Any, ...]]:
+    return store.cypher(query, params or None).rows
+
+
+def practices(store: GraphStore, *, author: str | None = None) -> Practices:
+    """The practice figures over every ingested model (or those ``author`` owns)."""
+    owners = {
+        mid: owner
+        for mid, owner, hub in _rows(
+            store, "MATCH (m:Model) WHERE m.ingested = true RETURN m.id, m.author, m.hub"
+        )
+        if hub in (None, "huggingface") and (author is None or owner == author)
+    }
+    models = set(owners)
+    actors = {
+        name: (kind, verified)
+        for name, kind, verified in _rows(
+            store, "MATCH (a:Actor) RETURN a.name, a.kind, a.verified"
+        )
+    }
+    in_scope_owners = set(owners.values())
+    orgs = [
+        n
+        for n, (kind, _) in actors.items()
+        if kind == "org" and not n.startswith(("github:", "git:"))
+        and (author is None or n in in_scope_owners)
+    ]  # fmt: skip
+    orgs_known = [n for n in orgs if actors[n][1] is not None]
+    figures = [
+        _fig("organisations_verified", "organisations verified",
+             sum(actors[n][1] is True for n in orgs_known), len(orgs_known)),
+    ]  # fmt: skip
+
+    # commits: per model, with a known signing status (git or GitHub said signed or not)
+    per_model: dict[str, list[tuple[Any, Any, Any]]] = defaultdict(list)
+    for mid, signature, verified, reason in _rows(
+        store,
+        "MATCH (m:Model)-[:HAS_COMMIT]->(c:Commit) "
+        "RETURN m.id, c.signature, c.verified, c.verification_reason",
+    ):
+        if mid in models:
+            per_model[mid].append((signature, verified, reason))
+    known = {
+        mid: [c for c in commits if c[0] is not None or c[2] is not None]
+        for mid, commits in per_model.items()
+    }
+    known = {mid: commits for mid, commits in known.items() if commits}
+    commits = [c for cs in known.values() for c in cs]
+    signed = [c for c in commits if c[0] is not None]
+    figures += [
+        _fig("models_with_signed_commit", "model repositories with a signed commit",
+             sum(any(c[0] is not None for c in cs) for cs in known.values()), len(known)),
+        _fig("commits_signed", "commits signed", len(signed), len(commits)),
+        _fig("signatures_verified", "signatures that verify",
+             sum(c[1] is True for c in signed), len(signed)),
+    ]  # fmt: skip
+    gated = [
+        g for mid, g in _rows(store, "MATCH (m:Model) WHERE m.ingested = true RETURN m.id, m.gated")
+        if mid in models and g is not None
+    ]  # fmt: skip
+    figures.append(
+        _fig(
+            "models_gated", "models gated", sum(g in ("auto", "manual") for g in gated), len(gated)
+        )
+    )
+    files: dict[str, bool] = {}
+    for mid, pickle in _rows(store, "MATCH (m:Model)-[:HAS_FILE]->(f:File) RETURN m.id, f.pickle"):
+        if mid in models:
+            files[mid] = files.get(mid, False) or pickle is True
+    figures.append(
+        _fig(
+            "models_with_pickle",
+            "models shipping pickle-based weights",
+            sum(files.values()),
+            len(files),
+        )
+    )
+
+    # writers: owner users, or the members of owner organisations
+    members: dict[str, set[str]] = defaultdict(set)
+    for member, org in store.membership_edges():
+        members[org].add(member)
+    writers_per_model: dict[str, int] = {}
+    models_per_writer: Counter[str] = Counter()
+    for mid, owner in owners.items():
+        if owner is None:
+            continue
+        writers = members.get(owner) or {owner}
+        writers_per_model[mid] = len(writers)
+        models_per_writer.update(writers)
+    return Practices(
+        author,
+        len(models),
+        tuple(figures),
+        Distribution.of(writers_per_model),
+        Distribution.of(dict(models_per_writer)),
+    )
+
+
+def _fig(name: str, label: str, numerator: int, denominator: int) -> Figure:
+    published, source = PUBLISHED.get(name, (None, None))
+    return Figure(name, label, numerator, denominator, published, source)
