@@ -45,6 +45,7 @@ import yaml
 from mlsc.errors import InputError, MlscError
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
+from mlsc.ingest.github import github_repos_in
 from mlsc.ingest.lineage import declared_parents, is_valid_repo_id
 from mlsc.ingest.report import Problem
 from mlsc.ingest.snapshot import HUB, MAX_TEXT, _iso
@@ -778,6 +779,13 @@ def _model_records(
         aliases=sorted(old for old, new in aliases.items() if new == rid) or None,
         security_status=_text(orjson.dumps(security).decode()) if security else None,
         removed=False,
+        code_links=[
+            f"github.com/{r}"
+            for r in github_repos_in(
+                [orjson.dumps(card, default=str).decode(), facts.card_text or ""]
+            )[:20]
+        ]
+        or None,
     )
     records.replace.append(rid)
     report.models += 1

@@ -236,3 +236,39 @@ def test_real_recorded_exchanges(store: LadybugStore) -> None:
     ).rows
     assert ("github:jacquev6", "admin") in rows and report.collaborators == len(rows) >= 1
     assert {p.reason for p in report.problems} >= {"commits-unknown"}
+
+
+def test_a_crawled_card_links_its_code_and_github_follows_it(
+    server: GitHubServer, store: LadybugStore, tmp_path: Path
+) -> None:
+    """The Hub crawl keeps the github.com links of a card; --from-models ingests them."""
+    from mlsc.ingest.hf import CrawlOptions, crawl_hub
+    from tests.replay.hf import HubServer, hf_client_env
+    from tests.replay.hub import Commit, Hub, HubFile, HubModel, render_card
+
+    card = render_card(
+        {"license": "mit", "repo": "https://github.com/acme-ml/vision-models"},
+        "Training code: see [our repo](https://github.com/acme-ml/data-pipeline).\n",
+    )
+    hub = Hub([
+        HubModel("acme-ml/vit-tiny", "0" * 40, "2025-01-01T00:00:00.000Z",
+                 "2025-01-02T00:00:00.000Z", author="acme-ml",
+                 files=(HubFile.text("README.md", card),),
+                 commits=(Commit("0" * 40, "init", "2025-01-02T00:00:00.000Z", ("ada",), ""),),
+                 card_data={"license": "mit", "repo": "https://github.com/acme-ml/vision-models"})
+    ])  # fmt: skip
+    with hf_client_env(tmp_path / "hf"), HubServer(hub) as hf:
+        crawl_hub(store, CrawlOptions(models=("acme-ml/vit-tiny",), endpoint=hf.url, token=False,
+                                      rate=0, commits=False, owners=False))  # fmt: skip
+    node = store.node("Model", "acme-ml/vit-tiny")
+    assert node is not None and node["code_links"] == [
+        "github.com/acme-ml/vision-models",
+        "github.com/acme-ml/data-pipeline",
+    ]
+    report = ingest_github(store, options(server, from_models=True, members=False))
+    assert report.repositories == 2 and report.linked_models == 2
+    linked = store.cypher(
+        "MATCH (:Model {id: 'acme-ml/vit-tiny'})-[:CODE_AT]->(r:CodeRepository) "
+        "RETURN r.id ORDER BY r.id"
+    ).rows
+    assert linked == (("127.0.0.1/acme-ml/data-pipeline",), (RID,))
