@@ -70,6 +70,7 @@ MODEL = NodeType(
         ("removed", "BOOLEAN"),
         ("removed_at", "STRING"),
         ("code_links", "STRING[]"),
+        ("signature_status", "STRING"),
         *PROVENANCE,
     ),
 )

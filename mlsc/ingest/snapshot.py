@@ -33,7 +33,6 @@ import pyarrow.compute as pc
 from mlsc.errors import InputError
 from mlsc.graph import schema
 from mlsc.graph.records import ARROW_TYPES, EdgeTable, GraphBatch, NodeTable
-from mlsc.graph.schema import PROVENANCE_NAMES as PROVENANCE
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.lineage import declared_parents, is_valid_repo_id
 from mlsc.ingest.report import IngestReport, Problem
@@ -128,11 +127,13 @@ def _owner(model_id: str, author: str | None) -> str | None:
     return model_id.split("/", 1)[0] if "/" in model_id else None
 
 
-_NOT_IN_SNAPSHOTS = frozenset({"aliases", "security_status", "removed", "removed_at", "code_links"})
-"""Model properties only a Hub crawl knows; a snapshot leaves them as they are."""
-_MODEL_PROPERTIES = [
-    (n, t) for n, t in schema.MODEL.properties if n not in PROVENANCE and n not in _NOT_IN_SNAPSHOTS
-]
+_SNAPSHOT_COLUMNS = (
+    "hub", "author", "sha", "created_at", "last_modified", "downloads", "likes", "library",
+    "pipeline_tag", "license", "gated", "private", "model_type", "architectures", "ingested",
+)  # fmt: skip
+"""The Model properties a snapshot record gives, in the order ``_add`` builds its rows; the
+others (what a crawl, a scan or another ingester knows) a snapshot leaves as they are."""
+_MODEL_PROPERTIES = [(n, dict(schema.MODEL.properties)[n]) for n in _SNAPSHOT_COLUMNS]
 _MODEL_COLUMNS = tuple(name for name, _ in _MODEL_PROPERTIES)
 _MODEL_SCHEMA = pa.schema(
     [("id", pa.string())]
