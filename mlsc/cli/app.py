@@ -763,6 +763,136 @@ def report_signing_cmd(
     _guard(run)
 
 
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.2f}%"
+
+
+@report_app.command("practices")
+def report_practices_cmd(
+    author: Annotated[
+        str | None, typer.Option("--author", help="Only this owner's models.")
+    ] = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Signing, verification, gating, pickles and writer concentration, beside published figures."""
+
+    def run() -> None:
+        from mlsc.queries.practices import practices
+
+        with _store(db, backend, read_only=True) as store:
+            report = practices(store, author=author)
+        if fmt is Format.json:
+            out.json(report.to_json())
+            return
+        out.table(
+            f"practices over {report.models:,} ingested models" + (f" of {author}" if author else ""),
+            ("figure", "share", "of", "published", "source"),
+            [
+                (f.label, _pct(f.value), f"{f.numerator:,}/{f.denominator:,}",
+                 _pct(f.published), f.source or "")
+                for f in report.figures
+            ],
+        )  # fmt: skip
+        for title, d in (
+            ("accounts that can write, per model", report.writers_per_model),
+            ("models each account can write", report.models_per_writer),
+        ):
+            out.line(
+                f"{title}: median {d.p50:g}, p90 {d.p90:g}, p99 {d.p99:g}, max {d.max:,} "
+                f"(over {d.count:,}); most: " + ", ".join(f"{k} {v:,}" for k, v in d.top[:5])
+            )
+
+    _guard(run)
+
+
+@report_app.command("discrepancies")
+def report_discrepancies_cmd(
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Only findings about these.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows shown (JSON has all).")] = 50,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """What models claim against what they are: each finding with its evidence and severity."""
+
+    def run() -> None:
+        from mlsc.queries.discrepancies import discrepancies
+
+        with _store(db, backend, read_only=True) as store:
+            report = discrepancies(store, models=model or None)
+        if fmt is Format.json:
+            out.json(report.to_json())
+            return
+        counts = ", ".join(f"{k} {v:,}" for k, v in report.by_severity.items()) or "none"
+        out.line(f"{len(report.findings):,} findings ({counts})")
+        out.table(
+            f"findings (first {min(limit, len(report.findings))}, most severe first)",
+            ("severity", "kind", "model", "detail"),
+            [(f.severity, f.kind, f.model, f.detail) for f in report.findings[:limit]],
+        )
+
+    _guard(run)
+
+
+@report_app.command("scorecard")
+def report_scorecard_cmd(
+    model: Annotated[str, typer.Argument(help="A model id.")],
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Transparency, Validity, Separation over artifacts, operations and actors; the weakest
+    link upstream."""
+
+    def run() -> None:
+        from mlsc.queries.scorecard import PRINCIPLES, SUBJECTS, scorecard
+
+        with _store(db, backend, read_only=True) as store:
+            card = scorecard(store, model)
+        if fmt is Format.json:
+            out.json(card.to_json())
+            return
+
+        def score(value: float | None) -> str:
+            return "unknown" if value is None else f"{value:.2f}"
+
+        out.line(f"scorecard of {model}: overall {score(card.overall)}")
+        out.table(
+            "scores (0 worst, 1 best; unknown: no facts)",
+            ("", *SUBJECTS),
+            [(p, *(score(card.cell(p, s).score) for s in SUBJECTS)) for p in PRINCIPLES],
+        )
+        out.table(
+            "facts",
+            ("principle", "subject", "fact", "value", "score"),
+            [
+                (c.principle, c.subject, f.name, f.value, score(f.score))
+                for c in card.cells
+                for f in c.facts
+            ],
+        )
+        weak = card.weakest_upstream
+        if weak is None:
+            out.line(f"no scored ancestor ({card.ancestors_scored} ancestors)")
+            return
+        out.line(
+            f"weakest link upstream: {weak.model} (depth {weak.depth}), overall "
+            f"{score(weak.overall)}; pulled down by: "
+            + (
+                ", ".join(
+                    f"{c.principle} of {c.subject} {score(c.score)}" for c in weak.pulled_down_by
+                )
+                or "nothing below 0.5"
+            )
+        )
+
+    _guard(run)
+
+
 @export_app.command("neo4j-admin")
 def export_neo4j_admin_cmd(
     directory: Annotated[Path, typer.Argument(help="A new or empty directory for the CSV files.")],

@@ -221,3 +221,31 @@ def test_cypher_timeout_stops_the_query_with_a_message(db: Path) -> None:
     code, out, err = run("cypher", SLOW, "--timeout", "0.5", "--db", str(db))
     assert code == 1 and out == ""
     assert "longer than 0.5 s" in err and "--timeout" in err and "Traceback" not in err
+
+
+def test_reports_on_the_sample(db: Path) -> None:
+    code, out, _ = run("report", "practices", "--db", str(db), "-f", "json")
+    practices = json.loads(out)
+    assert code == 0 and practices["models"] == 378
+    gated = next(f for f in practices["figures"] if f["name"] == "models_gated")
+    assert (gated["numerator"], gated["denominator"]) == (14, 378)
+    assert practices["models_per_writer"]["top"][0] == {"id": "quantlab", "count": 45}
+
+    code, out, _ = run("report", "discrepancies", "--db", str(db), "-f", "json")
+    found = json.loads(out)
+    assert code == 0 and found["by_severity"] == {"high": 3, "low": 17}
+    assert {f["kind"] for f in found["findings"]} == {
+        "child-before-parent", "lineage-cycle", "missing-base", "renamed-base"
+    }  # fmt: skip
+
+    code, out, _ = run(
+        "report", "scorecard", "quantlab/Evo-8B-g12-GGUF", "--db", str(db), "-f", "json"
+    )
+    card = json.loads(out)
+    assert code == 0 and len(card["cells"]) == 9 and card["ancestors_scored"] == 14
+    assert card["weakest_upstream"]["model"] == "meta-llama/Llama-3.1-8B-Instruct"
+
+    code, out, err = run("report", "scorecard", "no/such-model", "--db", str(db))
+    assert code == 1 and out == "" and "no/such-model" in err
+    code, out, _ = run("report", "scorecard", "quantlab/Evo-8B-g12-GGUF", "--db", str(db))
+    assert "weakest link upstream: meta-llama/Llama-3.1-8B-Instruct" in out
