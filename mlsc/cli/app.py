@@ -431,6 +431,14 @@ class _Lazy(Mapping[Any, Any]):
         return len(self._cache)
 
 
+def _write_page(path: Path, page: str) -> None:
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise MlscError(f"cannot write {path}: {exc.strerror}") from exc
+    out.info(f"wrote {path}")
+
+
 def _write_html(store: GraphStore, result: Any, path: Path) -> None:
     from mlsc.queries.results import LineageResult
     from mlsc.render.html import render_blast_radius, render_lineage
@@ -775,6 +783,7 @@ def report_practices_cmd(
     db: DbOption = None,
     backend: BackendOption = None,
     fmt: FormatOption = Format.table,
+    html: HtmlOption = None,
 ) -> None:
     """Signing, verification, gating, pickles and writer concentration, beside published figures."""
 
@@ -783,6 +792,10 @@ def report_practices_cmd(
 
         with _store(db, backend, read_only=True) as store:
             report = practices(store, author=author)
+        if html:
+            from mlsc.render.reports import render_practices
+
+            _write_page(html, render_practices(report))
         if fmt is Format.json:
             out.json(report.to_json())
             return
@@ -844,6 +857,7 @@ def report_scorecard_cmd(
     db: DbOption = None,
     backend: BackendOption = None,
     fmt: FormatOption = Format.table,
+    html: HtmlOption = None,
 ) -> None:
     """Transparency, Validity, Separation over artifacts, operations and actors; the weakest
     link upstream."""
@@ -853,6 +867,10 @@ def report_scorecard_cmd(
 
         with _store(db, backend, read_only=True) as store:
             card = scorecard(store, model)
+        if html:
+            from mlsc.render.reports import render_scorecard
+
+            _write_page(html, render_scorecard(card))
         if fmt is Format.json:
             out.json(card.to_json())
             return

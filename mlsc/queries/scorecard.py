@@ -230,7 +230,7 @@ def _cells(store: GraphStore, model: str, findings: int, worst: str | None) -> t
             Fact("distinct committers", len(names), None if not names else float(len(names) > 1)),
         )),
         Cell("transparency", "actors", (
-            Fact("owner kind known", kind, None if not owner else float(kind is not None)),
+            Fact("owner kind known", kind, None if not owner or kind is None else 1.0),
             Fact("commit authors identifiable",
                  f"{len({c for _, c, _ in authors})}/{len(commits)}",
                  _share(len({c for _, c, _ in authors}), len(commits))),

@@ -249,3 +249,12 @@ def test_reports_on_the_sample(db: Path) -> None:
     assert code == 1 and out == "" and "no/such-model" in err
     code, out, _ = run("report", "scorecard", "quantlab/Evo-8B-g12-GGUF", "--db", str(db))
     assert "weakest link upstream: meta-llama/Llama-3.1-8B-Instruct" in out
+
+
+def test_report_pages(db: Path, tmp_path: Path) -> None:
+    page = tmp_path / "card.html"
+    code, _, err = run("report", "scorecard", "quantlab/Evo-8B-g12-GGUF", "--db", str(db),
+                       "--html", str(page))  # fmt: skip
+    assert code == 0 and f"wrote {page}" in err and "Scorecard of" in page.read_text()
+    code, _, err = run("report", "practices", "--db", str(db), "--html", str(tmp_path / "x/p.html"))
+    assert code == 1 and "cannot write" in err

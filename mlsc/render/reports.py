@@ -1,0 +1,184 @@
+"""Standalone, offline HTML pages for the reports where looking beats reading: the practices
+beside their published figures, and a model's scorecard as a 3x3 grid.
+
+The pages hold no script at all: charts are inline SVG, and a Content-Security-Policy of
+``default-src 'none'`` (inline styles only) forbids any fetch. Every name in them (model ids,
+owners, fact values) is attacker-controlled and escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mlsc.queries.practices import Practices
+from mlsc.queries.scorecard import PRINCIPLES, SUBJECTS, Scorecard
+from mlsc.render.html import _esc
+
+_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}"
+    "h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}"
+    "table{border-collapse:collapse}td,th{padding:.3rem .6rem;border:1px solid #ddd;"
+    "vertical-align:top;text-align:left}th{background:#f6f6f6}.num{text-align:right}"
+    ".muted{color:#777}.cell{width:14rem}ul{margin:.2rem 0;padding-left:1.1rem}"
+)
+
+
+def _page(title: str, body: Iterable[str]) -> str:
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">"
+        f"<title>{_esc(title)}</title><style>{_STYLE}</style></head><body>"
+        + "".join(body)
+        + "</body></html>"
+    )
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.2f}%"
+
+
+def _bars(rows: list[tuple[str, float | None, float | None]], width: int = 520) -> str:
+    """Horizontal bars on a log scale (the shares span 0.1% to 100%): ours and published."""
+    import math
+
+    def x(value: float | None) -> float:
+        if not value:
+            return 0.0
+        return max(0.0, min(1.0, (math.log10(value * 100) + 2) / 4)) * width
+
+    height = 34 * len(rows) + 30
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width + 260}' height='{height}' "
+           "role='img' aria-label='shares, log scale'>"]  # fmt: skip
+    for i, (label, ours, published) in enumerate(rows):
+        y = 20 + i * 34
+        out.append(f"<text x='0' y='{y + 12}' font-size='12'>{_esc(label, 60)}</text>")
+        out.append(f"<rect x='250' y='{y}' width='{x(ours):.1f}' height='12' fill='#1f77b4'/>")
+        out.append(f"<text x='{255 + x(ours):.1f}' y='{y + 11}' font-size='11'>{_pct(ours)}</text>")
+        if published is not None:
+            out.append(
+                f"<rect x='250' y='{y + 14}' width='{x(published):.1f}' height='8' fill='#ff9f1c'/>"
+            )
+            out.append(
+                f"<text x='{255 + x(published):.1f}' y='{y + 22}' font-size='10' "
+                f"fill='#9c5a00'>published {_pct(published)}</text>"
+            )
+    for tick, label in ((0.0001, "0.01%"), (0.001, "0.1%"), (0.01, "1%"), (0.1, "10%"),
+                        (1.0, "100%")):  # fmt: skip
+        tx = 250 + x(tick)
+        out.append(f"<line x1='{tx:.1f}' x2='{tx:.1f}' y1='10' y2='{height - 14}' stroke='#eee'/>")
+        out.append(
+            f"<text x='{tx - 12:.1f}' y='{height - 2}' font-size='10' fill='#777'>{label}</text>"
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _top_bars(items: list[tuple[str, int]], width: int = 520) -> str:
+    if not items:
+        return "<p class='muted'>no data</p>"
+    biggest = max(v for _, v in items) or 1
+    height = 20 * len(items) + 10
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width + 300}' height='{height}'>"]
+    for i, (name, value) in enumerate(items):
+        y = 5 + i * 20
+        w = value / biggest * width
+        out.append(f"<text x='0' y='{y + 12}' font-size='12'>{_esc(name, 40)}</text>")
+        out.append(f"<rect x='280' y='{y}' width='{w:.1f}' height='14' fill='#d62728'/>")
+        out.append(f"<text x='{285 + w:.1f}' y='{y + 12}' font-size='11'>{value:,}</text>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def render_practices(report: Practices) -> str:
+    """The practices page: shares (with what they are over) and the writer concentration."""
+    scope = f" of {report.scope}" if report.scope else ""
+    rows = "".join(
+        f"<tr><td>{_esc(f.label)}</td><td class='num'>{_pct(f.value)}</td>"
+        f"<td class='num'>{f.numerator:,} / {f.denominator:,}</td>"
+        f"<td class='num'>{_pct(f.published)}</td><td>{_esc(f.source or '')}</td></tr>"
+        for f in report.figures
+    )
+    dist = report.models_per_writer
+    per_model = report.writers_per_model
+    return _page(
+        f"mlsc practices{scope}",
+        [
+            f"<h1>Security practices over {report.models:,} ingested models{_esc(scope)}</h1>",
+            "<p class='muted'>Shares are over what is known (the second number); published "
+            "figures for Hugging Face in orange.</p>",
+            _bars([(f.label, f.value, f.published) for f in report.figures]),
+            "<table><tr><th>figure</th><th>share</th><th>over</th><th>published</th>"
+            f"<th>source</th></tr>{rows}</table>",
+            "<h2>Who can write: models per account (the heavy tail)</h2>",
+            f"<p>median {dist.p50:g}, p90 {dist.p90:g}, p99 {dist.p99:g}, max {dist.max:,} over "
+            f"{dist.count:,} accounts; accounts per model: median {per_model.p50:g}, max "
+            f"{per_model.max:,}.</p>",
+            _top_bars(list(dist.top)),
+        ],
+    )
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value)
+
+
+def _colour(score: float | None) -> str:
+    if score is None:
+        return "#eeeeee"
+    red, green = int(214 * (1 - score) + 44 * score), int(39 * (1 - score) + 160 * score)
+    return f"rgb({red},{green},60)"
+
+
+def render_scorecard(card: Scorecard) -> str:
+    """The scorecard page: the 3x3 grid coloured by score, the facts, the weakest link."""
+
+    def score(value: float | None) -> str:
+        return "unknown" if value is None else f"{value:.2f}"
+
+    grid = ["<table><tr><th></th>", *(f"<th>{s}</th>" for s in SUBJECTS), "</tr>"]
+    for p in PRINCIPLES:
+        grid.append(f"<tr><th>{p}</th>")
+        for s in SUBJECTS:
+            cell = card.cell(p, s)
+            facts = "".join(
+                f"<li>{_esc(f.name)}: {_esc(_value(f.value), 120)} "
+                f"<span class='muted'>({score(f.score)})</span></li>"
+                for f in cell.facts
+            )
+            grid.append(
+                f"<td class='cell' style='border-left:8px solid {_colour(cell.score)}'>"
+                f"<b>{score(cell.score)}</b><ul>{facts}</ul></td>"
+            )
+        grid.append("</tr>")
+    grid.append("</table>")
+    weak = card.weakest_upstream
+    if weak is None:
+        upstream = f"<p>No scored ancestor ({card.ancestors_scored} ancestors).</p>"
+    else:
+        pulled = "".join(
+            f"<li>{c.principle} of {c.subject}: {score(c.score)} — "
+            + ", ".join(_esc(f.name) for f in c.facts if f.score is not None and f.score < 0.5)
+            + "</li>"
+            for c in weak.pulled_down_by
+        )
+        upstream = (
+            f"<p><b>{_esc(weak.model)}</b> at depth {weak.depth}, overall "
+            f"{score(weak.overall)}.</p><ul>{pulled or '<li>nothing below 0.5</li>'}</ul>"
+        )
+    return _page(
+        f"mlsc scorecard {card.model}",
+        [
+            f"<h1>Scorecard of {_esc(card.model)}: overall {score(card.overall)}</h1>",
+            "<p class='muted'>0 worst, 1 best; unknown: no known facts.</p>",
+            *grid,
+            f"<h2>Weakest link upstream ({card.ancestors_scored} ancestors scored)</h2>",
+            upstream,
+        ],
+    )
