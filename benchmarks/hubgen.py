@@ -28,10 +28,18 @@ Shape of the graph (child -> parent lineage, as the Hub declares it):
 * parents are always earlier records (so no cycles, no self-edges), and a child is created
   after its parents (``createdAt`` grows strictly along the stream).
 
+The *merge-heavy* variant (``merge_heavy=True``, ``--merge-heavy``) stresses merges of
+merges: merge 38, finetune 40, quantized 14, adapter 8 among derived models, and each parent
+of a merge is, with probability ``_MERGE_OF_MERGE``, drawn uniformly from the earlier merges
+(below the depth cap), so merges nest many levels deep and the number of distinct paths
+between a model and its ancestors grows exponentially with depth. The default stream is
+unchanged by this option (it draws no extra random numbers unless enabled).
+
 Output is deterministic for a given seed. Records are streamed, never held all at once;
 the generator keeps a few compact arrays of per-model state (peak RSS about 110 MB at 1M).
 
-Usage: ``python benchmarks/hubgen.py N OUT.jsonl[.gz] [--seed S]`` (stats as JSON on stderr).
+Usage: ``python benchmarks/hubgen.py N OUT.jsonl[.gz] [--seed S] [--merge-heavy]`` (stats as
+JSON on stderr).
 """
 
 from __future__ import annotations
@@ -64,6 +72,10 @@ _ROOT_SHARE = 0.15
 # Cumulative thresholds over derived models: finetune 55, quantized 25, adapter 12, merge 2.
 _KIND_CUM = (55 / 94, 80 / 94, 92 / 94)
 _MERGE_PARENTS_CUM = (0.5, 0.75, 0.9)  # 2, 3, 4, else 5 parents
+# Merge-heavy variant: finetune 40, quantized 14, adapter 8, merge 38.
+_HEAVY_KIND_CUM = (40 / 100, 54 / 100, 62 / 100)
+_MERGE_OF_MERGE = 0.6
+"""Merge-heavy variant: probability that a merge's parent is drawn from the earlier merges."""
 _Q_PREF = 0.7
 """Probability that a parent is drawn by its child count rather than uniformly."""
 _ROOT_ALPHA = 1.3
@@ -138,6 +150,8 @@ class GenStats:
     """Edges (child -> parent) by relation; a merge counts one edge per parent."""
     merges: int
     """Merge models (each has 2 to 5 parents)."""
+    max_merge_levels: int
+    """Most merges on one derivation path from a root (merges of merges of ...)."""
     max_depth: int
     """Longest derivation, in hops from a root (``MAX_DEPTH`` unless n is tiny)."""
     biggest_hub: str
@@ -154,6 +168,7 @@ class GenStats:
     """Size of the organisation pool, quantizer organisations included."""
     owners_with_models: int
     seed: int
+    merge_heavy: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -211,11 +226,12 @@ def _iso(t: int) -> str:
 class _Generator:
     """Per-model state in compact arrays; ``records()`` streams the records once."""
 
-    def __init__(self, n: int, seed: int) -> None:
+    def __init__(self, n: int, seed: int, merge_heavy: bool = False) -> None:
         if n < 0:
             raise ValueError("n must be >= 0")
         self.n = n
         self.seed = seed
+        self.merge_heavy = merge_heavy
         self.n_users = max(1, n // 8)
         self.n_orgs = max(1, n // 200) + len(_QUANT_ORGS)
         self.owner = array("I", bytes(4 * n))
@@ -223,6 +239,7 @@ class _Generator:
         self.size = array("B", bytes(n))
         self.kind = array("B", bytes(n))
         self.depth = array("B", bytes(n))
+        self.merge_levels = array("B", bytes(n))
         self.license = array("B", bytes(n))
         self.children = array("I", bytes(4 * n))
         self.owned = array("I", bytes(4 * (self.n_orgs + self.n_users)))
@@ -290,6 +307,10 @@ class _Generator:
         bits = rng.getrandbits
         owner, family, size, kind = self.owner, self.family, self.size, self.kind
         depth, lic_of, children, owned = self.depth, self.license, self.children, self.owned
+        merge_levels = self.merge_levels
+        heavy = self.merge_heavy
+        kind_cum = _HEAVY_KIND_CUM if heavy else _KIND_CUM
+        merge_pool = array("I")  # merge-heavy: earlier merges below the depth cap
         edges = self.edges
         model_id = self.model_id
         n_users, n_orgs = self.n_users, self.n_orgs
@@ -324,12 +345,15 @@ class _Generator:
                 k, parents = ROOT, ()
             else:
                 u = rand()
-                k = _pick_cum(u, _KIND_CUM) + 1
+                k = _pick_cum(u, kind_cum) + 1
                 if k == MERGE:
                     want = _pick_cum(rand(), _MERGE_PARENTS_CUM) + 2
                     chosen: list[int] = []
                     for _ in range(want * 8):
-                        p = pick()
+                        if heavy and merge_pool and rand() < _MERGE_OF_MERGE:
+                            p = merge_pool[int(rand() * len(merge_pool))]
+                        else:
+                            p = pick()
                         if p not in chosen:
                             chosen.append(p)
                             if len(chosen) == want:
@@ -347,14 +371,18 @@ class _Generator:
                 family[i] = fam
                 size[i] = size[first]
                 d = 0
+                ml = 0
                 for p in parents:
                     dp = depth[p]
                     if dp > d:
                         d = dp
+                    if merge_levels[p] > ml:
+                        ml = merge_levels[p]
                     children[p] += 1
                     targets.append(p)
                 d += 1
                 depth[i] = d
+                merge_levels[i] = ml + 1 if k == MERGE else ml
                 lic = lic_of[first] if rand() < 0.85 else _pick_cum(rand(), _LICENSE_CUM)
                 edges[RELATIONS[k]] += len(parents)
             else:
@@ -387,6 +415,8 @@ class _Generator:
                     pool.extend(repeat(i, copies))
                 elif k in (FINETUNE, MERGE):
                     pool.append(i)
+                    if heavy and k == MERGE:
+                        merge_pool.append(i)
             if chain is not None and d == MAX_DEPTH:
                 self.chain_leaves.append(i)
 
@@ -479,6 +509,7 @@ class _Generator:
             roots=self.kind.count(ROOT),
             edges=dict(self.edges),
             merges=self.kind.count(MERGE),
+            max_merge_levels=max(self.merge_levels) if n else 0,
             max_depth=max_depth,
             biggest_hub=self.model_id(hub) if n else "",
             biggest_hub_children=children[hub] if n else 0,
@@ -490,21 +521,22 @@ class _Generator:
             orgs=self.n_orgs,
             owners_with_models=sum(1 for c in owned if c),
             seed=self.seed,
+            merge_heavy=self.merge_heavy,
         )
 
 
-def generate(n: int, seed: int = 0) -> Iterator[dict[str, Any]]:
+def generate(n: int, seed: int = 0, merge_heavy: bool = False) -> Iterator[dict[str, Any]]:
     """Stream n Hub API model records, parents always before their children."""
-    yield from _Generator(n, seed).records()
+    yield from _Generator(n, seed, merge_heavy).records()
 
 
-def write(n: int, path: str | Path, seed: int = 0) -> GenStats:
+def write(n: int, path: str | Path, seed: int = 0, merge_heavy: bool = False) -> GenStats:
     """Write n records as JSON Lines to path (gzip if it ends in .gz); return the stats.
 
     Serialisation runs here, compression and file writes on a helper thread (zlib and
     file I/O release the GIL, so on two cores compression is mostly hidden).
     """
-    gen = _Generator(n, seed)
+    gen = _Generator(n, seed, merge_heavy)
     path = Path(path)
     chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
     failure: list[BaseException] = []
@@ -546,9 +578,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="number of models")
     parser.add_argument("out", type=Path, help="output .jsonl or .jsonl.gz")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--merge-heavy", action="store_true", help="the merge-heavy variant (merges of merges)"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    stats = write(args.n, args.out, seed=args.seed)
+    stats = write(args.n, args.out, seed=args.seed, merge_heavy=args.merge_heavy)
     report = stats.to_json()
     report["seconds"] = round(time.perf_counter() - started, 2)
     sys.stderr.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
