@@ -50,12 +50,28 @@ def free_port() -> int:
 class Engine:
     """One launcher process on ``home``; ``start`` and ``stop`` may be called repeatedly."""
 
-    def __init__(self, home: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        port: int | None = None,
+        *,
+        heap: str | None = None,
+        pagecache: str | None = None,
+    ) -> None:
+        """``heap`` (e.g. ``"4g"``) replaces the default ``-Xmx768m``; ``pagecache`` (e.g.
+        ``"2g"``) the launcher's default of 512m."""
         self.home = home
         self.port = port or free_port()
+        self.heap = heap
+        self.pagecache = pagecache
         self.password = secrets.token_hex(16)
         self.log = home.parent / f"{home.name}.log"
         self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The JVM's process id while it runs."""
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
 
     @property
     def settings(self) -> Neo4jSettings:
@@ -64,9 +80,14 @@ class Engine:
     def start(self, timeout: float = 180) -> None:
         java = require_launcher()
         env = {**os.environ, "NEO4J_DEV_PASSWORD": self.password}
+        opts = JAVA_OPTS
+        if self.heap is not None:
+            opts = [f"-Xmx{self.heap}" if o.startswith("-Xmx") else o for o in JAVA_OPTS]
+        extra = ["--pagecache", self.pagecache] if self.pagecache else []
+        args = [*opts, "-jar", str(JAR), "--port", str(self.port), *extra, str(self.home)]
         with self.log.open("ab") as log:
             self._proc = subprocess.Popen(
-                [java, *JAVA_OPTS, "-jar", str(JAR), "--port", str(self.port), str(self.home)],
+                [java, *args],
                 stdout=subprocess.PIPE,
                 stderr=log,
                 env=env,
