@@ -1,0 +1,113 @@
+"""What a file is, by its first bytes and by its name.
+
+:func:`sniff` reads at most :data:`SNIFF_BYTES` bytes; the name is only a hint (a pickle
+renamed ``model.safetensors`` is still a pickle, and is reported as a mismatch).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+SNIFF_BYTES = 512
+
+Magic = Literal[
+    "zip",
+    "tar",
+    "numpy",
+    "pickle",
+    "torch-legacy",
+    "gzip",
+    "bz2",
+    "xz",
+    "lzma",
+    "zlib",
+    "safetensors",
+    "gguf",
+    "hdf5",
+]
+"""What the first bytes say."""
+
+COMPRESSED: frozenset[Magic] = frozenset({"gzip", "bz2", "xz", "lzma", "zlib"})
+
+NAME_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("safetensors", (".safetensors",)),
+    ("gguf", (".gguf",)),
+    ("ggml", (".ggml",)),
+    ("onnx", (".onnx", ".onnx_data")),
+    ("pickle", (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".bin", ".dat")),
+    ("numpy", (".npy",)),
+    ("npz", (".npz",)),
+    ("keras", (".h5", ".keras", ".hdf5")),
+    ("tflite", (".tflite",)),
+    ("msgpack", (".msgpack",)),
+)
+"""Format by file-name suffix (the vocabulary of :func:`mlsc.ingest.hf.file_format`, with
+NumPy files apart)."""
+
+PICKLE_NAME_HINTS = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".bin", ".dat", ".npy")
+"""A compressed file is opened only when its name says it holds one of these."""
+
+TORCH_LEGACY_MAGIC = bytes.fromhex("80028a0a6cfc9c46f9206aa85019")
+"""How a legacy (pre-zip) ``torch.save`` file starts: protocol 2, then the magic number."""
+
+
+@dataclass(frozen=True)
+class Sniff:
+    """A file's format by content and by name."""
+
+    magic: Magic | None
+    name_format: str | None
+    size: int
+
+
+def magic_of(head: bytes, size: int) -> Magic | None:
+    """The format the first bytes of a ``size``-byte file show, if any."""
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if head.startswith(b"\x93NUMPY"):
+        return "numpy"
+    if head.startswith(TORCH_LEGACY_MAGIC):
+        return "torch-legacy"
+    if len(head) >= 2 and head[0] == 0x80 and head[1] <= 5:
+        return "pickle"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    if head.startswith(b"GGUF"):
+        return "gguf"
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "hdf5"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh"):
+        return "bz2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith(b"\x5d\x00\x00"):
+        return "lzma"
+    if len(head) >= 2 and head[0] == 0x78 and head[1] in (0x01, 0x5E, 0x9C, 0xDA):
+        return "zlib"
+    if len(head) >= 9 and head[8:9] == b"{":
+        (n,) = struct.unpack("<Q", head[:8])
+        if 0 < n <= size - 8:
+            return "safetensors"
+    return None
+
+
+def name_format(name: str) -> str | None:
+    """The format a file's name suggests (``None`` for READMEs, configs and the like)."""
+    lower = name.rsplit("/", 1)[-1].lower()
+    for fmt, suffixes in NAME_FORMATS:
+        if lower.endswith(suffixes):
+            return fmt
+    return None
+
+
+def sniff(path: Path) -> Sniff:
+    """Read a file's first bytes and name its format both ways."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(SNIFF_BYTES)
+    return Sniff(magic_of(head, size), name_format(path.name), size)
