@@ -1,0 +1,143 @@
+"""A scan as graph records: File nodes with their scan verdicts, the Model with its
+signature status, and the HAS_FILE edges between them.
+
+File keys follow the Hugging Face ingester's (``<repo id>/<path>``), so scanning a local
+copy of ``org/name`` with ``repo_id="org/name"`` annotates the File nodes the hub crawl
+made; without a repo id the directory itself stands for the model, as ``local:<abs path>``.
+
+The properties a scan adds to File and Model nodes are listed in
+:data:`FILE_SCAN_PROPERTIES` and :data:`MODEL_SCAN_PROPERTIES`. Records carry only the
+properties :mod:`mlsc.graph.schema` declares (``declared_only``), so they can be written
+before the schema knows the scan properties, and carry them once it does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlsc.graph import schema
+from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
+from mlsc.scan.scanner import FileScan, ScanReport
+
+SOURCE = "scan"
+"""The provenance ``source`` of everything a scan writes."""
+LOCAL_PREFIX = "local:"
+MAX_FINDINGS = 50
+"""Finding texts kept per file (the most severe first)."""
+MAX_IMPORTS = 100
+
+FILE_SCAN_PROPERTIES: tuple[tuple[str, str], ...] = (
+    ("scan_status", "STRING"),
+    ("scan_findings", "STRING[]"),
+    ("scan_imports", "STRING[]"),
+    ("scan_format", "STRING"),
+    ("scanned_at", "STRING"),
+)
+"""File properties a scan sets, for :data:`mlsc.graph.schema.FILE`:
+
+- ``scan_status``: ``clean`` | ``warning`` | ``critical`` | ``unparseable`` | ``skipped``;
+- ``scan_findings``: short texts, most severe first (``critical dangerous_import: ...``);
+- ``scan_imports``: the ``module.name`` callables its pickles import (dangerous first);
+- ``scan_format``: what held the pickles (``torch-zip``, ``torch-legacy``, ``pickle`` ...);
+- ``scanned_at``: when (ISO-8601 UTC).
+"""
+MODEL_SCAN_PROPERTIES: tuple[tuple[str, str], ...] = (
+    ("scan_status", "STRING"),
+    ("scanned_at", "STRING"),
+    ("signature_status", "STRING"),
+    ("signature_detail", "STRING"),
+)
+"""Model properties a directory scan sets, for :data:`mlsc.graph.schema.MODEL`:
+
+- ``scan_status``: the worst status of its files (so blast radius needs no join);
+- ``scanned_at``: when;
+- ``signature_status``: ``verified`` | ``invalid`` | ``unsigned`` | ``unverifiable``;
+- ``signature_detail``: why (the signer's key hint, the changed file, what was missing).
+"""
+
+_SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+def model_key(report: ScanReport, repo_id: str | None = None) -> str:
+    """The Model key a scan is recorded under."""
+    return repo_id or f"{LOCAL_PREFIX}{report.root}"
+
+
+def file_props(f: FileScan, repo: str, scanned_at: str) -> dict[str, Any]:
+    """One File node's properties from a file's scan."""
+    ranked = sorted(f.findings, key=lambda x: _SEVERITY_ORDER[x.severity])
+    return {
+        "repo": repo,
+        "path": f.path,
+        "size": f.size,
+        "sha256": f.sha256,
+        "format": f.format,
+        "pickle": f.pickle,
+        "scan_status": f.status,
+        "scan_findings": [x.short() for x in ranked[:MAX_FINDINGS]],
+        "scan_imports": list(f.imports[:MAX_IMPORTS]),
+        "scan_format": f.container,
+        "scanned_at": scanned_at,
+    }
+
+
+def _declared(label: str, props: dict[str, Any]) -> dict[str, Any]:
+    """``props`` less those the schema does not declare for ``label``."""
+    known = set(schema.NODES[label].columns)
+    return {k: v for k, v in props.items() if k in known}
+
+
+def scan_records(
+    report: ScanReport,
+    repo_id: str | None = None,
+    *,
+    observed_at: str | None = None,
+    declared_only: bool = True,
+) -> GraphBatch:
+    """The graph records of a scan.
+
+    - a ``File`` per scanned file, keyed ``<repo>/<path>``, with the schema's File
+      properties (repo, path, size, sha256, format, pickle) and :data:`FILE_SCAN_PROPERTIES`;
+    - for a directory scan, the ``Model`` (``repo_id``, else ``local:<root>``) with
+      :data:`MODEL_SCAN_PROPERTIES` and a ``HAS_FILE`` edge to each file; a single-file scan
+      writes only its File (its model's other files were not looked at).
+
+    ``repo_id`` must be the model's id when the directory is a copy of a hub repository, so
+    the keys meet the ingested ones. With ``declared_only`` (the default) properties the
+    schema does not declare yet are left out.
+    """
+
+    def props(label: str, values: dict[str, Any]) -> dict[str, Any]:
+        return _declared(label, values) if declared_only else values
+
+    repo = model_key(report, repo_id)
+    stamp = observed_at or report.scanned_at
+    prov = {"source": SOURCE, "observed_at": stamp}
+    nodes: list[NodeRecord] = []
+    edges: list[EdgeRecord] = []
+    for f in report.files:
+        key = f"{repo}/{f.path}"
+        values = {**file_props(f, repo, report.scanned_at), **prov}
+        nodes.append(NodeRecord("File", key, props("File", values)))
+        if report.is_dir:
+            edges.append(EdgeRecord("HAS_FILE", "Model", repo, "File", key, dict(prov)))
+    if report.is_dir:
+        sig = report.signature
+        nodes.append(
+            NodeRecord(
+                "Model",
+                repo,
+                props(
+                    "Model",
+                    {
+                        "hub": None if repo_id else "local",
+                        "scan_status": report.status,
+                        "scanned_at": report.scanned_at,
+                        "signature_status": sig.status if sig else None,
+                        "signature_detail": sig.detail if sig else None,
+                        **prov,
+                    },
+                ),
+            )
+        )
+    return GraphBatch(nodes, edges)
