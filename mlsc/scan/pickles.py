@@ -34,8 +34,8 @@ import struct
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal, cast
@@ -132,18 +132,20 @@ class _Reader:
         return _Skipped(self._skip(n))
 
     def _skip(self, n: int) -> int:
-        """Move ``n`` bytes on without keeping them; how many there were."""
-        if self.pos + n > self._limit:
-            raise ScanLimitError(f"stream longer than {self._limit} bytes")
-        skipped = len(self._peeked[:n])
+        """Move ``n`` bytes on without keeping them; how many there were (fewer at the end
+        of the stream)."""
+        allowed = min(n, self._limit - self.pos)
+        skipped = len(self._peeked[:allowed])
         self._peeked = self._peeked[skipped:]
-        while skipped < n:
-            chunk = self._raw.read(min(n - skipped, 1 << 20))
+        while skipped < allowed:
+            chunk = self._raw.read(min(allowed - skipped, 1 << 20))
             if not chunk:
                 break
             skipped += len(chunk)
         self.pos += skipped
         self._last = b""
+        if skipped == allowed < n:
+            raise ScanLimitError(f"stream longer than {self._limit} bytes")
         return skipped
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
@@ -761,13 +763,9 @@ def _file_opener(path: Path) -> Opener:
 def _compressed_opener(path: Path, magic: Magic) -> Opener:
     def opener(stack: ExitStack) -> IO[bytes]:
         raw = stack.enter_context(path.open("rb"))
-        return stack.enter_context(_closing(_decompressor(magic, raw)))
+        return stack.enter_context(_decompressor(magic, raw))
 
     return opener
-
-
-def _closing(f: IO[bytes]) -> AbstractContextManager[IO[bytes]]:
-    return f  # every decompressor is its own context manager
 
 
 def should_scan(magic: Magic | None, name: str) -> bool:
@@ -827,8 +825,3 @@ def scan_pickle_file(
     return PickleFileScan(
         container, has_pickle, tuple(col.findings), tuple(col.imports), tuple(col.streams)
     )
-
-
-def iter_dangerous(scan: PickleFileScan) -> Iterator[PickleImport]:
-    """The dangerous imports of a file scan."""
-    return (i for i in scan.imports if i.verdict == "dangerous")

@@ -178,7 +178,8 @@ def scan_file(
 
 
 def _walk(root: Path, limit: int) -> tuple[list[Path], bool]:
-    """Regular files under ``root`` (file symlinks followed, directory ones not), sorted."""
+    """Regular files under ``root`` (file symlinks followed, directory ones not), sorted by
+    their relative path."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
@@ -187,8 +188,8 @@ def _walk(root: Path, limit: int) -> tuple[list[Path], bool]:
             if p.is_file():
                 found.append(p)
                 if len(found) > limit:
-                    return found[:limit], True
-    return found, False
+                    return sorted(found[:limit], key=lambda p: p.relative_to(root).parts), True
+    return sorted(found, key=lambda p: p.relative_to(root).parts), False
 
 
 def scan_path(
