@@ -1,0 +1,106 @@
+"""A scan as graph records, written to a real store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlsc.graph import schema
+from mlsc.graph.ladybug import LadybugStore
+from mlsc.scan import FILE_SCAN_PROPERTIES, MODEL_SCAN_PROPERTIES, scan_path, scan_records
+from mlsc.scan.records import file_props
+from tests.scan import builders as b
+
+
+@pytest.fixture
+def model(tmp_path: Path) -> Path:
+    d = tmp_path / "bert"
+    d.mkdir()
+    b.torch_zip(d / "pytorch_model.bin", b.reduce_call("os", "system", "id"))
+    (d / "model.safetensors").write_bytes(
+        b.safetensors_bytes({"w": {"dtype": "U8", "shape": [2], "data_offsets": [0, 2]}}, b"ab")
+    )
+    (d / "README.md").write_text("hi")
+    return d
+
+
+def test_records_of_a_directory(model: Path) -> None:
+    report = scan_path(model)
+    batch = scan_records(report, "org/bert", declared_only=False)
+    files = {n.key: n.props for n in batch.nodes if n.label == "File"}
+    assert set(files) == {
+        "org/bert/README.md",
+        "org/bert/model.safetensors",
+        "org/bert/pytorch_model.bin",
+    }
+    evil = files["org/bert/pytorch_model.bin"]
+    assert evil["repo"] == "org/bert" and evil["path"] == "pytorch_model.bin"
+    assert (evil["format"], evil["pickle"], evil["scan_status"]) == ("pickle", True, "critical")
+    assert evil["scan_imports"] == ["os.system"]
+    assert evil["scan_findings"][0].startswith("critical dangerous_import: archive/data.pkl: ")
+    assert evil["scan_format"] == "torch-zip" and evil["source"] == "scan"
+    assert evil["sha256"] == report.files[2].sha256 and len(evil["sha256"]) == 64
+    assert files["org/bert/README.md"]["scan_status"] == "skipped"
+    [m] = [n for n in batch.nodes if n.label == "Model"]
+    assert m.key == "org/bert" and m.props["hub"] is None
+    assert (m.props["scan_status"], m.props["signature_status"]) == ("critical", "unsigned")
+    assert {(e.type, e.src, e.dst) for e in batch.edges} == {
+        ("HAS_FILE", "org/bert", key) for key in files
+    }
+
+
+def test_every_property_written_is_declared_or_proposed(model: Path) -> None:
+    batch = scan_records(scan_path(model), declared_only=False)
+    proposed = {
+        "File": {n for n, _ in FILE_SCAN_PROPERTIES},
+        "Model": {n for n, _ in MODEL_SCAN_PROPERTIES},
+    }
+    for node in batch.nodes:
+        declared = set(schema.NODES[node.label].columns)
+        assert set(node.props) <= declared | proposed[node.label], node.label
+    for name, kind in (*FILE_SCAN_PROPERTIES, *MODEL_SCAN_PROPERTIES):
+        assert kind in ("STRING", "STRING[]"), name
+
+
+def test_declared_only_keeps_to_the_schema(model: Path) -> None:
+    batch = scan_records(scan_path(model))
+    for node in batch.nodes:
+        assert set(node.props) <= set(schema.NODES[node.label].columns)
+    [m] = [n for n in batch.nodes if n.label == "Model"]
+    assert m.props["signature_status"] == "unsigned"  # Model.signature_status is declared
+
+
+def test_a_local_scan_without_a_repo_id(model: Path) -> None:
+    batch = scan_records(scan_path(model))
+    [m] = [n for n in batch.nodes if n.label == "Model"]
+    assert m.key == f"local:{model}" and m.props["hub"] == "local"
+    assert all(n.key.startswith(f"local:{model}/") for n in batch.nodes if n.label == "File")
+
+
+def test_a_single_file_scan_writes_only_the_file(model: Path) -> None:
+    batch = scan_records(scan_path(model / "pytorch_model.bin"), "org/bert")
+    assert [(n.label, n.key) for n in batch.nodes] == [("File", "org/bert/pytorch_model.bin")]
+    assert list(batch.edges) == []
+
+
+def test_findings_are_ranked_and_capped(model: Path) -> None:
+    f = scan_path(model / "pytorch_model.bin").files[0]
+    props = file_props(f, "r", "t")
+    assert props["scan_findings"] == [x.short() for x in f.findings]
+    assert all(len(s) <= 300 for s in props["scan_findings"])
+
+
+def test_written_to_a_store(tmp_path: Path, model: Path) -> None:
+    store = LadybugStore(tmp_path / "kb")
+    try:
+        store.write(scan_records(scan_path(model), "org/bert"))
+        node = store.node("File", "org/bert/pytorch_model.bin")
+        assert node is not None and node["pickle"] is True and node["format"] == "pickle"
+        assert (store.node("Model", "org/bert") or {})["signature_status"] == "unsigned"
+        rows = store.cypher(
+            "MATCH (:Model {id: 'org/bert'})-[:HAS_FILE]->(f:File) RETURN f.path ORDER BY f.path"
+        ).rows
+        assert [r[0] for r in rows] == ["README.md", "model.safetensors", "pytorch_model.bin"]
+    finally:
+        store.close()
