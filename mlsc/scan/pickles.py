@@ -111,6 +111,7 @@ class _Reader:
         self.pos = 0
         self._peeked = b""
         self._last = b""
+        """The last bytes read (their final byte is what ``seek(-1, SEEK_CUR)`` puts back)."""
 
     def tell(self) -> int:
         return self.pos
@@ -121,10 +122,18 @@ class _Reader:
         head, self._peeked = self._peeked[:n], self._peeked[n:]
         data = head + (self._raw.read(n - len(head)) if n > len(head) else b"")
         self.pos += len(data)
-        self._last = data[-1:] or self._last
+        self._last = data or self._last
         return data
 
     def read(self, n: int = -1) -> bytes | _Skipped:
+        if 0 <= n <= BIG_READ and not self._peeked:  # the hot path: one small read
+            data = self._raw.read(n)
+            self.pos += len(data)
+            if self.pos > self._limit:
+                raise ScanLimitError(f"stream longer than {self._limit} bytes")
+            if data:
+                self._last = data
+            return data
         if n < 0:
             raise ScanLimitError("unbounded read")
         if n <= BIG_READ:
@@ -152,21 +161,21 @@ class _Reader:
         """Only one step back (``seek(-1, SEEK_CUR)`` after a read), as picklescan peeks."""
         if (offset, whence) != (-1, io.SEEK_CUR) or not self._last:
             raise io.UnsupportedOperation("only seek(-1, SEEK_CUR) after a read")
-        self._peeked = self._last + self._peeked
+        self._peeked = self._last[-1:] + self._peeked
         self._last = b""
         self.pos -= 1
         return self.pos
 
     def readline(self, size: int = -1) -> bytes:
-        line = bytearray()
-        while len(line) < MAX_LINE:
-            ch = self._take(1)
-            if not ch:
-                break
-            line += ch
-            if ch == b"\n":
-                break
-        return bytes(line)
+        """One line, at most :data:`MAX_LINE` bytes (a longer one comes back without its
+        newline, which ``pickletools`` reports as an error)."""
+        head, self._peeked = self._peeked, b""
+        line = head if head.endswith(b"\n") else head + self._raw.readline(MAX_LINE - len(head))
+        if self.pos + len(line) > self._limit:
+            raise ScanLimitError(f"stream longer than {self._limit} bytes")
+        self.pos += len(line)
+        self._last = line or self._last
+        return line
 
     def peek1(self) -> bytes:
         """The next byte without consuming it (empty at the end)."""
@@ -223,19 +232,47 @@ class _Ref:
 
 _UNKNOWN = object()
 _MARK = object()
-_STRING_OPS = frozenset(
-    {
-        "STRING",
-        "BINSTRING",
-        "SHORT_BINSTRING",
-        "UNICODE",
-        "BINUNICODE",
-        "SHORT_BINUNICODE",
-        "BINUNICODE8",
-    }
-)
-_PUT_OPS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
-_GET_OPS = frozenset({"GET", "BINGET", "LONG_BINGET"})
+_STRING, _PUT, _MEMOIZE, _GET, _GLOBAL, _INST, _STACK_GLOBAL, _EXT = range(8)
+_MARK_OP, _DUP, _PROTO, _CALL, _NEWOBJ_EX, _OBJ = range(8, 14)
+_SPECIAL: dict[str, int] = {
+    **dict.fromkeys(
+        (
+            "STRING",
+            "BINSTRING",
+            "SHORT_BINSTRING",
+            "UNICODE",
+            "BINUNICODE",
+            "SHORT_BINUNICODE",
+            "BINUNICODE8",
+        ),
+        _STRING,
+    ),
+    **dict.fromkeys(("PUT", "BINPUT", "LONG_BINPUT"), _PUT),
+    **dict.fromkeys(("GET", "BINGET", "LONG_BINGET"), _GET),
+    **dict.fromkeys(("EXT1", "EXT2", "EXT4"), _EXT),
+    **dict.fromkeys(("REDUCE", "NEWOBJ"), _CALL),
+    "MEMOIZE": _MEMOIZE,
+    "GLOBAL": _GLOBAL,
+    "INST": _INST,
+    "STACK_GLOBAL": _STACK_GLOBAL,
+    "MARK": _MARK_OP,
+    "DUP": _DUP,
+    "PROTO": _PROTO,
+    "NEWOBJ_EX": _NEWOBJ_EX,
+    "OBJ": _OBJ,
+}
+"""Opcodes the walk handles one by one; the rest only move the stack."""
+_GENERIC: dict[str, tuple[bool, int, int]] = {
+    op.name: (
+        pickletools.markobject in op.stack_before,
+        op.stack_before.index(pickletools.markobject)
+        if pickletools.markobject in op.stack_before
+        else len(op.stack_before),
+        len(op.stack_after),
+    )
+    for op in pickletools.opcodes
+}
+"""Per opcode: (pops to a MARK, items popped besides, items pushed), from pickletools."""
 
 
 @dataclass
@@ -276,23 +313,33 @@ def _walk_one(reader: _Reader, walk: _Walk) -> None:
         if walk.opcodes > MAX_OPCODES:
             raise ScanLimitError(f"more than {MAX_OPCODES} opcodes")
         name = opcode.name
-        if name in _STRING_OPS:
+        kind = _SPECIAL.get(name)
+        if kind is None:
+            to_mark, pops, pushes = _GENERIC[name]
+            if to_mark:
+                pop_mark()
+            if pops:
+                del stack[-pops:]
+            if pushes == 1:
+                stack.append(_UNKNOWN)
+            elif pushes:
+                stack.extend([_UNKNOWN] * pushes)
+        elif kind == _STRING:
             stack.append(arg if isinstance(arg, str) and len(arg) <= MAX_NAME else _UNKNOWN)
-        elif name in _PUT_OPS:
-            memo[int(cast(int, arg))] = stack[-1] if stack else _UNKNOWN
-        elif name == "MEMOIZE":
+        elif kind == _PUT:
+            memo[cast(int, arg)] = stack[-1] if stack else _UNKNOWN
+        elif kind == _GET:
+            stack.append(memo.get(cast(int, arg), _UNKNOWN))
+        elif kind == _MEMOIZE:
             memo[len(memo)] = stack[-1] if stack else _UNKNOWN
-        elif name in _GET_OPS:
-            stack.append(memo.get(int(cast(int, arg)), _UNKNOWN))
-        elif name == "GLOBAL":
+        elif kind == _CALL:
+            pop()
+            walk.call(pop())
+            stack.append(_UNKNOWN)
+        elif kind == _GLOBAL:
             module, _, gname = str(arg).partition(" ")
             stack.append(walk.add(module, gname))
-        elif name == "INST":
-            module, _, gname = str(arg).partition(" ")
-            pop_mark()
-            walk.call(walk.add(module, gname))
-            stack.append(_UNKNOWN)
-        elif name == "STACK_GLOBAL":
+        elif kind == _STACK_GLOBAL:
             name_v, module_v = pop(), pop()
             if isinstance(module_v, str) and isinstance(name_v, str):
                 stack.append(walk.add(module_v, name_v))
@@ -302,37 +349,28 @@ def _walk_one(reader: _Reader, walk: _Walk) -> None:
                     f"STACK_GLOBAL at byte {pos} of non-constant operands ({' '.join(shown)})"
                 )
                 stack.append(_UNKNOWN)
-        elif name in ("EXT1", "EXT2", "EXT4"):
+        elif kind == _MARK_OP:
+            marks.append(len(stack))
+        elif kind == _INST:
+            module, _, gname = str(arg).partition(" ")
+            pop_mark()
+            walk.call(walk.add(module, gname))
+            stack.append(_UNKNOWN)
+        elif kind == _EXT:
             walk.unresolved.append(f"{name} extension-registry code {arg} at byte {pos}")
             stack.append(_UNKNOWN)
-        elif name == "MARK":
-            marks.append(len(stack))
-        elif name == "DUP":
+        elif kind == _DUP:
             stack.append(stack[-1] if stack else _UNKNOWN)
-        elif name == "PROTO":
+        elif kind == _PROTO:
             walk.protocol = arg if isinstance(arg, int) else None
-        elif name == "REDUCE" or name == "NEWOBJ":
-            pop()
-            walk.call(pop())
-            stack.append(_UNKNOWN)
-        elif name == "NEWOBJ_EX":
+        elif kind == _NEWOBJ_EX:
             pop(), pop()
             walk.call(pop())
             stack.append(_UNKNOWN)
-        elif name == "OBJ":
+        else:  # OBJ: MARK, the class, its arguments
             items = pop_mark()
             walk.call(items[0] if items else _UNKNOWN)
             stack.append(_UNKNOWN)
-        else:
-            before = opcode.stack_before
-            if pickletools.markobject in before:
-                pop_mark()
-                for _ in range(before.index(pickletools.markobject)):
-                    pop()
-            else:
-                for _ in before:
-                    pop()
-            stack.extend(_UNKNOWN for _ in opcode.stack_after)
 
 
 def scan_pickle_stream(raw: IO[bytes], *, limit: int = MAX_STREAM_BYTES) -> PickleScan:
