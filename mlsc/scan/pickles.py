@@ -29,6 +29,7 @@ import bz2
 import gzip
 import io
 import lzma
+import os
 import pickletools
 import struct
 import tarfile
@@ -146,6 +147,7 @@ class _Reader:
         allowed = min(n, self._limit - self.pos)
         skipped = len(self._peeked[:allowed])
         self._peeked = self._peeked[skipped:]
+        skipped += self._seek_file(allowed - skipped)
         while skipped < allowed:
             chunk = self._raw.read(min(allowed - skipped, 1 << 20))
             if not chunk:
@@ -156,6 +158,20 @@ class _Reader:
         if skipped == allowed < n:
             raise ScanLimitError(f"stream longer than {self._limit} bytes")
         return skipped
+
+    def _seek_file(self, n: int) -> int:
+        """Skip up to ``n`` bytes of a real file by seeking (0 if not a real file)."""
+        raw = self._raw
+        if not (type(raw) is io.BufferedReader and isinstance(raw.raw, io.FileIO)):
+            return 0
+        try:
+            size = os.fstat(self._raw.fileno()).st_size
+            here = self._raw.tell()
+        except (OSError, ValueError, AttributeError):
+            return 0
+        step = max(0, min(n, size - here))
+        self._raw.seek(here + step)
+        return step
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         """Only one step back (``seek(-1, SEEK_CUR)`` after a read), as picklescan peeks."""

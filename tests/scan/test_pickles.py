@@ -423,3 +423,13 @@ def test_picklescan_as_second_opinion(tmp_path: Path) -> None:
         ("unknown_import", "mlsc"),
         ("second_opinion", "picklescan"),
     }
+
+
+def test_a_huge_argument_inside_a_compressed_stream_is_skipped(tmp_path: Path) -> None:
+    big = 20 << 20
+    payload = b"\x80\x04\x8e" + struct.pack("<Q", big) + bytes(big) + b"0"
+    path = tmp_path / "model.joblib"
+    path.write_bytes(gzip.compress(payload + b.reduce_call("os", "system", "id")[2:], 1))
+    assert ("dangerous_import", "critical") in kinds(scan_file(path))
+    path.write_bytes(gzip.compress(payload[: big // 2], 1))  # declared longer than it is
+    assert [f.kind for f in scan_file(path).findings] == ["unparseable"]
