@@ -549,6 +549,97 @@ def blast_radius_cmd(
     _guard(run)
 
 
+@app.command("scan")
+def scan_cmd(
+    path: Annotated[Path, typer.Argument(help="A model file or a local model directory.")],
+    model: Annotated[
+        str | None,
+        typer.Option(help="The model the directory is (its files are recorded under it)."),
+    ] = None,
+    key: Annotated[
+        list[Path] | None,
+        typer.Option("--key", help="A trusted public key (PEM) for model signatures."),
+    ] = None,
+    cert_chain: Annotated[
+        list[Path] | None,
+        typer.Option("--cert-chain", help="Trusted CA certificates (PEM) for model signatures."),
+    ] = None,
+    store_results: Annotated[
+        bool, typer.Option("--store/--no-store", help="Record the findings on File nodes.")
+    ] = True,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(help="Exit 3 when a file is this bad or worse: critical or warning."),
+    ] = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Unsafe serialisation without loading anything: pickle imports, safetensors headers,
+    OpenSSF model signatures; what downstream inherits a flagged model."""
+    if fail_on not in (None, "critical", "warning"):
+        out.error(f"--fail-on {fail_on!r}: use critical or warning")
+        raise typer.Exit(1)
+
+    def run() -> tuple[str, dict[str, Any]]:
+        from mlsc.scan import scan_path, scan_records
+
+        if not path.exists():
+            raise MlscError(f"{path} does not exist")
+        report = scan_path(
+            path, public_keys=tuple(key or ()), certificate_chain=tuple(cert_chain or ())
+        )
+        downstream: dict[str, Any] = {}
+        if store_results:
+            from mlsc.queries import blast_radius
+
+            with _store(db, backend, read_only=False) as store:
+                store.write(scan_records(report, model, observed_at=report.scanned_at))
+                if model and report.status in ("critical", "unparseable") and report.is_dir:
+                    radius = blast_radius(store, model)
+                    downstream = {
+                        "model": model,
+                        "inherit": [a.id for a in radius.affected if a.depth > 0],
+                        "downloads": radius.downloads,
+                    }
+        data = {
+            "root": report.root,
+            "status": report.status,
+            "counts": report.counts(),
+            "signature": None if report.signature is None else report.signature.short(),
+            "files": [
+                {"path": f.path, "format": f.format, "pickle": f.pickle, "status": f.status,
+                 "sha256": f.sha256, "findings": [x.short() for x in f.findings],
+                 "imports": list(f.imports)}
+                for f in report.files
+            ],
+            "downstream": downstream or None,
+        }  # fmt: skip
+        if fmt is Format.json:
+            out.json(data)
+        else:
+            out.table(
+                f"scan of {report.target}: {report.status}",
+                ("status", "path", "format", "finding"),
+                [(f.status, f.path, f.format, f.findings[0].short() if f.findings else "")
+                 for f in report.files],
+            )  # fmt: skip
+            if report.signature is not None:
+                out.line(f"model signature: {report.signature.short()}")
+            if downstream:
+                out.line(
+                    f"{len(downstream['inherit']):,} downstream models inherit {model} "
+                    f"({downstream['downloads']:,} downloads): "
+                    + ", ".join(downstream["inherit"][:10])
+                )
+        return report.status, data
+
+    status, _ = _guard(run)
+    ranks = {"clean": 0, "skipped": 0, "warning": 1, "unparseable": 2, "critical": 2}
+    if fail_on and ranks.get(status, 0) >= ranks[fail_on]:
+        raise typer.Exit(3)
+
+
 @app.command("reach")
 def reach_cmd(
     actor: Annotated[str, typer.Argument(help="A user or organisation name.")],
@@ -907,6 +998,31 @@ def report_scorecard_cmd(
                 or "nothing below 0.5"
             )
         )
+
+    _guard(run)
+
+
+@export_app.command("cyclonedx")
+def export_cyclonedx_cmd(
+    model: Annotated[str, typer.Argument(help="A model id.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+) -> None:
+    """A CycloneDX 1.6 ML-BOM of MODEL: card fields, file hashes, licences, datasets, and
+    its whole lineage as pedigree ancestors (relation kept as a property)."""
+
+    def run() -> None:
+        from mlsc.render.cyclonedx import ml_bom_json
+
+        with _store(db, backend, read_only=True) as store:
+            document = ml_bom_json(store, model)
+        if output is None:
+            out.line(document)
+        else:
+            _write_page(output, document)
 
     _guard(run)
 

@@ -71,6 +71,9 @@ MODEL = NodeType(
         ("removed_at", "STRING"),
         ("code_links", "STRING[]"),
         ("signature_status", "STRING"),
+        ("signature_detail", "STRING"),
+        ("scan_status", "STRING"),
+        ("scanned_at", "STRING"),
         *PROVENANCE,
     ),
 )
@@ -114,6 +117,11 @@ FILE = NodeType(
         ("sha256", "STRING"),
         ("format", "STRING"),
         ("pickle", "BOOLEAN"),
+        ("scan_status", "STRING"),
+        ("scan_findings", "STRING[]"),
+        ("scan_imports", "STRING[]"),
+        ("scan_format", "STRING"),
+        ("scanned_at", "STRING"),
         *PROVENANCE,
     ),
 )

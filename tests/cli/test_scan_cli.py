@@ -1,0 +1,49 @@
+"""`mlsc scan` end to end: a malicious pickle (built from opcodes, never loaded) is recorded on
+its File node, and the models downstream of the flagged model are named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from mlsc.cli.app import app
+from tests.conftest import SAMPLE
+
+runner = CliRunner()
+
+# protocol 2: GLOBAL 'os system', the argument, REDUCE, STOP
+EVIL = b"\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03."
+
+
+def test_scan_flags_records_and_names_the_downstream(tmp_path: Path) -> None:
+    db = str(tmp_path / "kb")
+    assert runner.invoke(app, ["ingest", "snapshot", str(SAMPLE), "--db", db]).exit_code == 0
+    model = tmp_path / "Llama-3.1-8B"
+    model.mkdir()
+    (model / "pytorch_model.pkl").write_bytes(EVIL)
+    (model / "README.md").write_text("# card")
+    args = ["scan", str(model), "--model", "meta-llama/Llama-3.1-8B", "--db", db]
+    result = runner.invoke(app, [*args, "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["status"] == "critical"
+    evil = next(f for f in data["files"] if f["path"] == "pytorch_model.pkl")
+    assert evil["status"] == "critical" and "os.system" in evil["imports"]
+    assert len(data["downstream"]["inherit"]) == 162  # the sample's blast radius minus itself
+    assert data["signature"].startswith("unsigned")
+
+    rows = runner.invoke(
+        app,
+        ["cypher", "MATCH (:Model {id: 'meta-llama/Llama-3.1-8B'})-[:HAS_FILE]->(f:File) "
+         "RETURN f.path, f.scan_status ORDER BY f.path", "--db", db, "-f", "json"],
+    )  # fmt: skip
+    assert json.loads(rows.stdout) == [
+        {"f.path": "README.md", "f.scan_status": "skipped"},
+        {"f.path": "pytorch_model.pkl", "f.scan_status": "critical"},
+    ]
+    result = runner.invoke(app, [*args, "--fail-on", "critical"])
+    assert result.exit_code == 3 and "downstream models inherit" in result.stdout
+    result = runner.invoke(app, ["scan", str(tmp_path / "nope"), "--no-store"])
+    assert result.exit_code == 1 and "does not exist" in result.stderr
