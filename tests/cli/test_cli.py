@@ -258,3 +258,17 @@ def test_report_pages(db: Path, tmp_path: Path) -> None:
     assert code == 0 and f"wrote {page}" in err and "Scorecard of" in page.read_text()
     code, _, err = run("report", "practices", "--db", str(db), "--html", str(tmp_path / "x/p.html"))
     assert code == 1 and "cannot write" in err
+
+
+def test_export_cyclonedx(db: Path, tmp_path: Path) -> None:
+    code, out, _ = run("export", "cyclonedx", "quantlab/Evo-8B-g12-GGUF", "--db", str(db))
+    bom = json.loads(out)
+    assert code == 0 and bom["specVersion"] == "1.6"
+    assert bom["metadata"]["component"]["type"] == "machine-learning-model"
+    assert len(bom["metadata"]["component"]["pedigree"]["ancestors"]) == 14
+    target = tmp_path / "bom.json"
+    code, out, err = run("export", "cyclonedx", "quantlab/Evo-8B-g12-GGUF", "--db", str(db),
+                         "-o", str(target))  # fmt: skip
+    assert code == 0 and out == "" and json.loads(target.read_text())["bomFormat"] == "CycloneDX"
+    code, out, err = run("export", "cyclonedx", "no/such", "--db", str(db))
+    assert code == 1 and out == "" and "no/such" in err
