@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -99,6 +99,23 @@ def _guard(fn: Callable[[], T]) -> T:
         raise typer.Exit(1) from None
 
 
+def _write_problems(path: Path, problems: Iterable[Any]) -> None:
+    """Every problem of a run as JSON Lines (``--errors FILE``)."""
+    import orjson
+
+    try:
+        with path.open("wb") as fh:
+            for problem in problems:
+                fh.write(orjson.dumps(problem.to_json()) + b"\n")
+    except OSError as exc:
+        raise MlscError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    """``a 1, b 2`` (sorted by key), or ``none``."""
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) or "none"
+
+
 # -- ingest -----------------------------------------------------------------------------
 
 
@@ -130,11 +147,7 @@ def ingest_snapshot_cmd(
                 store, file, observed_at=observed_at, progress=bar, workers=workers
             )
         if errors:
-            import orjson
-
-            with errors.open("wb") as fh:
-                for p in report.problems:
-                    fh.write(orjson.dumps(p.to_json()) + b"\n")
+            _write_problems(errors, report.problems)
         if fmt is Format.json:
             out.json(report.to_json())
         else:
@@ -185,8 +198,7 @@ def ingest_git_cmd(
             return
         for problem in report.problems:
             out.info(str(problem))
-        sigs = ", ".join(f"{k} {v:,}" for k, v in sorted(report.signatures.items())) or "none"
-        kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(report.kinds.items())) or "none"
+        sigs, kinds = _counts(report.signatures), _counts(report.kinds)
         out.line(f"{report.label} {report.repository}: {report.commits:,} commits in the history")
         out.line(f"new {report.new:,} (merges {report.merges:,}); signatures: {sigs}")
         out.line(f"touched: {kinds}")
@@ -239,17 +251,13 @@ def ingest_github_cmd(
         with _store(db, backend, read_only=False) as store:
             report = ingest_github(store, options)
         if errors:
-            import orjson
-
-            with errors.open("wb") as fh:
-                for p in report.problems:
-                    fh.write(orjson.dumps(p.to_json()) + b"\n")
+            _write_problems(errors, report.problems)
         if fmt is Format.json:
             out.json(report.to_json())
             return
         for problem in report.problems[:30]:
             out.info(str(problem))
-        sigs = ", ".join(f"{k} {v:,}" for k, v in sorted(report.signatures.items())) or "none"
+        sigs = _counts(report.signatures)
         out.line(f"repositories {report.repositories:,}; commits {report.commits:,} ({sigs})")
         out.line(
             f"collaborators {report.collaborators:,} (access unknown on "
@@ -259,7 +267,7 @@ def ingest_github_cmd(
         out.line(
             f"protected default branches {report.protected:,}; models linked {report.linked_models:,}"
         )
-        skipped = ", ".join(f"{k} {v}" for k, v in sorted(report.skipped.items())) or "none"
+        skipped = _counts(report.skipped)
         out.line(
             f"skipped {sum(report.skipped.values()):,} ({skipped}); requests {report.requests:,}"
         )
@@ -362,11 +370,7 @@ def ingest_hf_cmd(
             with out.counter("models", "models") as bar:
                 report = crawl_hub(store, options, progress=bar)
         if errors:
-            import orjson
-
-            with errors.open("wb") as fh:
-                for p in report.problems:
-                    fh.write(orjson.dumps(p.to_json()) + b"\n")
+            _write_problems(errors, report.problems)
         if fmt is Format.json:
             out.json(report.to_json())
             return
@@ -375,9 +379,6 @@ def ingest_hf_cmd(
         if len(report.problems) > 30:
             out.info(f"... and {len(report.problems) - 30} more (--errors FILE writes them all)")
 
-        def counts(c: Mapping[str, int]) -> str:
-            return ", ".join(f"{k} {v:,}" for k, v in sorted(c.items())) or "none"
-
         out.line(f"crawled {report.endpoint} in {report.seconds:.1f} s")
         if report.resumed:
             out.line(f"resumed an interrupted crawl: {report.resumed:,} models were already done")
@@ -385,8 +386,8 @@ def ingest_hf_cmd(
             f"models {report.models:,}"
             + (f" (unchanged since {report.since}: {report.unchanged:,})" if report.since else "")
         )
-        out.line(f"derivations {sum(report.edges.values()):,} ({counts(report.edges)})")
-        out.line(f"evidence {counts(report.evidence)}")
+        out.line(f"derivations {sum(report.edges.values()):,} ({_counts(report.edges)})")
+        out.line(f"evidence {_counts(report.evidence)}")
         out.line(
             f"files {report.files:,} (pickle-based {report.pickle_files:,}); "
             f"commits {report.commits:,}; datasets {report.datasets:,}"
@@ -396,10 +397,10 @@ def ingest_hf_cmd(
             f"memberships {report.memberships:,})"
         )
         if report.aliases:
-            out.line(f"renamed {counts({f'{a} -> {b}': 1 for a, b in report.aliases.items()})}")
+            out.line(f"renamed {_counts({f'{a} -> {b}': 1 for a, b in report.aliases.items()})}")
         if report.removed:
             out.line(f"marked removed {len(report.removed):,}: {', '.join(report.removed[:10])}")
-        out.line(f"skipped {sum(report.skipped.values()):,} ({counts(report.skipped)})")
+        out.line(f"skipped {sum(report.skipped.values()):,} ({_counts(report.skipped)})")
         rpm = f"{report.requests / report.models:.1f}" if report.models else "-"
         out.line(f"requests {report.requests:,} ({rpm} per model)")
 
