@@ -16,11 +16,12 @@ from :mod:`mlsc.graph.schema`.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -73,13 +74,21 @@ from mlsc.graph.store import (
     query_timeout,
 )
 
+T = TypeVar("T")
+
 BATCH = 20_000
 """Rows per write transaction."""
 WRITERS = 2
-"""Write transactions in flight at once, each in its own session: while the server applies
-one batch, this process packs the next (and a server with cores to spare applies both)."""
+"""Node batches in flight at once, each in its own session: while the server applies one,
+this process packs the next (and a server with cores to spare applies both). Batches of
+new nodes never touch the same node; batches of edges do (a hub's children, an owner's
+models), and two of them in flight deadlock on the hub's relationship locks often enough
+(each deadlock is retried after a back-off) that edges go one batch at a time."""
 LOOKUP = 20_000
 """Ids per read of a traversal level."""
+AT_ONCE_SEEDS = 64
+"""Up to this many seeds, a traversal is one server-side search; beyond, one query per
+level keeps seeds that derive from each other from being walked once each."""
 _CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
 RETRY_SECONDS = 120.0
 """How long the driver keeps retrying a transaction after a transient error or a lost
@@ -255,6 +264,7 @@ class Neo4jStore(GraphStore):
                     f"WHERE NOT b.{dk} IN $keep[i] DELETE r",
                     len(sources),
                     lambda a, b: {"keys": sources[a:b], "keep": kept[a:b]},  # noqa: B023
+                    writers=1,
                 )["deleted"]
         for t in edges:
             n = self._write_edges(t)
@@ -332,7 +342,7 @@ class Neo4jStore(GraphStore):
         def check(p: dict[str, Any], matched: int) -> StoreError | None:
             return self._endpoints_missing(t, p["src"], p["dst"], matched)
 
-        return self._batches(query, len(src), params, check=check)["rels"]
+        return self._batches(query, len(src), params, check=check, writers=1)["rels"]
 
     def _batches(
         self,
@@ -342,9 +352,10 @@ class Neo4jStore(GraphStore):
         *,
         check: Callable[[dict[str, Any], int], StoreError | None] | None = None,
         fallback: str | None = None,
+        writers: int = WRITERS,
     ) -> dict[str, int]:
         """Run ``query`` over rows 0..n in batches of managed, retried write transactions,
-        up to ``WRITERS`` at once; ``params(a, b)`` gives a batch's parameters. Totals of
+        up to ``writers`` at once; ``params(a, b)`` gives a batch's parameters. Totals of
         nodes created, relationships created and deleted.
 
         With ``check``, the query returns ``matched`` (how many rows it applied to) and
@@ -378,10 +389,10 @@ class Neo4jStore(GraphStore):
         totals = {"nodes": 0, "rels": 0, "deleted": 0}
         starts = range(0, n, BATCH)
         try:
-            if len(starts) == 1 or WRITERS <= 1:
+            if len(starts) == 1 or writers <= 1:
                 done = [one(a) for a in starts]
             else:
-                with ThreadPoolExecutor(WRITERS, thread_name_prefix="mlsc-neo4j-write") as pool:
+                with ThreadPoolExecutor(writers, thread_name_prefix="mlsc-neo4j-write") as pool:
                     futures = [pool.submit(one, a) for a in starts]
                     try:
                         done = [f.result() for f in futures]
@@ -466,86 +477,35 @@ class Neo4jStore(GraphStore):
         return {n: props.get(n) for n, _ in schema.DERIVED_FROM.properties}
 
     def expand(self, seeds: Sequence[str], direction: Direction) -> Expansion:
-        found = self._models(sorted(set(seeds)))
-        depth: dict[str, int] = dict.fromkeys(found, 0)
-        frontier = list(found)
-        pattern = (
-            "(p:Model {id: id})<-[:DERIVED_FROM]-(n:Model)"
-            if direction == "down"
-            else "(p:Model {id: id})-[:DERIVED_FROM]->(n:Model)"
-        )
-        level = 0
-        while frontier:
-            level += 1
-            nxt: list[str] = []
-            for start in range(0, len(frontier), LOOKUP):
-                for record in self._read(
-                    f"UNWIND $ids AS id MATCH {pattern} RETURN DISTINCT n.id AS id",
-                    ids=frontier[start : start + LOOKUP],
-                ):
-                    if record["id"] not in depth:
-                        depth[record["id"]] = level
-                        nxt.append(record["id"])
-            frontier = nxt
-        reached = list(depth)
-        info = self._models(reached)
-        edges: list[tuple[str, str, str]] = []
-        for start in range(0, len(reached), LOOKUP):
-            edges.extend(
-                (r["c"], r["p"], r["rel"])
-                for r in self._read(
-                    "UNWIND $ids AS id MATCH (c:Model {id: id})-[r:DERIVED_FROM]->(p:Model) "
-                    "RETURN c.id AS c, p.id AS p, r.relation AS rel",
-                    ids=reached[start : start + LOOKUP],
-                )
-            )
-        return Expansion(
-            pa.table(
-                {
-                    "id": reached,
-                    "depth": [depth[i] for i in reached],
-                    "author": [info[i][0] for i in reached],
-                    "downloads": [info[i][1] for i in reached],
-                    "ingested": [info[i][2] for i in reached],
-                },
-                schema=EXPANSION_MODELS,
-            ),
-            pa.table(
-                {
-                    "child": [c for c, _, _ in edges],
-                    "parent": [p for _, p, _ in edges],
-                    "relation": [r for _, _, r in edges],
-                },
-                schema=EXPANSION_EDGES,
-            ),
-        )
+        # The answer comes as flat lists in one record per query: receiving a record, or a
+        # list, per row costs far more than the values in it.
+        wanted = sorted(set(seeds))
+        if len(wanted) <= AT_ONCE_SEEDS:
+            return self._read_tx(functools.partial(_expand_at_once, wanted, direction))
+        return self._read_tx(functools.partial(_expand_by_level, wanted, direction))
 
-    def _models(self, ids: Sequence[str]) -> dict[str, tuple[str | None, int | None, bool]]:
-        """Owner, downloads and ingested flag of the given models that exist."""
-        out: dict[str, tuple[str | None, int | None, bool]] = {}
-        for start in range(0, len(ids), LOOKUP):
-            for r in self._read(
-                "UNWIND $ids AS id MATCH (m:Model {id: id}) "
-                "RETURN m.id AS id, m.author AS a, m.downloads AS d, m.ingested AS g",
-                ids=list(ids[start : start + LOOKUP]),
-            ):
-                out[r["id"]] = (r["a"], r["d"], bool(r["g"]))
-        return out
+    def _read_tx(self, work: Callable[[ManagedTransaction], T]) -> T:
+        """Run ``work`` in one managed read transaction, under the query time limit."""
+        try:
+            with self._driver.session(database=self._settings.database) as session:
+                return session.execute_read(unit_of_work(timeout=self._timeout)(work))
+        except (Neo4jError, ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise self._translate(exc) from exc
 
     def owned_models(self, actors: Sequence[str]) -> list[str]:
         records = self._read(
             "UNWIND $actors AS name MATCH (:Actor {name: name})-[:OWNS]->(m:Model) "
-            "RETURN DISTINCT m.id AS id",
+            "RETURN collect(DISTINCT m.id) AS ids",
             actors=list(actors),
         )
-        return sorted(r["id"] for r in records)
+        return sorted(records[0]["ids"])
 
     def organisations_of(self, actor: str) -> list[str]:
         records = self._read(
-            "MATCH (:Actor {name: $n})-[:MEMBER_OF]->(o:Actor) RETURN DISTINCT o.name AS n",
+            "MATCH (:Actor {name: $n})-[:MEMBER_OF]->(o:Actor) RETURN collect(DISTINCT o.name) AS n",
             n=actor,
         )
-        return sorted(r["n"] for r in records)
+        return sorted(records[0]["n"])
 
     def _pairs(self, query: str) -> Iterator[tuple[str, str]]:
         for r in self._read(query):
@@ -685,6 +645,116 @@ class Neo4jStore(GraphStore):
             raise self._translate(exc) from exc
         except (Neo4jError, ServiceUnavailable, SessionExpired, OSError) as exc:
             raise self._translate(exc) from exc
+
+
+_MODELS_OUT = (
+    "WITH collect(m) AS ms "
+    "CALL { WITH ms UNWIND ms AS m MATCH (m)-[r:DERIVED_FROM]->(p:Model) "
+    "RETURN collect(m.id) AS child, collect(p.id) AS parent, collect([r.relation]) AS rel } "
+)
+_MODELS_RETURN = (
+    "RETURN [m IN ms | m.id] AS id, [m IN ms | m.author] AS author, "
+    "[m IN ms | m.downloads] AS downloads, "
+    "[m IN ms WHERE m.ingested IS NULL OR NOT m.ingested | m.id] AS placeholders, "
+    "child, parent, [x IN rel | x[0]] AS relation"
+)
+"""The models ``m`` reached, their properties and DERIVED_FROM edges out, as flat lists."""
+
+
+class _Reached:
+    """Columns of an Expansion, filled from records of ``_MODELS_RETURN``."""
+
+    def __init__(self) -> None:
+        self.models: dict[str, list[Any]] = {n: [] for n in EXPANSION_MODELS.names}
+        self.edges: dict[str, list[Any]] = {n: [] for n in EXPANSION_EDGES.names}
+
+    def add(self, record: Any, depth: Mapping[str, int]) -> None:
+        ids = record["id"]
+        placeholders = set(record["placeholders"])
+        self.models["id"].extend(ids)
+        self.models["depth"].extend(depth[i] for i in ids)
+        self.models["author"].extend(record["author"])
+        self.models["downloads"].extend(record["downloads"])
+        self.models["ingested"].extend(i not in placeholders for i in ids)
+        for name, values in self.edges.items():
+            values.extend(record[name])
+
+    def expansion(self) -> Expansion:
+        return Expansion(
+            pa.table(self.models, EXPANSION_MODELS), pa.table(self.edges, EXPANSION_EDGES)
+        )
+
+
+def _expand_at_once(seeds: list[str], direction: Direction, tx: ManagedTransaction) -> Expansion:
+    """Few seeds: the server finds every model reached in one variable-length match that it
+    runs as a breadth-first search with a visited set (DISTINCT lets the planner prune, so
+    merges of merges cost no more than their edges), and sends them with their edges out;
+    the depths come from a breadth-first search here over those edges."""
+    arrow = "<-[:DERIVED_FROM*0..]-" if direction == "down" else "-[:DERIVED_FROM*0..]->"
+    record = tx.run(
+        f"UNWIND $ids AS id MATCH (:Model {{id: id}}){arrow}(m:Model) WITH DISTINCT m "
+        + _MODELS_OUT
+        + _MODELS_RETURN,
+        ids=seeds,
+    ).single()
+    reached = _Reached()
+    if record is None or not record["id"]:
+        return reached.expansion()
+    following: dict[str, list[str]] = {}
+    ends = (record["parent"], record["child"])
+    for a, b in zip(*(ends if direction == "down" else ends[::-1]), strict=True):
+        following.setdefault(a, []).append(b)
+    present = set(record["id"])
+    depth = {s: 0 for s in seeds if s in present}
+    frontier = list(depth)
+    level = 0
+    while frontier:
+        level += 1
+        nxt = []
+        for node in frontier:
+            for n in following.get(node, ()):
+                if n not in depth:
+                    depth[n] = level
+                    nxt.append(n)
+        frontier = nxt
+    reached.add(record, depth)
+    return reached.expansion()
+
+
+def _expand_by_level(seeds: list[str], direction: Direction, tx: ManagedTransaction) -> Expansion:
+    """Many seeds (an actor's models): one query per level (per LOOKUP ids) with the visited
+    set kept here, so no model is walked twice however the seeds nest."""
+    query = "UNWIND $ids AS id MATCH (m:Model {id: id}) " + _MODELS_OUT
+    if direction == "down":
+        query += (
+            "CALL { WITH ms UNWIND ms AS m MATCH (m)<-[:DERIVED_FROM]-(c:Model) "
+            "RETURN collect(DISTINCT c.id) AS next } "
+        )
+    else:
+        query += "WITH *, parent AS next "
+    query += _MODELS_RETURN + ", next"
+    reached = _Reached()
+    depth: dict[str, int] = {}
+    frontier = seeds
+    level = 0
+    while frontier:
+        found = [
+            record
+            for start in range(0, len(frontier), LOOKUP)
+            if (record := tx.run(query, ids=frontier[start : start + LOOKUP]).single())
+        ]
+        if level == 0:  # the seeds that exist
+            depth.update((i, 0) for r in found for i in r["id"])
+        level += 1
+        nxt: list[str] = []
+        for record in found:
+            reached.add(record, depth)
+            for n in record["next"]:
+                if n not in depth:
+                    depth[n] = level
+                    nxt.append(n)
+        frontier = nxt
+    return reached.expansion()
 
 
 _ALL_NULL = object()
