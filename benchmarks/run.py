@@ -15,16 +15,29 @@ For each size N (``--sizes``, default 100000,1000000) this script
 4. runs ``mlsc blast-radius HUB --db DIR -f json`` end to end as a subprocess (1 warm-up +
    5 runs, median).
 
+5. with ``--neo4j`` (the default when java and the launcher jar are there), starts a private
+   Neo4j engine per size (``tests/neo4j_engine.py``, a fresh home under ``--out``), ingests
+   the same file into it with ``ingest_snapshot(Neo4jStore(...), file)`` in a fresh
+   subprocess (wall time; the JVM's peak RSS from ``/proc/<pid>/status``), runs the same
+   queries on the Neo4jStore, checks that every answer's JSON equals the embedded store's,
+   and prints the Neo4j times beside the embedded ones with their ratio;
+6. generates a *merge-heavy* graph (``--merge-heavy N``, hubgen's variant with merges of
+   merges many levels deep) and measures blast radius and lineage on both stores, the exact
+   number of derivation paths (networkx), and on Neo4j a naive variable-length Cypher query
+   counting paths against one counting distinct models, each with a time limit.
+
 It prints a table per size and writes everything as JSON to ``OUT/results-<date>.json``.
 Targets are judged at 1M only (PASS/MISS); nothing is asserted, the exit status is 0.
 
-Usage: ``python benchmarks/run.py [--sizes 100000,1000000] [--out DIR] [--reuse]``
+Usage: ``python benchmarks/run.py [--sizes 100000,1000000] [--out DIR] [--reuse]
+[--no-neo4j] [--merge-heavy N]``
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import json
 import os
 import platform
@@ -36,7 +49,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -47,6 +61,8 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from mlsc.graph.ladybug import LadybugStore
+    from mlsc.graph.store import GraphStore
+    from tests.neo4j_engine import Engine
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -64,6 +80,15 @@ TARGETS: dict[str, float] = {
     "org_reach_seconds": 0.200,
     "cli_seconds": 2.0,
 }
+NEO4J_TARGETS: dict[str, float] = {
+    "neo4j_ingest_seconds": 300.0,
+    "neo4j_hub_blast_radius_seconds": 0.500,
+}
+NEO4J_HEAP = "4g"
+NEO4J_PAGECACHE = "2g"
+MERGE_HEAVY_N = 100_000
+PATH_TIMEOUT = 60.0
+"""Seconds the naive path-counting Cypher may run on the merge-heavy graph."""
 
 T = TypeVar("T")
 Json = dict[str, Any]
@@ -128,11 +153,13 @@ def timed(fn: Callable[[], T], repeat: int = REPEAT, warmup: int = WARMUP) -> tu
     return {"median": statistics.median(times), "min": min(times), "runs": times}, result
 
 
-def run_child(args: list[str]) -> Json:
+def run_child(args: list[str], env: dict[str, str] | None = None) -> Json:
     """Run this script in ``--child`` mode in a fresh interpreter; its JSON report."""
     cmd = [sys.executable, str(Path(__file__).resolve()), *args]
     started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, check=False, env={**os.environ, **(env or {})}
+    )
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-15:]
@@ -167,7 +194,7 @@ def environment() -> Json:
     from importlib.metadata import PackageNotFoundError, version
 
     versions: dict[str, str | None] = {}
-    for name in ("ladybug", "networkx", "orjson", "pyarrow"):
+    for name in ("ladybug", "networkx", "orjson", "pyarrow", "neo4j"):
         try:
             versions[name] = version(name)
         except PackageNotFoundError:
@@ -207,6 +234,28 @@ def child_ingest(jsonl: Path, db: Path) -> Json:
         "edges": dict(report.edges),
         "cycles": len(report.cycles),
         "store_bytes": dir_bytes(db),
+    }
+
+
+def child_ingest_neo4j(jsonl: Path) -> Json:
+    """Ingest into the Neo4j named by NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD (never argv)."""
+    from mlsc.graph.neo4j import Neo4jSettings, Neo4jStore
+    from mlsc.ingest.snapshot import ingest_snapshot
+
+    rss_imports = peak_rss_bytes()
+    started = time.perf_counter()
+    with Neo4jStore(Neo4jSettings.from_env()) as store:
+        report = ingest_snapshot(store, jsonl, workers=None)  # as the CLI does
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "client_peak_rss_bytes": peak_rss_bytes(),
+        "client_peak_rss_main_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "rss_after_imports_bytes": rss_imports,
+        "read": report.read,
+        "ingested": report.ingested,
+        "edges": dict(report.edges),
+        "cycles": len(report.cycles),
     }
 
 
@@ -395,6 +444,132 @@ def bench_cli(db: Path, hub: str) -> Json:
     }
 
 
+# -- Neo4j -------------------------------------------------------------------------------
+
+
+def neo4j_launcher() -> str | None:
+    """Why a private Neo4j engine cannot run here, or None when it can."""
+    from tests.neo4j_engine import JAR
+
+    if not shutil.which("java"):
+        return "java is not on PATH"
+    if not JAR.is_file():
+        return f"{JAR} is missing (`make neo4j-up` builds it)"
+    return None
+
+
+@contextmanager
+def private_neo4j(home: Path, heap: str, pagecache: str, *, fresh: bool) -> Iterator[Engine]:
+    """A private engine on ``home`` (emptied first if ``fresh``), stopped on exit whatever
+    happens. The shared dev server (`make neo4j-up`) is never touched."""
+    from tests.neo4j_engine import Engine
+
+    if fresh:
+        shutil.rmtree(home, ignore_errors=True)
+        home.with_name(home.name + ".log").unlink(missing_ok=True)
+    engine = Engine(home, heap=heap, pagecache=pagecache)
+    engine.start()  # stops the process itself if it does not come up
+    try:
+        yield engine
+    finally:
+        engine.stop()
+
+
+def engine_env(engine: Engine) -> dict[str, str]:
+    """The engine's settings as the environment Neo4jSettings.from_env reads (the password
+    goes to the child by environment, never on its command line)."""
+    s = engine.settings
+    return {
+        "NEO4J_URI": s.uri,
+        "NEO4J_USERNAME": s.user,
+        "NEO4J_PASSWORD": s.password,
+        "NEO4J_DATABASE": s.database,
+    }
+
+
+def proc_memory(pid: int | None) -> Json:
+    """Peak RSS (VmHWM) and current RSS (VmRSS) of a process, in bytes."""
+    out: Json = {}
+    if pid is None:
+        return out
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key == "VmHWM":
+                out["peak_rss_bytes"] = int(value.split()[0]) * 1024
+            elif key == "VmRSS":
+                out["rss_bytes"] = int(value.split()[0]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return out
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def same_json(embedded: Json, neo4j: Json) -> Json:
+    """Whether two answers' JSON is identical; digests, and which keys differ if not."""
+    ok = embedded == neo4j
+    out: Json = {"ok": ok, "embedded_sha256": digest(embedded), "neo4j_sha256": digest(neo4j)}
+    if not ok:
+        out["differing_keys"] = sorted(
+            k for k in embedded.keys() | neo4j.keys() if embedded.get(k) != neo4j.get(k)
+        )
+    return out
+
+
+def full_lineage(store: GraphStore, model: str) -> Json:
+    from mlsc.queries import lineage
+
+    return lineage(store, model).to_json()
+
+
+def full_blast(store: GraphStore, model: str) -> Json:
+    from mlsc.queries import blast_radius
+
+    return blast_radius(store, model).to_json()
+
+
+def full_reach(store: GraphStore, actor: str) -> Json:
+    from mlsc.queries import reach
+
+    return reach(store, actor).to_json()
+
+
+def neo4j_count(store: GraphStore, query: str, params: Json, timeout: float) -> Json:
+    """Run a counting Cypher query with a time limit: the count and seconds, or a timeout."""
+    from mlsc.errors import QueryTimeoutError
+
+    started = time.perf_counter()
+    try:
+        rows = store.cypher(query, params, timeout=timeout).rows
+    except QueryTimeoutError:
+        return {"timed_out": True, "seconds": time.perf_counter() - started, "limit": timeout}
+    return {"timed_out": False, "seconds": time.perf_counter() - started, "count": rows[0][0]}
+
+
+def fmt_count(c: Json) -> str:
+    if c.get("timed_out"):
+        return f"timed out after {c['limit']:.0f} s"
+    return f"{c['count']:,} in {fmt_seconds(c['seconds'])}"
+
+
+def count_paths(graph: nx.DiGraph[str], target: str) -> tuple[int, dict[str, int]]:
+    """Exact number of derivation paths ending at ``target`` (length >= 1), and per model
+    the number of its paths to ``target``: dynamic programming over the DAG of descendants
+    (what a path-enumerating query would have to walk one by one)."""
+    import networkx
+    from nxbaseline import nx_descendants_levels
+
+    below = nx_descendants_levels(graph, [target])
+    sub = graph.subgraph(below)
+    paths: dict[str, int] = {}
+    for node in reversed(list(networkx.topological_sort(sub))):  # parents first
+        paths[node] = 1 if node == target else sum(paths[p] for p in sub.successors(node))
+    return sum(n for m, n in paths.items() if m != target), paths
+
+
 # -- one size ------------------------------------------------------------------------------
 
 
@@ -410,17 +585,35 @@ class Row:
 
 
 @dataclass
+class Neo4jOptions:
+    heap: str = NEO4J_HEAP
+    pagecache: str = NEO4J_PAGECACHE
+
+
+@dataclass
 class SizeRun:
     n: int
     out: Path
     seed: int
     reuse: bool
+    neo4j: Neo4jOptions | None = None
+    """Run the workload on a private Neo4j too (None: embedded only)."""
+    merge_heavy: bool = False
+    """hubgen's merge-heavy variant instead of the hub-shaped default."""
     result: Json = field(default_factory=dict)
     rows: list[Row] = field(default_factory=list)
+    neo4j_rows: list[Row] = field(default_factory=list)
+    path_timeout: float = PATH_TIMEOUT
+    paths_summary: Json | None = None
 
     @property
     def judged(self) -> bool:
-        return self.n == TARGET_N
+        return self.n == TARGET_N and not self.merge_heavy
+
+    @property
+    def stem(self) -> str:
+        """How this size's files are named in OUT."""
+        return f"merge-heavy-{self.n}" if self.merge_heavy else str(self.n)
 
     def verdict(self, name: str, ok: bool | None) -> str:
         if ok is None:
@@ -446,15 +639,19 @@ class SizeRun:
     def generate(self) -> Json:
         from hubgen import write
 
-        jsonl = self.out / f"hubgen-{self.n}.jsonl"
-        meta = self.out / f"hubgen-{self.n}.stats.json"
+        jsonl = self.out / f"hubgen-{self.stem}.jsonl"
+        meta = self.out / f"hubgen-{self.stem}.stats.json"
         if self.reuse and jsonl.exists() and meta.exists():
             stats: Json = json.loads(meta.read_text())
-            if stats.get("seed") == self.seed and stats.get("models") == self.n:
+            if (
+                stats.get("seed") == self.seed
+                and stats.get("models") == self.n
+                and stats.get("merge_heavy", False) == self.merge_heavy
+            ):
                 stats["reused"] = True
                 return stats
         started = time.perf_counter()
-        stats = write(self.n, jsonl, seed=self.seed).to_json()
+        stats = write(self.n, jsonl, seed=self.seed, merge_heavy=self.merge_heavy).to_json()
         stats["seconds"] = time.perf_counter() - started
         stats["file"] = str(jsonl)
         stats["bytes"] = jsonl.stat().st_size
@@ -463,7 +660,7 @@ class SizeRun:
         return stats
 
     def ingest(self, jsonl: Path, db: Path) -> Json:
-        meta = self.out / f"kb-{self.n}.ingest.json"
+        meta = self.out / f"kb-{self.stem}.ingest.json"
         if self.reuse and db.exists() and meta.exists():
             saved: Json = json.loads(meta.read_text())
             saved["reused"] = True
@@ -480,7 +677,7 @@ class SizeRun:
         res["n"] = self.n
         res["errors"] = []
         self.out.mkdir(parents=True, exist_ok=True)
-        db = self.out / f"kb-{self.n}"
+        db = self.out / f"kb-{self.stem}"
         say(f"[{self.n:,}] generating ...")
         gen = res["generation"] = self.generate()
         jsonl = Path(gen["file"])
@@ -530,8 +727,261 @@ class SizeRun:
         if ing is None:
             return res
 
-        self.queries(jsonl, db, gen)
+        if self.merge_heavy:
+            self.merge_heavy_queries(jsonl, db, gen)
+        else:
+            self.queries(jsonl, db, gen)
+        if self.neo4j is not None and "subjects" in res:
+            try:
+                self.run_neo4j(jsonl, db, gen, self.neo4j)
+            except Exception as exc:
+                res["errors"].append(f"neo4j: {type(exc).__name__}: {exc}")
+                say(f"[{self.n:,}] Neo4j FAILED: {type(exc).__name__}: {exc}")
         return res
+
+    def run_neo4j(self, jsonl: Path, db: Path, gen: Json, opts: Neo4jOptions) -> None:
+        """The same ingestion and queries on a private Neo4j engine, beside the embedded
+        store's figures, checking every answer's JSON against the embedded store's."""
+        res: Json = self.result.setdefault("neo4j", {})
+        home = self.out / f"neo4j-{self.stem}"
+        meta = self.out / f"neo4j-{self.stem}.ingest.json"
+        reuse = self.reuse and home.is_dir() and meta.is_file()
+        res["engine"] = {"heap": opts.heap, "pagecache": opts.pagecache, "home": str(home)}
+        say(
+            f"[{self.n:,}] starting a private Neo4j (heap {opts.heap}, page cache {opts.pagecache}) ..."
+        )
+        with private_neo4j(home, opts.heap, opts.pagecache, fresh=not reuse) as engine:
+            if reuse:
+                ing: Json = json.loads(meta.read_text())
+                ing["reused"] = True
+            else:
+                meta.unlink(missing_ok=True)
+                say(f"[{self.n:,}] ingesting into Neo4j (subprocess) ...")
+                ing = run_child(
+                    ["--child", "ingest-neo4j", "--jsonl", str(jsonl)], env=engine_env(engine)
+                )
+                jvm = proc_memory(engine.pid)
+                ing["jvm_peak_rss_bytes"] = jvm.get("peak_rss_bytes")
+                ing["jvm_rss_bytes"] = jvm.get("rss_bytes")
+                ing["store_bytes"] = dir_bytes(home)
+                meta.write_text(json.dumps(ing, indent=2))
+                ing["reused"] = False
+            res["ingest"] = ing
+            emb = self.result.get("ingest") or {}
+            expected = [self.n, sum(gen["edges"].values())]
+            r = Row("ingest wall time")
+            r.mlsc = fmt_seconds(emb.get("seconds"))
+            r.nx = fmt_seconds(ing["seconds"]) + (" (reused)" if ing.get("reused") else "")
+            if emb.get("seconds"):
+                r.ratio = fmt_ratio(ing["seconds"], emb["seconds"])
+            r.check = self.neo4j_check(
+                "ingest_counts", [ing["ingested"], sum(ing["edges"].values())] == expected
+            )
+            r.target = f"<= {NEO4J_TARGETS['neo4j_ingest_seconds']:.0f} s"
+            r.verdict = self.verdict(
+                "neo4j_ingest_seconds", ing["seconds"] <= NEO4J_TARGETS["neo4j_ingest_seconds"]
+            )
+            self.neo4j_rows.append(r)
+            self.neo4j_rows.append(
+                Row(
+                    "ingest peak RSS: Python / JVM",
+                    fmt_bytes(emb.get("peak_rss_bytes")),
+                    f"{fmt_bytes(ing.get('client_peak_rss_bytes'))} / "
+                    f"{fmt_bytes(ing.get('jvm_peak_rss_bytes'))}",
+                )
+            )
+            self.neo4j_rows.append(
+                Row(
+                    "store on disk",
+                    fmt_bytes(emb.get("store_bytes")),
+                    fmt_bytes(ing.get("store_bytes")),
+                )
+            )
+            say(
+                f"[{self.n:,}] the same queries on Neo4j ({WARMUP} warm-up + {REPEAT} timed each) ..."
+            )
+            self.neo4j_queries(engine, db)
+            res["jvm_after_queries"] = proc_memory(engine.pid)
+
+    def neo4j_check(self, name: str, ok: bool, detail: Json | None = None) -> str:
+        self.result["neo4j"].setdefault("checks", {})[name] = {"ok": ok, **(detail or {})}
+        return "OK" if ok else "MISMATCH"
+
+    def neo4j_queries(self, engine: Engine, db: Path) -> None:
+        subj = self.result["subjects"]
+        Case = tuple[str, str, Callable[[Any, str], Any], Callable[[Any, str], Json], str, bool]
+        cases: list[Case]
+        if self.merge_heavy:
+            cases = [
+                ("blast_hub", "blast radius, hub", mlsc_blast, full_blast, subj["hub"], True),
+                (
+                    "lineage_most_merged",
+                    "lineage, most-merged model",
+                    mlsc_lineage,
+                    full_lineage,
+                    subj["most_merged"],
+                    False,
+                ),
+            ]
+            return self.neo4j_cases(engine, db, cases)
+        hubs = [("hub_most_children", "most children"), ("hub_most_descendants", "most desc.")]
+        if subj["hub_most_children"] == subj["hub_most_descendants"]:
+            hubs = [("hub_most_descendants", "most children+desc.")]
+        cases = [
+            (
+                "lineage_deep_leaf",
+                f"lineage deep leaf (depth {subj['deep_leaf_depth']})",
+                mlsc_lineage,
+                full_lineage,
+                subj["deep_leaf"],
+                False,
+            ),
+            *(
+                (
+                    f"blast_{key}",
+                    f"blast radius, hub {label}",
+                    mlsc_blast,
+                    full_blast,
+                    subj[key],
+                    True,
+                )
+                for key, label in hubs
+            ),
+            *(
+                (f"reach_{key}", f"reach {subj[key]}", mlsc_reach, full_reach, subj[key], False)
+                for key in ("org_most_models", "org_widest_reach")
+            ),
+        ]
+        self.neo4j_cases(engine, db, cases)
+
+    def neo4j_cases(self, engine: Engine, db: Path, cases: list[Any]) -> None:
+        from mlsc.graph.ladybug import LadybugStore
+        from mlsc.graph.neo4j import Neo4jStore
+
+        res = self.result["neo4j"]
+        embedded_times = self.result.get("queries", {})
+        nq: Json = res.setdefault("queries", {})
+        with LadybugStore(db, read_only=True) as embedded:
+            answers = {key: full(embedded, target) for key, _, _, full, target, _ in cases}
+        target_s = NEO4J_TARGETS["neo4j_hub_blast_radius_seconds"]
+        with Neo4jStore(engine.settings, read_only=True) as store:
+            for key, label, summary, full, target, is_hub in cases:
+                t_neo, _ = timed(partial(summary, store, target))
+                same = same_json(answers[key], full(store, target))
+                nq[key] = {"target": target, "neo4j": t_neo}
+                ours = embedded_times.get(key, {}).get("mlsc")
+                answer = answers[key]
+                count = answer.get("count", answer.get("total"))
+                if "ancestors" in answer:
+                    label += (
+                        f" ({len(answer['ancestors']):,} up, {len(answer['descendants']):,} down)"
+                    )
+                elif isinstance(count, int):
+                    label += f" ({count:,})"
+                self.neo4j_rows.append(
+                    Row(
+                        label,
+                        fmt_timing(ours),
+                        fmt_timing(t_neo),
+                        fmt_ratio(t_neo["median"], ours["median"]) if ours else "",
+                        "same JSON"
+                        if self.neo4j_check(key, same["ok"], same) == "OK"
+                        else "DIFFERENT",
+                        f"<= {target_s * 1000:.0f} ms" if is_hub else "",
+                        self.verdict(f"neo4j_{key}_seconds", t_neo["median"] <= target_s)
+                        if is_hub
+                        else "",
+                    )
+                )
+            if self.merge_heavy:
+                self.path_explosion(store)
+
+    # -- the merge-heavy graph
+
+    def merge_heavy_queries(self, jsonl: Path, db: Path, gen: Json) -> None:
+        """Blast radius of the model with the most descendants and lineage of the model with
+        the most derivation paths up to it, on the embedded store and in networkx; the exact
+        number of paths from networkx."""
+        from nxbaseline import networkx_baseline
+
+        from mlsc.graph.ladybug import LadybugStore
+
+        res = self.result
+        say(f"[{self.stem}] loading the networkx graph, counting paths ...")
+        graph = networkx_baseline(jsonl)
+        hub, n_desc = most_descendants(graph)
+        started = time.perf_counter()
+        total, per_model = count_paths(graph, hub)
+        counted = time.perf_counter() - started
+        most = max((m for m in per_model if m != hub), key=lambda m: (per_model[m], m))
+        res["subjects"] = {
+            "hub": hub,
+            "hub_descendants": n_desc,
+            "paths_to_hub": total,
+            "paths_to_hub_digits": len(str(total)),
+            "paths_counted_seconds": counted,
+            "most_merged": most,
+            "most_merged_paths_to_hub": per_model[most],
+            "max_merge_levels": gen.get("max_merge_levels"),
+        }
+        gc.collect()
+        gc.freeze()
+        q: Json = res.setdefault("queries", {})
+        say(f"[{self.stem}] queries ({WARMUP} warm-up + {REPEAT} timed each) ...")
+        try:
+            with LadybugStore(db, read_only=True) as store:
+                for key, label, ours_fn, theirs_fn, target in (
+                    ("blast_hub", f"blast radius, hub ({n_desc + 1:,})", mlsc_blast, nx_blast, hub),
+                    (
+                        "lineage_most_merged",
+                        "lineage, most-merged model",
+                        mlsc_lineage,
+                        nx_lineage,
+                        most,
+                    ),
+                ):
+                    t_ml, ours = timed(partial(ours_fn, store, target))
+                    t_nx, theirs = timed(partial(theirs_fn, graph, target))
+                    q[key] = {"target": target, "mlsc": t_ml, "networkx": t_nx}
+                    if key == "lineage_most_merged":
+                        label += f" ({ours['ancestors']:,} ancestors)"
+                    self.rows.append(
+                        Row(
+                            label,
+                            fmt_timing(t_ml),
+                            fmt_timing(t_nx),
+                            fmt_ratio(t_nx["median"], t_ml["median"]),
+                            self.check(key, ours, theirs),
+                        )
+                    )
+        except Exception as exc:
+            res["errors"].append(f"queries: {type(exc).__name__}: {exc}")
+            say(f"[{self.stem}] queries FAILED: {type(exc).__name__}: {exc}")
+        finally:
+            gc.unfreeze()
+
+    def path_explosion(self, store: GraphStore) -> None:
+        """What a naive variable-length query does on merges of merges: counting paths walks
+        every one of them; counting distinct models may not (the planner can prune)."""
+        subj = self.result["subjects"]
+        hub = {"id": subj["hub"]}
+        limit = self.path_timeout
+        say(f"[{self.stem}] naive Cypher on Neo4j (each stopped after {limit:.0f} s) ...")
+        out: Json = self.result["neo4j"].setdefault("naive_cypher", {})
+        match = "MATCH p = (d:Model)-[:DERIVED_FROM*]->(h:Model {id: $id}) "
+        out["distinct_query"] = match.replace("p = ", "") + "RETURN count(DISTINCT d)"
+        out["paths_query"] = match + "RETURN count(p)"
+        out["distinct"] = neo4j_count(store, out["distinct_query"], hub, limit)
+        out["paths"] = neo4j_count(store, out["paths_query"], hub, limit)
+        # how the path count grows with the length allowed, up to the first timeout
+        growth = out["paths_by_max_length"] = []
+        for k in range(1, 64):
+            query = match.replace("*]", f"*1..{k}]") + "RETURN count(p)"
+            c = neo4j_count(store, query, hub, limit)
+            growth.append({"max_length": k, **c})
+            if c["timed_out"] or (growth[-2:-1] and growth[-2]["count"] == c["count"]):
+                break
+        self.paths_summary = out
 
     def queries(self, jsonl: Path, db: Path, gen: Json) -> None:
         from nxbaseline import networkx_baseline, nx_org_reach
@@ -691,16 +1141,39 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def print_rows(header: Row, body: list[Row]) -> None:
+    rows = [header, *body]
+    cols = ("what", "mlsc", "nx", "ratio", "check", "target", "verdict")
+    widths = [max(len(getattr(r, c)) for r in rows) for c in cols]
+    for i, r in enumerate(rows):
+        cells = [getattr(r, c).ljust(w) for c, w in zip(cols, widths, strict=True)]
+        print("  " + "  ".join(cells).rstrip())
+        if i == 0:
+            print("  " + "  ".join("-" * w for w in widths))
+
+
 def print_table(run: SizeRun) -> None:
     res = run.result
     gen = res.get("generation", {})
     print()
     print(
-        f"== N = {run.n:,} models: {fmt_bytes(gen.get('bytes'))} of JSON Lines, "
-        f"{sum(gen.get('edges', {}).values()):,} derivation edges, seed {run.seed} =="
+        f"== N = {run.n:,} models{' (merge-heavy)' if run.merge_heavy else ''}: "
+        f"{fmt_bytes(gen.get('bytes'))} of JSON Lines, "
+        f"{sum(gen.get('edges', {}).values()):,} derivation edges "
+        f"({gen.get('merges', 0):,} merges, up to {gen.get('max_merge_levels', '?')} merge levels "
+        f"on a path), seed {run.seed} =="
     )
     subj = res.get("subjects")
-    if subj:
+    if subj and run.merge_heavy:
+        print(
+            f"  hub                {subj['hub']} ({subj['hub_descendants']:,} descendants, "
+            f"{subj['paths_to_hub']:,} derivation paths end at it, per networkx)"
+        )
+        print(
+            f"  most-merged model  {subj['most_merged']} "
+            f"({subj['most_merged_paths_to_hub']:,} paths up to the hub)"
+        )
+    elif subj:
         print(f"  deep leaf          {subj['deep_leaf']} (depth {subj['deep_leaf_depth']})")
         print(
             f"  hub most children  {subj['hub_most_children']} "
@@ -718,17 +1191,34 @@ def print_table(run: SizeRun) -> None:
             f"  org widest reach   {subj['org_widest_reach']} "
             f"(reach {subj['org_widest_reach_total']:,}, per networkx)"
         )
-    header = Row("measure", "mlsc", "networkx", "nx/mlsc", "check", "target", "verdict")
     # timings of repeated runs are "median (min)"
-    rows = [header, *run.rows]
-    cols = ("what", "mlsc", "nx", "ratio", "check", "target", "verdict")
-    widths = [max(len(getattr(r, c)) for r in rows) for c in cols]
-    for i, r in enumerate(rows):
-        cells = [getattr(r, c).ljust(w) for c, w in zip(cols, widths, strict=True)]
-        print("  " + "  ".join(cells).rstrip())
-        if i == 0:
-            print("  " + "  ".join("-" * w for w in widths))
-    if not run.judged:
+    print_rows(
+        Row("measure", "mlsc", "networkx", "nx/mlsc", "check", "target", "verdict"), run.rows
+    )
+    if run.neo4j_rows:
+        engine = res.get("neo4j", {}).get("engine", {})
+        print(
+            f"  -- the same on a private Neo4j (heap {engine.get('heap')}, page cache "
+            f"{engine.get('pagecache')}); neo4j/emb. above 1: Neo4j takes longer"
+        )
+        print_rows(
+            Row("measure", "embedded", "neo4j", "neo4j/emb.", "check", "target", "verdict"),
+            run.neo4j_rows,
+        )
+    if run.paths_summary:
+        p = run.paths_summary
+        print("  -- naive variable-length Cypher on Neo4j, to the hub:")
+        print(f"  {p['distinct_query']}: {fmt_count(p['distinct'])}")
+        print(f"  {p['paths_query']}: {fmt_count(p['paths'])}")
+        print(
+            "  paths by longest length allowed: "
+            + ", ".join(
+                f"*1..{g['max_length']}: "
+                + ("timeout" if g["timed_out"] else f"{g['count']:,} ({fmt_seconds(g['seconds'])})")
+                for g in p["paths_by_max_length"]
+            )
+        )
+    if not run.judged and not run.merge_heavy:
         print(f"  (targets are judged at {TARGET_N:,} only; verdicts in brackets are indicative)")
     for err in res.get("errors", []):
         print(f"  ERROR {err}")
@@ -746,13 +1236,46 @@ def main(argv: list[str] | None = None) -> int:
         "--reuse", action="store_true", help="reuse generated files and ingested stores"
     )
     parser.add_argument("--seed", type=int, default=0, help="hubgen seed (default: 0)")
-    parser.add_argument("--child", choices=("ingest", "networkx"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--neo4j",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also run the workload on a private Neo4j engine (default: when java and the "
+        "launcher jar are there); --no-neo4j skips it",
+    )
+    parser.add_argument(
+        "--neo4j-heap", default=NEO4J_HEAP, help="JVM heap of the engine (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--neo4j-pagecache",
+        default=NEO4J_PAGECACHE,
+        help="page cache of the engine (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--merge-heavy",
+        type=int,
+        default=MERGE_HEAVY_N,
+        metavar="N",
+        help="models in the merge-heavy graph (default: %(default)s; 0 skips it)",
+    )
+    parser.add_argument(
+        "--path-timeout",
+        type=float,
+        default=PATH_TIMEOUT,
+        help="seconds each naive path-counting query may run (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--child", choices=("ingest", "ingest-neo4j", "networkx"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--jsonl", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child == "ingest":
         print(json.dumps(child_ingest(args.jsonl, args.db)))
+        return 0
+    if args.child == "ingest-neo4j":
+        print(json.dumps(child_ingest_neo4j(args.jsonl)))
         return 0
     if args.child == "networkx":
         print(json.dumps(child_networkx(args.jsonl)))
@@ -761,25 +1284,47 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     out: Path = args.out.resolve()
     started = datetime.now()
+    why_not = neo4j_launcher() if args.neo4j is not False else "--no-neo4j"
+    if why_not and args.neo4j:
+        say(f"Neo4j asked for but cannot run: {why_not}")
+    neo4j = Neo4jOptions(args.neo4j_heap, args.neo4j_pagecache) if not why_not else None
     results: Json = {
         "started": started.isoformat(timespec="seconds"),
         "environment": environment(),
-        "targets": {"at_models": TARGET_N, **TARGETS},
+        "targets": {"at_models": TARGET_N, **TARGETS, **NEO4J_TARGETS},
         "warmup": WARMUP,
         "repeat": REPEAT,
+        "neo4j": {"enabled": neo4j is not None, "why_not": why_not},
         "sizes": [],
     }
+    path = out / f"results-{started:%Y-%m-%d}.json"
     runs = []
-    for n in sizes:
-        size_run = SizeRun(n, out, args.seed, args.reuse)
+    plan = [(n, False) for n in sizes]
+    if args.merge_heavy > 0:
+        plan.append((args.merge_heavy, True))
+    for n, heavy in plan:
+        size_run = SizeRun(
+            n,
+            out,
+            args.seed,
+            args.reuse,
+            neo4j=neo4j,
+            merge_heavy=heavy,
+            path_timeout=args.path_timeout,
+        )
         try:
             size_run.run()
         except Exception as exc:
             size_run.result.setdefault("errors", []).append(f"{type(exc).__name__}: {exc}")
-            say(f"[{n:,}] FAILED: {type(exc).__name__}: {exc}")
+            say(f"[{size_run.stem}] FAILED: {type(exc).__name__}: {exc}")
         runs.append(size_run)
-        results["sizes"].append(size_run.result)
-    results["seconds"] = (datetime.now() - started).total_seconds()
+        if heavy:
+            results["merge_heavy"] = size_run.result
+        else:
+            results["sizes"].append(size_run.result)
+        results["seconds"] = (datetime.now() - started).total_seconds()
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results, indent=2) + "\n")  # after each size: a long run
 
     env = results["environment"]
     print(
@@ -788,15 +1333,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{env['cpus']} CPUs, {fmt_bytes(env['memory_bytes'])} RAM; "
         f"queries: median (min) of {REPEAT} runs after {WARMUP} warm-up"
     )
+    if why_not:
+        print(f"Neo4j not run: {why_not}")
     for size_run in runs:
         print_table(size_run)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"results-{started:%Y-%m-%d}.json"
-    path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten: {path}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(HERE))
+    # hubgen and nxbaseline beside this script; mlsc and tests.neo4j_engine from this checkout
+    sys.path[0:0] = [str(HERE), str(REPO)]
     raise SystemExit(main())
