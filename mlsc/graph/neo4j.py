@@ -16,6 +16,7 @@ from :mod:`mlsc.graph.schema`.
 
 from __future__ import annotations
 
+import collections
 import functools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -79,11 +80,11 @@ T = TypeVar("T")
 BATCH = 20_000
 """Rows per write transaction."""
 WRITERS = 2
-"""Node batches in flight at once, each in its own session: while the server applies one,
+"""Write batches in flight at once, each in its own session: while the server applies one,
 this process packs the next (and a server with cores to spare applies both). Batches of
-new nodes never touch the same node; batches of edges do (a hub's children, an owner's
-models), and two of them in flight deadlock on the hub's relationship locks often enough
-(each deadlock is retried after a back-off) that edges go one batch at a time."""
+nodes never touch the same node; batches of edges may (a hub's children), and two in
+flight then deadlock on the hub's relationship locks often enough (each deadlock is retried
+after a back-off) that such edges go one batch at a time (see ``_write_edges``)."""
 LOOKUP = 20_000
 """Ids per read of a traversal level."""
 AT_ONCE_SEEDS = 64
@@ -219,6 +220,12 @@ class Neo4jStore(GraphStore):
         # a new node is created without looking for it first, an existing placeholder is
         # left alone, and only the sources that existed can have stored edges to replace.
         known: dict[str, dict[str, bool]] = {}
+        touched = {t.label for t in tables} | {
+            a for e in batch.replace_outgoing for a, _ in schema.EDGES[e].pairs
+        }
+        for label in sorted(touched):  # an empty label (a first load) has nothing to look up
+            if self._read(f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"] == 0:
+                known[label] = collections.defaultdict(bool)
         for table in tables:
             self._stored(known, table.label, as_list(table.keys))
         stored_sources: dict[str, list[str]] = {}
@@ -277,6 +284,8 @@ class Neo4jStore(GraphStore):
     ) -> dict[str, bool]:
         """Key -> stored, for ``keys`` of ``label``, asking the server only about new ones."""
         seen = known.setdefault(label, {})
+        if isinstance(seen, collections.defaultdict):
+            return seen  # the label had no node when the write began
         ask = [k for k in dict.fromkeys(keys) if k not in seen]
         if ask:
             found = set(self._existing({label}, ask))
@@ -324,6 +333,19 @@ class Neo4jStore(GraphStore):
         if not src:
             return 0
         cols = _Columns.of(t.columns, len(src))
+        # Batches of edges sharing a node may deadlock on it, so edges go one batch at a
+        # time; but when every edge has an end of its own (each model has one owner),
+        # batches sorted by the other end share at most the node at their boundary, which
+        # makes them wait at worst, never deadlock: those go WRITERS at a time.
+        writers = 1
+        if len(src) > BATCH and WRITERS > 1:
+            for own, other in ((dst, src), (src, dst)):
+                if len(set(own)) == len(own):
+                    order = sorted(range(len(src)), key=other.__getitem__)
+                    src, dst = [src[i] for i in order], [dst[i] for i in order]
+                    cols = cols.take(order)
+                    writers = WRITERS
+                    break
         sk, dk = schema.NODES[t.src_label].key, schema.NODES[t.dst_label].key
         on_create = cols.assignments("r", keep_stored=False)
         on_match = cols.assignments("r", keep_stored=True)
@@ -342,7 +364,7 @@ class Neo4jStore(GraphStore):
         def check(p: dict[str, Any], matched: int) -> StoreError | None:
             return self._endpoints_missing(t, p["src"], p["dst"], matched)
 
-        return self._batches(query, len(src), params, check=check, writers=1)["rels"]
+        return self._batches(query, len(src), params, check=check, writers=writers)["rels"]
 
     def _batches(
         self,
