@@ -98,11 +98,17 @@ Json = dict[str, Any]
 
 
 def peak_rss_bytes() -> int:
-    """Peak RSS of this process and of its waited-for children (the larger), in bytes."""
+    """Peak RSS of this process and of its waited-for children (the larger), in bytes.
+
+    This process's own peak is VmHWM from /proc where there is one: Linux carries
+    getrusage's maxrss across (v)fork and exec, so in a child it would be at least the
+    peak of the benchmark process that started it (with its networkx graph)."""
     unit = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is in KiB on Linux
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) * unit
+    own = proc_memory(os.getpid()).get("peak_rss_bytes")
+    if own is None:
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * unit
+    return max(own, kids)
 
 
 def dir_bytes(path: Path) -> int:
@@ -226,7 +232,7 @@ def child_ingest(jsonl: Path, db: Path) -> Json:
     return {
         "seconds": seconds,
         "peak_rss_bytes": peak_rss_bytes(),
-        "peak_rss_main_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "peak_rss_main_bytes": proc_memory(os.getpid()).get("peak_rss_bytes"),
         "peak_rss_worker_bytes": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
         "rss_after_imports_bytes": rss_imports,
         "read": report.read,
@@ -238,19 +244,41 @@ def child_ingest(jsonl: Path, db: Path) -> Json:
 
 
 def child_ingest_neo4j(jsonl: Path) -> Json:
-    """Ingest into the Neo4j named by NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD (never argv)."""
+    """Ingest into the Neo4j named by NEO4J_URI/NEO4J_USERNAME/NEO4J_PASSWORD (never argv).
+
+    Peak RSS as in ``peak_rss_bytes``: this process's VmHWM, the parser workers apart."""
     from mlsc.graph.neo4j import Neo4jSettings, Neo4jStore
     from mlsc.ingest.snapshot import ingest_snapshot
 
+    phases: dict[str, float] = {}
+
+    class Timed(Neo4jStore):
+        def write(self, batch: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return super().write(batch)
+            finally:
+                phases["write"] = time.perf_counter() - started
+
+        def derivation_cycles(self) -> list[tuple[str, ...]]:
+            started = time.perf_counter()
+            try:
+                return super().derivation_cycles()
+            finally:
+                phases["cycles"] = time.perf_counter() - started
+
     rss_imports = peak_rss_bytes()
     started = time.perf_counter()
-    with Neo4jStore(Neo4jSettings.from_env()) as store:
+    with Timed(Neo4jSettings.from_env()) as store:
         report = ingest_snapshot(store, jsonl, workers=None)  # as the CLI does
     seconds = time.perf_counter() - started
+    phases["parse_and_open"] = seconds - sum(phases.values())
     return {
         "seconds": seconds,
+        "phases_seconds": phases,
         "client_peak_rss_bytes": peak_rss_bytes(),
-        "client_peak_rss_main_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "client_worker_peak_rss_bytes": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        * 1024,
         "rss_after_imports_bytes": rss_imports,
         "read": report.read,
         "ingested": report.ingested,
@@ -408,7 +436,10 @@ def run_cli(args: list[str], stdout: int | Any) -> tuple[float, int, int, str]:
     """Wall seconds, exit code, peak RSS in bytes and stderr tail of one CLI run."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=stdout, stderr=err)
+        # the mlsc of this checkout, also when the venv's editable install is another one
+        path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": path}
+        proc = subprocess.Popen(args, stdout=stdout, stderr=err, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -611,6 +642,11 @@ class SizeRun:
         return self.n == TARGET_N and not self.merge_heavy
 
     @property
+    def label(self) -> str:
+        """How progress messages name this size."""
+        return f"merge-heavy {self.n:,}" if self.merge_heavy else f"{self.n:,}"
+
+    @property
     def stem(self) -> str:
         """How this size's files are named in OUT."""
         return f"merge-heavy-{self.n}" if self.merge_heavy else str(self.n)
@@ -678,19 +714,19 @@ class SizeRun:
         res["errors"] = []
         self.out.mkdir(parents=True, exist_ok=True)
         db = self.out / f"kb-{self.stem}"
-        say(f"[{self.n:,}] generating ...")
+        say(f"[{self.label}] generating ...")
         gen = res["generation"] = self.generate()
         jsonl = Path(gen["file"])
         expected_edges = sum(gen["edges"].values())
 
-        say(f"[{self.n:,}] ingesting into a fresh LadybugStore (subprocess) ...")
+        say(f"[{self.label}] ingesting into a fresh LadybugStore (subprocess) ...")
         try:
             ing = res["ingest"] = self.ingest(jsonl, db)
         except Exception as exc:
             res["errors"].append(f"ingest: {exc}")
-            say(f"[{self.n:,}] ingestion FAILED: {exc}")
+            say(f"[{self.label}] ingestion FAILED: {exc}")
             ing = None
-        say(f"[{self.n:,}] building the networkx graph (subprocess) ...")
+        say(f"[{self.label}] building the networkx graph (subprocess) ...")
         try:
             nxb = res["networkx_build"] = run_child(["--child", "networkx", "--jsonl", str(jsonl)])
         except Exception as exc:
@@ -736,7 +772,7 @@ class SizeRun:
                 self.run_neo4j(jsonl, db, gen, self.neo4j)
             except Exception as exc:
                 res["errors"].append(f"neo4j: {type(exc).__name__}: {exc}")
-                say(f"[{self.n:,}] Neo4j FAILED: {type(exc).__name__}: {exc}")
+                say(f"[{self.label}] Neo4j FAILED: {type(exc).__name__}: {exc}")
         return res
 
     def run_neo4j(self, jsonl: Path, db: Path, gen: Json, opts: Neo4jOptions) -> None:
@@ -756,7 +792,7 @@ class SizeRun:
                 ing["reused"] = True
             else:
                 meta.unlink(missing_ok=True)
-                say(f"[{self.n:,}] ingesting into Neo4j (subprocess) ...")
+                say(f"[{self.label}] ingesting into Neo4j (subprocess) ...")
                 ing = run_child(
                     ["--child", "ingest-neo4j", "--jsonl", str(jsonl)], env=engine_env(engine)
                 )
@@ -782,6 +818,18 @@ class SizeRun:
                 "neo4j_ingest_seconds", ing["seconds"] <= NEO4J_TARGETS["neo4j_ingest_seconds"]
             )
             self.neo4j_rows.append(r)
+            phases = ing.get("phases_seconds")
+            if phases:
+                self.neo4j_rows.append(
+                    Row(
+                        "  parse / write / cycles",
+                        "",
+                        " / ".join(
+                            fmt_seconds(phases.get(k))
+                            for k in ("parse_and_open", "write", "cycles")
+                        ),
+                    )
+                )
             self.neo4j_rows.append(
                 Row(
                     "ingest peak RSS: Python / JVM",
@@ -907,7 +955,7 @@ class SizeRun:
         from mlsc.graph.ladybug import LadybugStore
 
         res = self.result
-        say(f"[{self.stem}] loading the networkx graph, counting paths ...")
+        say(f"[{self.label}] loading the networkx graph, counting paths ...")
         graph = networkx_baseline(jsonl)
         hub, n_desc = most_descendants(graph)
         started = time.perf_counter()
@@ -927,7 +975,7 @@ class SizeRun:
         gc.collect()
         gc.freeze()
         q: Json = res.setdefault("queries", {})
-        say(f"[{self.stem}] queries ({WARMUP} warm-up + {REPEAT} timed each) ...")
+        say(f"[{self.label}] queries ({WARMUP} warm-up + {REPEAT} timed each) ...")
         try:
             with LadybugStore(db, read_only=True) as store:
                 for key, label, ours_fn, theirs_fn, target in (
@@ -956,7 +1004,7 @@ class SizeRun:
                     )
         except Exception as exc:
             res["errors"].append(f"queries: {type(exc).__name__}: {exc}")
-            say(f"[{self.stem}] queries FAILED: {type(exc).__name__}: {exc}")
+            say(f"[{self.label}] queries FAILED: {type(exc).__name__}: {exc}")
         finally:
             gc.unfreeze()
 
@@ -966,7 +1014,7 @@ class SizeRun:
         subj = self.result["subjects"]
         hub = {"id": subj["hub"]}
         limit = self.path_timeout
-        say(f"[{self.stem}] naive Cypher on Neo4j (each stopped after {limit:.0f} s) ...")
+        say(f"[{self.label}] naive Cypher on Neo4j (each stopped after {limit:.0f} s) ...")
         out: Json = self.result["neo4j"].setdefault("naive_cypher", {})
         match = "MATCH p = (d:Model)-[:DERIVED_FROM*]->(h:Model {id: $id}) "
         out["distinct_query"] = match.replace("p = ", "") + "RETURN count(DISTINCT d)"
@@ -989,11 +1037,11 @@ class SizeRun:
         from mlsc.graph.ladybug import LadybugStore
 
         res = self.result
-        say(f"[{self.n:,}] loading the networkx graph in this process ...")
+        say(f"[{self.label}] loading the networkx graph in this process ...")
         started = time.perf_counter()
         graph = networkx_baseline(jsonl)
         loaded = time.perf_counter()
-        say(f"[{self.n:,}] finding the widest hub and organisation with networkx ...")
+        say(f"[{self.label}] finding the widest hub and organisation with networkx ...")
         hub_children = gen["biggest_hub"]
         hub_desc, n_desc = most_descendants(graph)
         org_models = gen["biggest_org"]
@@ -1017,7 +1065,7 @@ class SizeRun:
         gc.collect()
         gc.freeze()  # the big graph is long-lived: keep the collector from rescanning it
         q: Json = res.setdefault("queries", {})
-        say(f"[{self.n:,}] queries ({WARMUP} warm-up + {REPEAT} timed each) ...")
+        say(f"[{self.label}] queries ({WARMUP} warm-up + {REPEAT} timed each) ...")
         try:
             with LadybugStore(db, read_only=True) as store:
                 self.query_rows(store, graph, q, gen, hub_children, hub_desc)
@@ -1040,11 +1088,11 @@ class SizeRun:
                     )
         except Exception as exc:
             res["errors"].append(f"queries: {type(exc).__name__}: {exc}")
-            say(f"[{self.n:,}] queries FAILED: {type(exc).__name__}: {exc}")
+            say(f"[{self.label}] queries FAILED: {type(exc).__name__}: {exc}")
         finally:
             gc.unfreeze()
 
-        say(f"[{self.n:,}] CLI end to end ({WARMUP} warm-up + {REPEAT} runs) ...")
+        say(f"[{self.label}] CLI end to end ({WARMUP} warm-up + {REPEAT} runs) ...")
         try:
             cli = res["cli"] = bench_cli(db, hub_desc)
         except Exception as exc:
@@ -1160,8 +1208,12 @@ def print_table(run: SizeRun) -> None:
         f"== N = {run.n:,} models{' (merge-heavy)' if run.merge_heavy else ''}: "
         f"{fmt_bytes(gen.get('bytes'))} of JSON Lines, "
         f"{sum(gen.get('edges', {}).values()):,} derivation edges "
-        f"({gen.get('merges', 0):,} merges, up to {gen.get('max_merge_levels', '?')} merge levels "
-        f"on a path), seed {run.seed} =="
+        + (
+            f"({gen['merges']:,} merges, up to {gen['max_merge_levels']} merge levels on a path), "
+            if "max_merge_levels" in gen
+            else ""
+        )
+        + f"seed {run.seed} =="
     )
     subj = res.get("subjects")
     if subj and run.merge_heavy:
