@@ -143,6 +143,8 @@ class Neo4jStore(GraphStore):
             self._driver.execute_query("RETURN 1", database_=settings.database)
             if not read_only:
                 self._constraints()
+            else:
+                self._constraints_if_missing()
         except Exception as exc:
             if getattr(self, "_driver", None) is not None:
                 self._driver.close()
@@ -442,6 +444,19 @@ class Neo4jStore(GraphStore):
                     f"CREATE CONSTRAINT {node.label.lower()}_key IF NOT EXISTS "
                     f"FOR (n:{node.label}) REQUIRE n.{node.key} IS UNIQUE",
                 )
+
+    def _constraints_if_missing(self) -> None:
+        """A read-only open of a database filled by ``neo4j-admin import`` (or by hand) may
+        lack the key constraints every lookup relies on: create them if the user may; a
+        reader account without schema rights is left as it is (queries still answer)."""
+        names = {r["name"] for r in self._read("SHOW CONSTRAINTS YIELD name RETURN name")}
+        if all(f"{n.label.lower()}_key" in names for n in schema.NODE_TYPES):
+            return
+        try:
+            self._constraints()
+        except (ClientError, Neo4jError) as exc:
+            if "Forbidden" not in (exc.code or "") and "AccessMode" not in (exc.code or ""):
+                raise
 
     def _endpoints_missing(
         self, table: EdgeTable, src: list[str], dst: list[str], matched: int
