@@ -31,7 +31,11 @@ demo: install
 	@echo
 	$(BIN)/mlsc lineage quantlab/Evo-8B-g12-GGUF --db $(DEMO)/kb --html $(DEMO)/lineage.html
 	@echo
-	@echo "Open $(DEMO)/lineage.html and $(DEMO)/blast-radius.html in a browser (they work offline)."
+	$(BIN)/mlsc report discrepancies --db $(DEMO)/kb --limit 8
+	@echo
+	$(BIN)/mlsc report scorecard quantlab/Evo-8B-g12-GGUF --db $(DEMO)/kb --html $(DEMO)/scorecard.html
+	@echo
+	@echo "Open $(DEMO)/lineage.html, $(DEMO)/blast-radius.html and $(DEMO)/scorecard.html in a browser (they work offline)."
 	@echo "Query it yourself: $(BIN)/mlsc cypher 'MATCH (m:Model) RETURN count(*)' --db $(DEMO)/kb"
 
 lint: install
