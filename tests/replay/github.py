@@ -180,9 +180,10 @@ from datetime import UTC, datetime, timedelta
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+
+from tests.replay.serving import ThreadedServer
 
 __all__ = [
     "DATA",
@@ -2553,7 +2554,7 @@ class _HTTPServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
 
 
-class GitHubServer:
+class GitHubServer(ThreadedServer):
     """A threaded GitHub REST API on ``host:port`` (port 0: a free one).
 
     ``github``: the synthetic GitHub (an empty one if None); ``replay``: recorded exchanges
@@ -2564,6 +2565,8 @@ class GitHubServer:
     Use as a context manager (or ``start()``/``stop()``). Counters: ``requests`` (Counter by
     kind), ``log`` (every :class:`LoggedRequest`, in arrival order).
     """
+
+    thread_name = "github-replay"
 
     def __init__(
         self,
@@ -2591,36 +2594,6 @@ class GitHubServer:
         self.limiter = _RateLimiter(rate_limit, anonymous_rate_limit)
         self._router = _Router(self.github, self.replay, self.url, self.limiter)
         self._thread: threading.Thread | None = None
-
-    # -- lifecycle
-    def start(self) -> Self:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name=f"github-replay:{self.port}",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- faults
     def add_fault(self, pattern: str, fault: Fault) -> FaultRule:

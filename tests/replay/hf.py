@@ -129,8 +129,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from tests.replay.hub import (
@@ -144,6 +143,7 @@ from tests.replay.hub import (
     User,
     sha1_hex,
 )
+from tests.replay.serving import ThreadedServer
 
 __all__ = [
     "EXPANDABLE",
@@ -955,7 +955,7 @@ class _HTTPServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
 
 
-class HubServer:
+class HubServer(ThreadedServer):
     """A threaded Hub on ``host:port`` (port 0: a free one) serving ``hub``.
 
     Use as a context manager (or ``start()``/``stop()``). Counters, for tests and benchmarks:
@@ -963,6 +963,8 @@ class HubServer:
     org_members, org_overview, user_overview, unknown), ``repo_requests`` (Counter by
     requested repo id), ``log`` (every :class:`LoggedRequest`, in arrival order).
     """
+
+    thread_name = "hub-replay"
 
     def __init__(
         self,
@@ -987,36 +989,6 @@ class HubServer:
         self.url = f"http://{self.host}:{self.port}"
         self._router = _Router(hub, self.paging, self.url)
         self._thread: threading.Thread | None = None
-
-    # -- lifecycle
-    def start(self) -> Self:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name=f"hub-replay:{self.port}",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- faults
     def add_fault(self, pattern: str, fault: Fault) -> FaultRule:
