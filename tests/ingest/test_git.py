@@ -100,6 +100,14 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Repo]:
     r.git("config", "gpg.ssh.allowedSignersFile", str(allowed))
     r.git("remote", "add", "origin", "https://user:hf_SECRET@huggingface.co/acme-ai/acme-7b")
     yield r
+    # gpg starts an agent per keyring; stop each one the test used, so none outlives it
+    for socket in tmp_path.rglob("S.gpg-agent"):
+        subprocess.run(
+            ["gpgconf", "--kill", "gpg-agent"],
+            env={**env, "GNUPGHOME": str(socket.parent)},
+            check=False,
+            capture_output=True,
+        )
 
 
 def test_signatures_as_git_reports_them(repo: Repo, tmp_path: Path) -> None:
