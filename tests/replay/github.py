@@ -169,7 +169,6 @@ import hashlib
 import json
 import random
 import re
-import socket
 import threading
 import time
 import uuid
@@ -178,12 +177,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-from tests.replay.serving import ThreadedServer
+from tests.replay.serving import FaultRule, ReplayHandler, ThreadedServer
 
 __all__ = [
     "DATA",
@@ -629,36 +628,6 @@ class Fault:
 def _request_id() -> str:
     h = uuid.uuid4().hex.upper()
     return f"{h[:4]}:{h[4:8]}:{h[8:15]}:{h[15:22]}:{h[22:30]}"
-
-
-class FaultRule:
-    """A :class:`Fault` bound to a path pattern (``fnmatch`` glob on the URL path, no query).
-
-    Counts per concrete path, so ``Fault.server_error(times=2)`` on ``/repos/*`` fails the
-    first two requests to each path. ``hits`` counts the faulty responses sent.
-    """
-
-    def __init__(self, pattern: str, fault: Fault) -> None:
-        self.pattern = pattern
-        self.fault = fault
-        self.seen: Counter[str] = Counter()
-        self.hits = 0
-        self._lock = threading.Lock()
-
-    def fire(self, method: str, path: str) -> Fault | None:
-        """The fault to send for this request, if it applies (and count it)."""
-        if method not in self.fault.methods or not fnmatch.fnmatchcase(path, self.pattern):
-            return None
-        with self._lock:
-            self.seen[path] += 1
-            n = self.seen[path] - self.fault.after
-            if n <= 0 or (self.fault.times is not None and n > self.fault.times):
-                return None
-            self.hits += 1
-            return self.fault
-
-    def __repr__(self) -> str:
-        return f"FaultRule({self.pattern!r}, {self.fault.kind}, hits={self.hits})"
 
 
 # ========================================================================= synthetic data
@@ -2486,8 +2455,7 @@ def _lower(items: Iterable[str]) -> set[str]:
 # ================================================================================ server
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(ReplayHandler):
     server_version = "github.com"
     sys_version = ""
     timeout = 10  # idle keep-alive connections close after this many seconds
@@ -2495,21 +2463,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes: without this, Nagle's algorithm and the
-        # client's delayed ACK stall every response by ~40 ms.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_HEAD(self) -> None:
-        self._serve("HEAD")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
 
     def do_PUT(self) -> None:
         self._serve("PUT")

@@ -118,7 +118,6 @@ import json
 import mimetypes
 import os
 import re
-import socket
 import threading
 import time
 import uuid
@@ -127,7 +126,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
@@ -143,7 +142,7 @@ from tests.replay.hub import (
     User,
     sha1_hex,
 )
-from tests.replay.serving import ThreadedServer
+from tests.replay.serving import ReplayHandler, ThreadedServer
 
 __all__ = [
     "EXPANDABLE",
@@ -904,26 +903,10 @@ def _security(f: HubFile) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- server
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(ReplayHandler):
     server_version = "hub-replay/1.0"
     timeout = 10  # idle keep-alive connections close after this many seconds
     server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes: without this, Nagle's algorithm and the
-        # client's delayed ACK stall every response by ~40 ms.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_HEAD(self) -> None:
-        self._serve("HEAD")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
 
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)

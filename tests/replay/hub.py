@@ -34,11 +34,9 @@ relation is the card's ``base_model_relation``, else merge for several bases, el
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import random
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -49,6 +47,8 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no stubs; huggingface_hub needs it
+
+from tests.replay.serving import FaultRule
 
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -446,36 +446,6 @@ class Fault:
             content_type="text/plain; charset=utf-8",
             times=times,
         )
-
-
-class FaultRule:
-    """A :class:`Fault` bound to a path pattern (``fnmatch`` glob on the URL path, no query).
-
-    Counts per concrete path, so ``Fault.unavailable(times=2)`` on ``/api/models/*`` fails the
-    first two requests to each model. ``hits`` counts the faulty responses sent.
-    """
-
-    def __init__(self, pattern: str, fault: Fault) -> None:
-        self.pattern = pattern
-        self.fault = fault
-        self.seen: Counter[str] = Counter()
-        self.hits = 0
-        self._lock = threading.Lock()
-
-    def fire(self, method: str, path: str) -> Fault | None:
-        """The fault to send for this request, if it applies (and count it)."""
-        if method not in self.fault.methods or not fnmatch.fnmatchcase(path, self.pattern):
-            return None
-        with self._lock:
-            self.seen[path] += 1
-            n = self.seen[path] - self.fault.after
-            if n <= 0 or (self.fault.times is not None and n > self.fault.times):
-                return None
-            self.hits += 1
-            return self.fault
-
-    def __repr__(self) -> str:
-        return f"FaultRule({self.pattern!r}, {self.fault.kind}, hits={self.hits})"
 
 
 # ------------------------------------------------------------------------------- hub
