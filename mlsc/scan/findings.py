@@ -6,9 +6,12 @@ values; :func:`status_of` folds a file's findings into one :data:`ScanStatus`.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from mlsc.scan.rules import RULES, Rule
 
 Severity = Literal["critical", "warning", "info"]
 """``critical``: loading the file can run code it chooses (a dangerous import);
@@ -67,6 +70,42 @@ class Finding:
     """The archive member it was found in (``archive/data.pkl``), if the file is an archive."""
     engine: str = "mlsc"
     """Which engine reported it: ``mlsc`` (the standard-library scanner) or ``picklescan``."""
+    offset: int | None = None
+    """Where the evidence is: a byte offset in the stream (the member's, for an archive
+    member), else in the file."""
+    opcode: str | None = None
+    """The pickle opcode at ``offset`` (``GLOBAL``, ``STACK_GLOBAL``, ``REDUCE`` ...)."""
+    check: str | None = None
+    """How to confirm it by hand, when the rule's generic check does not fit."""
+
+    @property
+    def rule(self) -> Rule:
+        """The rule this finding reports (:data:`mlsc.scan.rules.RULES`)."""
+        return RULES[self.kind]
+
+    def how_to_check(self) -> str:
+        """A command line that shows the evidence for a person to check."""
+        if self.check is not None:
+            return self.check
+        rule = self.rule
+        template = rule.check_member if self.member and rule.check_member else rule.check
+        return template.format(path=shlex.quote(self.path), member=shlex.quote(self.member or ""))
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field, the rule id and the check, for ``-f json``."""
+        return {
+            "rule": self.rule.id,
+            "kind": self.kind,
+            "severity": self.severity,
+            "detail": self.detail,
+            "path": self.path,
+            "member": self.member,
+            "offset": self.offset,
+            "opcode": self.opcode,
+            "imports": list(self.imports),
+            "engine": self.engine,
+            "check": self.how_to_check(),
+        }
 
     def short(self) -> str:
         """A compact text for a graph property: ``critical dangerous_import: ...``."""

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mlsc.scan.containers import SecondOpinion, scan_pickle_file, should_scan
 from mlsc.scan.findings import Finding, ScanStatus, Severity, status_of, worst_status
 from mlsc.scan.formats import Sniff, sniff
-from mlsc.scan.pickles import SecondOpinion, scan_pickle_file, should_scan
 from mlsc.scan.safetensors import validate_header
 from mlsc.scan.second_opinion import picklescan_engine
 from mlsc.scan.signing import SignatureResult, verify_model

@@ -2,7 +2,7 @@
 
 picklescan (pure Python, no dependencies) also walks opcodes with :mod:`pickletools` and never
 unpickles; it keeps its own deny-list, updated as new gadgets are published. Its answer is
-compared with the standard-library engine's (see :class:`mlsc.scan.pickles._Collect`): an
+compared with the standard-library engine's (see :class:`mlsc.scan.containers._Collect`): an
 import it rates dangerous that the primary engine did not see at all is a ``critical``
 finding; one the primary engine rated ``unknown`` or ``safe`` is a ``second_opinion``
 warning. Its verdicts never lower the primary engine's.
@@ -14,7 +14,7 @@ import importlib
 import logging
 from typing import IO, Any
 
-from mlsc.scan.pickles import SecondOpinion
+from mlsc.scan.containers import SecondOpinion
 
 
 def picklescan_engine() -> SecondOpinion | None:

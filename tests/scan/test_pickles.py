@@ -16,15 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlsc.scan import pickles
+from mlsc.scan import containers, pickles
+from mlsc.scan.containers import PickleFileScan, read_npy_header, scan_pickle_file
 from mlsc.scan.formats import sniff
-from mlsc.scan.pickles import (
-    PickleFileScan,
-    pickle_findings,
-    read_npy_header,
-    scan_pickle_bytes,
-    scan_pickle_file,
-)
+from mlsc.scan.pickles import pickle_findings, scan_pickle_bytes
 from tests.scan import builders as b
 from tests.scan.conftest import UnpicklingAttempted
 
@@ -361,7 +356,7 @@ def test_compressed_pickles(tmp_path: Path, suffix: str, compress: object) -> No
 def test_a_compressed_file_not_named_as_a_pickle_is_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "data.jsonl.gz"
     path.write_bytes(gzip.compress(b.reduce_call("os", "system", "id")))
-    assert not pickles.should_scan(sniff(path).magic, path.name)
+    assert not containers.should_scan(sniff(path).magic, path.name)
 
 
 def test_a_corrupt_zip_is_unparseable(tmp_path: Path) -> None:
@@ -385,7 +380,7 @@ def test_a_second_opinion_only_adds(tmp_path: Path) -> None:
     path = tmp_path / "ok.pkl"
     path.write_bytes(pickle.dumps(OrderedDict(a=1), protocol=2))
 
-    def says(found: list[tuple[str, str]]) -> pickles.SecondOpinion:
+    def says(found: list[tuple[str, str]]) -> containers.SecondOpinion:
         return lambda stream: found
 
     scan = scan_file(path, second_opinion=says([("os", "system")]))
