@@ -3,7 +3,8 @@
 Every sample is built from bytes in a fresh directory (nothing is downloaded, nothing
 malicious is ever loaded). One module per family adds its samples to :data:`SAMPLES`:
 :mod:`.pickles` (opcode tricks and dangerous callables), :mod:`.archives` (containers and
-file names), :mod:`.formats` (Keras, TensorFlow, ONNX, GGUF, chat templates) and
+file names), :mod:`.formats` (Keras, TensorFlow SavedModel, ONNX), :mod:`.templates` (GGUF
+and chat templates) and
 :mod:`.benign` (real files the scanners must leave alone).
 
 ``tests/scan/test_corpus.py`` checks mlsc on every sample; ``benchmarks/scanners.py`` runs
@@ -36,9 +37,10 @@ class Sample:
 
 
 def _all() -> list[Sample]:
-    from tests.scan.corpus import archives, benign, formats, pickles
+    from tests.scan.corpus import archives, benign, formats, pickles, templates
 
-    found = [*pickles.SAMPLES, *archives.SAMPLES, *formats.SAMPLES, *benign.SAMPLES]
+    found = [*pickles.SAMPLES, *archives.SAMPLES, *formats.SAMPLES, *templates.SAMPLES]
+    found += benign.SAMPLES
     names = [s.name for s in found]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
