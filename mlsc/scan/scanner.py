@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mlsc.scan.containers import SecondOpinion, scan_pickle_file, should_scan
+from mlsc.scan.engines import ENGINES, FormatScan
 from mlsc.scan.findings import Finding, ScanStatus, Severity, status_of, worst_status
 from mlsc.scan.formats import Sniff, sniff
 from mlsc.scan.safetensors import validate_header
@@ -146,7 +147,14 @@ def scan_file(
     has_pickle = False
     imports: tuple[str, ...] = ()
     scanned = True
-    if s.magic == "safetensors" or (s.name_format == "safetensors" and s.magic is None):
+    claimed: FormatScan | None = None
+    for engine in ENGINES:
+        if (claimed := engine(path, rel, s)) is not None:
+            break
+    if claimed is not None:
+        fmt, has_pickle, imports = claimed.format, claimed.pickle, claimed.imports
+        findings.extend(claimed.findings)
+    elif s.magic == "safetensors" or (s.name_format == "safetensors" and s.magic is None):
         fmt = "safetensors"
         findings.extend(validate_header(path, rel).findings)
     elif should_scan(s.magic, path.name):
