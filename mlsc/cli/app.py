@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from mlsc.cli.output import Format, Output
+from mlsc.cli.output import Format, Output, ScanFormat
 from mlsc.errors import MlscError
 
 if TYPE_CHECKING:
@@ -54,6 +54,10 @@ BackendOption = Annotated[
 ]
 FormatOption = Annotated[
     Format, typer.Option("--format", "-f", help="table for people, json for scripts.")
+]
+ScanFormatOption = Annotated[
+    ScanFormat,
+    typer.Option("--format", "-f", help="table for people, json for scripts, sarif (2.1.0)."),
 ]
 HtmlOption = Annotated[
     Path | None,
@@ -550,12 +554,20 @@ def blast_radius_cmd(
     _guard(run)
 
 
+FAIL_LEVELS = {"critical": 2, "warning": 1, "none": 99}
+"""``--fail-on`` levels: the least file status rank that makes ``mlsc scan`` exit 3."""
+STATUS_RANKS = {"clean": 0, "skipped": 0, "warning": 1, "unparseable": 1, "critical": 2}
+
+
 @app.command("scan")
 def scan_cmd(
     path: Annotated[Path, typer.Argument(help="A model file or a local model directory.")],
     model: Annotated[
         str | None,
-        typer.Option(help="The model the directory is (its files are recorded under it)."),
+        typer.Option(
+            help="The model in the knowledge base this directory is a copy of: the scan is "
+            "recorded beside what the hub said (never over it). It must exist."
+        ),
     ] = None,
     key: Annotated[
         list[Path] | None,
@@ -569,24 +581,37 @@ def scan_cmd(
         bool, typer.Option("--store/--no-store", help="Record the findings on File nodes.")
     ] = True,
     fail_on: Annotated[
-        str | None,
-        typer.Option(help="Exit 3 when a file is this bad or worse: critical or warning."),
-    ] = None,
+        str,
+        typer.Option(
+            help="Exit 3 when a file is this bad or worse: critical (the default, as "
+            "pip-audit and picklescan fail a CI job), warning (also unknown imports and "
+            "unparseable files), or none (always exit 0 after a scan)."
+        ),
+    ] = "critical",
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: ScanFormatOption = ScanFormat.table,
 ) -> None:
-    """Unsafe serialisation without loading anything: pickle imports, safetensors headers,
-    OpenSSF model signatures; what downstream inherits a flagged model."""
-    if fail_on not in (None, "critical", "warning"):
-        out.error(f"--fail-on {fail_on!r}: use critical or warning")
+    """Unsafe serialisation without loading anything: pickle imports, archives, safetensors
+    headers, OpenSSF model signatures; what downstream inherits a flagged model.
+
+    Exit status: 0 when no file reaches --fail-on, 3 when one does (by default: anything
+    critical), 1 on an error (a path that does not exist, an unknown --model)."""
+    if fail_on not in FAIL_LEVELS:
+        out.error(f"--fail-on {fail_on!r}: use critical, warning or none")
         raise typer.Exit(1)
 
-    def run() -> tuple[str, dict[str, Any]]:
+    def run() -> str:
+        from mlsc.cli.scan_output import show_scan
+        from mlsc.queries.scans import ScanContext, scan_context
         from mlsc.scan import scan_path, scan_records
 
         if not path.exists():
             raise MlscError(f"{path} does not exist")
+        context: ScanContext | None = None
+        if model is not None:  # an unknown model is an error before anything is scanned
+            with _store(db, backend, read_only=True) as store:
+                context = scan_context(store, model)
         report = scan_path(
             path, public_keys=tuple(key or ()), certificate_chain=tuple(cert_chain or ())
         )
@@ -594,50 +619,22 @@ def scan_cmd(
         if store_results:
             from mlsc.queries import blast_radius
 
+            known = tuple(context.files) if context else ()
             with _store(db, backend, read_only=False) as store:
-                store.write(scan_records(report, model, observed_at=report.scanned_at))
-                if model and report.status in ("critical", "unparseable") and report.is_dir:
+                store.write(
+                    scan_records(report, model, known_files=known, observed_at=report.scanned_at)
+                )
+                if model and report.status == "critical" and report.is_dir:
                     radius = blast_radius(store, model)
                     downstream = {
                         "model": model,
                         "inherit": [a.id for a in radius.affected if a.depth > 0],
                         "downloads": radius.downloads,
                     }
-        data = {
-            "root": report.root,
-            "status": report.status,
-            "counts": report.counts(),
-            "signature": None if report.signature is None else report.signature.short(),
-            "files": [
-                {"path": f.path, "format": f.format, "pickle": f.pickle, "status": f.status,
-                 "sha256": f.sha256, "findings": [x.short() for x in f.findings],
-                 "imports": list(f.imports)}
-                for f in report.files
-            ],
-            "downstream": downstream or None,
-        }  # fmt: skip
-        if fmt is Format.json:
-            out.json(data)
-        else:
-            out.table(
-                f"scan of {report.target}: {report.status}",
-                ("status", "path", "format", "finding"),
-                [(f.status, f.path, f.format, f.findings[0].short() if f.findings else "")
-                 for f in report.files],
-            )  # fmt: skip
-            if report.signature is not None:
-                out.line(f"model signature: {report.signature.short()}")
-            if downstream:
-                out.line(
-                    f"{len(downstream['inherit']):,} downstream models inherit {model} "
-                    f"({downstream['downloads']:,} downloads): "
-                    + ", ".join(downstream["inherit"][:10])
-                )
-        return report.status, data
+        return show_scan(out, report, context, downstream, fmt.value)
 
-    status, _ = _guard(run)
-    ranks = {"clean": 0, "skipped": 0, "warning": 1, "unparseable": 2, "critical": 2}
-    if fail_on and ranks.get(status, 0) >= ranks[fail_on]:
+    status = _guard(run)
+    if STATUS_RANKS.get(status, 0) >= FAIL_LEVELS[fail_on]:
         raise typer.Exit(3)
 
 

@@ -25,6 +25,14 @@ class Format(enum.StrEnum):
     json = "json"
 
 
+class ScanFormat(enum.StrEnum):
+    """``mlsc scan`` output: a table, JSON, or SARIF 2.1.0 for code-scanning dashboards."""
+
+    table = "table"
+    json = "json"
+    sarif = "sarif"
+
+
 class Output:
     """Where the CLI writes. Colour follows the terminal and ``NO_COLOR``."""
 

@@ -44,7 +44,9 @@ def suggest(store: GraphStore, label: str, name: str, limit: int = 5) -> list[st
     return close or unique[:limit]
 
 
-def _require(store: GraphStore, label: str, key: str) -> None:
+def require_node(store: GraphStore, label: str, key: str) -> None:
+    """Raise :class:`NotFoundError` (with the closest known keys) unless the node exists, or
+    :class:`EmptyStoreError` when the knowledge base holds no model at all."""
     if store.node(label, key) is not None:
         return
     if store.counts().get("Model", 0) == 0:
@@ -116,7 +118,7 @@ def _triple(child: str, parent: str, relation: str) -> tuple[str, str, str]:
 
 def lineage(store: GraphStore, model: str) -> LineageResult:
     """Ancestors up to the roots and all descendants of ``model``, each with its depth."""
-    _require(store, "Model", model)
+    require_node(store, "Model", model)
     up = store.expand([model], "up")
     down = store.expand([model], "down")
     relatives = pa.concat_arrays(
@@ -234,7 +236,7 @@ def blast_radius(
 
 def reach(store: GraphStore, actor: str) -> Reach:
     """Maintainer reach: what ``actor`` controls directly, and what derives from that."""
-    _require(store, "Actor", actor)
+    require_node(store, "Actor", actor)
     direct, orgs = controlled_models(store, actor)
     down = store.expand(direct, "down")
     models = down.models

@@ -34,7 +34,7 @@ from typing import Any
 import orjson
 
 from mlsc.graph.store import GraphStore
-from mlsc.queries.core import _require, lineage
+from mlsc.queries.core import lineage, require_node
 from mlsc.queries.discrepancies import discrepancies
 
 PRINCIPLES = ("transparency", "validity", "separation")
@@ -253,7 +253,7 @@ def _cells(store: GraphStore, model: str, findings: int, worst: str | None) -> t
 
 def scorecard(store: GraphStore, model: str) -> Scorecard:
     """Score ``model`` and every ancestor; name the weakest ancestor and why."""
-    _require(store, "Model", model)
+    require_node(store, "Model", model)
     ancestors = list(lineage(store, model).ancestors)
     found = discrepancies(store, models=[model, *(a.id for a in ancestors)])
     by_model: dict[str, list[str]] = {}

@@ -87,7 +87,7 @@ import mlsc
 from mlsc.graph.algorithms import cycles as find_cycles
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.lineage import is_valid_repo_id
-from mlsc.queries.core import _entries, _require
+from mlsc.queries.core import _entries, require_node
 from mlsc.queries.results import LineageEntry
 
 __all__ = ["SPEC_VERSION", "ml_bom", "ml_bom_json"]
@@ -158,7 +158,7 @@ def ml_bom(store: GraphStore, model_id: str, *, now: datetime | None = None) -> 
     :class:`~mlsc.errors.NotFoundError` for an unknown model (and
     :class:`~mlsc.errors.EmptyStoreError` on an empty store).
     """
-    _require(store, "Model", model_id)
+    require_node(store, "Model", model_id)
     lineage = _lineage(store, model_id)
     node = lineage.nodes[model_id]
     refs = _Refs()

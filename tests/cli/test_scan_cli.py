@@ -26,11 +26,18 @@ def test_scan_flags_records_and_names_the_downstream(tmp_path: Path) -> None:
     (model / "README.md").write_text("# card")
     args = ["scan", str(model), "--model", "meta-llama/Llama-3.1-8B", "--db", db]
     result = runner.invoke(app, [*args, "-f", "json"])
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 3, result.stderr  # critical fails by default, as in CI
     data = json.loads(result.stdout)
     assert data["status"] == "critical"
     evil = next(f for f in data["files"] if f["path"] == "pytorch_model.pkl")
     assert evil["status"] == "critical" and "os.system" in evil["imports"]
+    [finding] = [x for x in evil["findings"] if x["kind"] == "dangerous_import"]
+    assert (finding["rule"], finding["opcode"], finding["imports"]) == (
+        "MLSC101",
+        finding["opcode"],
+        ["os.system"],
+    )
+    assert finding["check"].startswith("python -m pickletools ")
     assert len(data["downstream"]["inherit"]) == 162  # the sample's blast radius minus itself
     assert data["signature"].startswith("unsigned")
 
@@ -43,7 +50,47 @@ def test_scan_flags_records_and_names_the_downstream(tmp_path: Path) -> None:
         {"f.path": "README.md", "f.scan_status": "skipped"},
         {"f.path": "pytorch_model.pkl", "f.scan_status": "critical"},
     ]
-    result = runner.invoke(app, [*args, "--fail-on", "critical"])
+    result = runner.invoke(app, args)
     assert result.exit_code == 3 and "downstream models inherit" in result.stdout
+    assert "mlsc blast-radius meta-llama/Llama-3.1-8B" in result.stdout
+    assert "check by hand with  python -m pickletools" in result.stdout
+    assert runner.invoke(app, [*args, "--fail-on", "none"]).exit_code == 0
     result = runner.invoke(app, ["scan", str(tmp_path / "nope"), "--no-store"])
     assert result.exit_code == 1 and "does not exist" in result.stderr
+    result = runner.invoke(app, [*args, "--fail-on", "sometimes"])
+    assert result.exit_code == 1 and "critical, warning or none" in result.stderr
+
+
+def test_an_unknown_model_is_an_error_and_nothing_is_written(tmp_path: Path) -> None:
+    db = str(tmp_path / "kb")
+    assert runner.invoke(app, ["ingest", "snapshot", str(SAMPLE), "--db", db]).exit_code == 0
+    model = tmp_path / "typo"
+    model.mkdir()
+    (model / "pytorch_model.pkl").write_bytes(EVIL)
+    result = runner.invoke(app, ["scan", str(model), "--model", "meta-llama/Llama-3.1-8c",
+                                 "--db", db])  # fmt: skip
+    assert result.exit_code == 1
+    assert "meta-llama/Llama-3.1-8c" in result.stderr and "meta-llama/Llama-3.1-8B" in result.stderr
+    rows = runner.invoke(
+        app,
+        ["cypher", "MATCH (f:File) WHERE f.scan_status IS NOT NULL RETURN count(*) AS n",
+         "--db", db, "-f", "json"],
+    )  # fmt: skip
+    assert json.loads(rows.stdout) == [{"n": 0}]
+    gone = runner.invoke(app, ["lineage", "meta-llama/Llama-3.1-8c", "--db", db])
+    assert gone.exit_code == 1
+
+
+def test_exit_status_follows_fail_on(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    # protocol 2: GLOBAL of a library class (on neither list: a warning), EMPTY_TUPLE,
+    # REDUCE, STOP
+    (model / "training_args.bin").write_bytes(
+        b"\x80\x02ctransformers.training_args\nTrainingArguments\n)R."
+    )
+    base = ["scan", str(model), "--no-store"]
+    assert runner.invoke(app, base).exit_code == 0
+    assert runner.invoke(app, [*base, "--fail-on", "warning"]).exit_code == 3
+    (model / "training_args.bin").write_bytes(b"\x80\x02}.")
+    assert runner.invoke(app, [*base, "--fail-on", "warning"]).exit_code == 0
