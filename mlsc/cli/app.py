@@ -967,9 +967,12 @@ def report_scorecard_cmd(
         def score(value: float | None) -> str:
             return "unknown" if value is None else f"{value:.2f}"
 
-        out.line(f"scorecard of {model}: overall {score(card.overall)}")
+        out.line(
+            f"scorecard of {model}: overall {score(card.overall)} (unknown counts as 0); "
+            f"{score(card.overall_known)} over the {card.known_cells} of 9 cells known"
+        )
         out.table(
-            "scores (0 worst, 1 best; unknown: no facts)",
+            "scores (0 worst, 1 best; unknown: no known fact, counted as 0 in overall)",
             ("", *SUBJECTS),
             [(p, *(score(card.cell(p, s).score) for s in SUBJECTS)) for p in PRINCIPLES],
         )
@@ -977,18 +980,20 @@ def report_scorecard_cmd(
             "facts",
             ("principle", "subject", "fact", "value", "score"),
             [
-                (c.principle, c.subject, f.name, f.value, score(f.score))
+                (c.principle, c.subject, f.name + (" (veto)" if f.veto else ""), f.value,
+                 score(f.score))
                 for c in card.cells
                 for f in c.facts
             ],
-        )
+        )  # fmt: skip
         weak = card.weakest_upstream
         if weak is None:
             out.line(f"no scored ancestor ({card.ancestors_scored} ancestors)")
             return
+        why = "a file a scanner rates critical; " if weak.critical else ""
         out.line(
             f"weakest link upstream: {weak.model} (depth {weak.depth}), overall "
-            f"{score(weak.overall)}; pulled down by: "
+            f"{score(weak.overall)}, {weak.known_cells} of 9 cells known; {why}pulled down by: "
             + (
                 ", ".join(
                     f"{c.principle} of {c.subject} {score(c.score)}" for c in weak.pulled_down_by
@@ -996,6 +1001,8 @@ def report_scorecard_cmd(
                 or "nothing below 0.5"
             )
         )
+        if weak.critical:
+            out.line(f"who else inherits it: mlsc blast-radius {weak.model}")
 
     _guard(run)
 

@@ -5,85 +5,104 @@ upstream.
     >>> from mlsc.graph import open_store
     >>> with open_store(read_only=True) as store:                 # doctest: +SKIP
     ...     card = scorecard(store, "quantlab/Evo-8B-g12-GGUF")
-    ...     print(card.overall, card.weakest_upstream)
+    ...     print(card.overall, card.overall_known, card.known_cells, card.weakest_upstream)
 
-A cell's score is the mean of its known facts (a yes is 1, a no 0, a share its value), from 0
-(worst) to 1; a cell with no known fact has no score, and says so, rather than passing or
-failing on missing data. The overall score is the mean of the cells that have one.
-
-| cell | facts |
-|---|---|
-| artifact transparency | card present; lineage declared; datasets named; weight hashes known |
-| artifact validity | no pickle-based weights; no discrepancy findings; signature verified |
-| artifact separation | no code in the repository (no trust_remote_code) |
-| operation transparency | commit history known; commits titled |
-| operation validity | commits signed and verified; history never rewritten |
-| operation separation | linked code requires reviews; more than one committer |
-| actor transparency | owner kind known; commit authors identifiable |
-| actor validity | owner a verified organisation; committers who sign |
-| actor separation | few accounts can write; the owner's reach is narrow |
+What is not known is not assured. A cell's score is the weighted mean of its known facts (a
+yes is 1, a no 0, a share its value), and 0 outright when a veto fact scores 0 (a file a
+scanner rates critical); a cell with no known fact is unknown. ``overall`` is the mean of all
+nine cells with an unknown cell counted as 0: a lower bound, so a model nobody knows anything
+about scores 0, never 1. ``overall_known`` is the mean over the known cells only, and
+``known_cells`` says how many there are. docs/scoring.md lists every fact with its weight and
+works an example through.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from mlsc.graph.store import GraphStore
 from mlsc.queries.core import lineage, require_node
 from mlsc.queries.discrepancies import discrepancies
+from mlsc.queries.scorecard_facts import PRINCIPLES, SUBJECTS, Fact, model_cells
 
-PRINCIPLES = ("transparency", "validity", "separation")
-SUBJECTS = ("artifacts", "operations", "actors")
-
-
-@dataclass(frozen=True)
-class Fact:
-    name: str
-    value: Any
-    score: float | None
-    """1 good, 0 bad, a share in between; None: unknown."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "score": self.score}
+__all__ = ["PRINCIPLES", "SUBJECTS", "Cell", "Fact", "Scorecard", "Weakest", "scorecard"]
 
 
 @dataclass(frozen=True)
 class Cell:
+    """One principle over one subject, with its facts."""
+
     principle: str
     subject: str
     facts: tuple[Fact, ...]
 
     @property
+    def known_facts(self) -> int:
+        return sum(1 for f in self.facts if f.score is not None)
+
+    @property
+    def vetoed(self) -> bool:
+        """Whether a veto fact scores 0 (the cell is then 0)."""
+        return any(f.veto and f.score == 0 for f in self.facts)
+
+    @property
     def score(self) -> float | None:
-        known = [f.score for f in self.facts if f.score is not None]
-        return round(statistics.fmean(known), 3) if known else None
+        """The weighted mean of the known facts; 0 when vetoed; None when none is known."""
+        known = [f for f in self.facts if f.score is not None]
+        if not known:
+            return None
+        if self.vetoed:
+            return 0.0
+        total = sum(f.weight for f in known)
+        return round(sum(f.weight * (f.score or 0.0) for f in known) / total, 3)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "principle": self.principle,
             "subject": self.subject,
             "score": self.score,
+            "known_facts": self.known_facts,
             "facts": [f.to_json() for f in self.facts],
         }
 
 
+def _lower_bound(cells: Sequence[Cell]) -> float:
+    return round(sum(c.score or 0.0 for c in cells) / len(cells), 3) if cells else 0.0
+
+
+def _known_mean(cells: Sequence[Cell]) -> float | None:
+    known = [c.score for c in cells if c.score is not None]
+    return round(sum(known) / len(known), 3) if known else None
+
+
+def _critical(cells: Sequence[Cell]) -> bool:
+    return any(c.vetoed for c in cells)
+
+
 @dataclass(frozen=True)
 class Weakest:
+    """The ancestor that pulls a model down most, and the cells why."""
+
     model: str
     depth: int
-    overall: float | None
+    overall: float
+    overall_known: float | None
+    known_cells: int
+    critical: bool
+    """Whether a scanner rates one of its files critical (it is then named first)."""
     pulled_down_by: tuple[Cell, ...]
+    """Its cells below 0.5, worst first."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "depth": self.depth,
             "overall": self.overall,
+            "overall_known": self.overall_known,
+            "known_cells": self.known_cells,
+            "critical": self.critical,
             "pulled_down_by": [
                 {
                     "principle": c.principle,
@@ -100,14 +119,26 @@ class Weakest:
 
 @dataclass(frozen=True)
 class Scorecard:
+    """A model's nine cells and its weakest ancestor."""
+
     model: str
     cells: tuple[Cell, ...]
     weakest_upstream: Weakest | None
     ancestors_scored: int
 
     @property
-    def overall(self) -> float | None:
-        return _overall(self.cells)
+    def overall(self) -> float:
+        """The mean of the nine cells, unknown ones counted as 0 (a lower bound)."""
+        return _lower_bound(self.cells)
+
+    @property
+    def overall_known(self) -> float | None:
+        """The mean over the known cells only (None when no cell is known)."""
+        return _known_mean(self.cells)
+
+    @property
+    def known_cells(self) -> int:
+        return sum(1 for c in self.cells if c.score is not None)
 
     def cell(self, principle: str, subject: str) -> Cell:
         return next(c for c in self.cells if (c.principle, c.subject) == (principle, subject))
@@ -116,143 +147,39 @@ class Scorecard:
         return {
             "model": self.model,
             "overall": self.overall,
+            "overall_known": self.overall_known,
+            "known_cells": self.known_cells,
             "cells": [c.to_json() for c in self.cells],
             "weakest_upstream": self.weakest_upstream.to_json() if self.weakest_upstream else None,
             "ancestors_scored": self.ancestors_scored,
         }
 
 
-def _overall(cells: Sequence[Cell]) -> float | None:
-    known = [c.score for c in cells if c.score is not None]
-    return round(statistics.fmean(known), 3) if known else None
-
-
-def _yes(value: bool | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 3) if whole else None
-
-
-def _one(store: GraphStore, query: str, **params: Any) -> list[tuple[Any, ...]]:
-    return list(store.cypher(query, params).rows)
-
-
-def _cells(store: GraphStore, model: str, findings: int, worst: str | None) -> tuple[Cell, ...]:
-    node = store.node("Model", model) or {}
-    files = _one(
-        store,
-        "MATCH (:Model {id: $m})-[:HAS_FILE]->(f:File) RETURN f.path, f.format, f.pickle, f.sha256",
-        m=model,
+def _weakest(model: str, depth: int, cells: tuple[Cell, ...]) -> Weakest:
+    low = tuple(
+        sorted(
+            (c for c in cells if c.score is not None and c.score < 0.5),
+            key=lambda c: (c.score or 0.0, c.principle, c.subject),
+        )
     )
-    weights = [f for f in files if f[1] not in (None, "bin") or f[2]]
-    parents = _one(
-        store, "MATCH (:Model {id: $m})-[r:DERIVED_FROM]->(p:Model) RETURN p.id", m=model
+    return Weakest(
+        model,
+        depth,
+        _lower_bound(cells),
+        _known_mean(cells),
+        sum(1 for c in cells if c.score is not None),
+        _critical(cells),
+        low,
     )
-    datasets = _one(
-        store, "MATCH (:Model {id: $m})-[:TRAINED_ON]->(d:Dataset) RETURN d.id", m=model
-    )
-    commits = _one(
-        store,
-        "MATCH (:Model {id: $m})-[:HAS_COMMIT]->(c:Commit) RETURN c.id, c.title, c.signature, "
-        "c.verified, c.verification_reason, c.rewritten",
-        m=model,
-    )
-    authors = _one(
-        store,
-        "MATCH (:Model {id: $m})-[:HAS_COMMIT]->(c:Commit)<-[:AUTHORED]-(a:Actor) "
-        "RETURN DISTINCT a.name, c.id, c.signature",
-        m=model,
-    )
-    code = _one(
-        store,
-        "MATCH (:Model {id: $m})-[:CODE_AT]->(r:CodeRepository) RETURN r.id, r.protected, "
-        "r.protection",
-        m=model,
-    )
-    owner = node.get("author")
-    actor = store.node("Actor", owner) if owner else None
-    members = _one(
-        store, "MATCH (u:Actor)-[:MEMBER_OF]->(:Actor {name: $o}) RETURN u.name", o=owner or ""
-    )
-    breadth = len(store.owned_models([owner])) if owner else 0
-    known_status = [c for c in commits if c[2] is not None or c[4] is not None]
-    card = any(f[0] == "README.md" for f in files) if files else None
-    if card is None and node.get("ingested"):
-        card = bool(node.get("license") or node.get("pipeline_tag")) or None
-    reviews = None
-    for _, protected, protection in code:
-        rules = orjson.loads(protection) if protection else {}
-        required = rules.get("required_reviews") or 0
-        score = 1.0 if protected and required else 0.5 if protected else 0.0
-        reviews = score if reviews is None else max(reviews, score)
-    signature = node.get("signature_status")
-    writers = len(members) if members else (1 if owner else 0)
-    kind = actor.get("kind") if actor else None
-    verified = actor.get("verified") if actor else None
-    signers = {a for a, _, sig in authors if sig is not None}
-    names = {a for a, _, _ in authors}
-    cells = [
-        Cell("transparency", "artifacts", (
-            Fact("card present", card, _yes(card)),
-            Fact("lineage declared", len(parents), 1.0 if parents else None),
-            Fact("datasets named", len(datasets), 1.0 if datasets else 0.0 if node.get("ingested") else None),
-            Fact("weight hashes known", f"{sum(1 for f in weights if f[3])}/{len(weights)}",
-                 _share(sum(1 for f in weights if f[3]), len(weights))),
-        )),
-        Cell("validity", "artifacts", (
-            Fact("no pickle-based weights", [f[0] for f in files if f[2]][:10],
-                 None if not files else float(not any(f[2] for f in files))),
-            Fact("discrepancy findings", findings,
-                 1.0 if not findings else 0.0 if worst == "high" else 0.5),
-            Fact("signature", signature,
-                 None if signature is None else float(signature == "verified")),
-        )),
-        Cell("separation", "artifacts", (
-            Fact("code in the repository", [f[0] for f in files if f[0].endswith(".py")][:10],
-                 None if not files else float(not any(f[0].endswith(".py") for f in files))),
-        )),
-        Cell("transparency", "operations", (
-            Fact("commit history known", len(commits), 1.0 if commits else None),
-            Fact("commits titled", f"{sum(1 for c in commits if c[1])}/{len(commits)}",
-                 _share(sum(1 for c in commits if c[1]), len(commits))),
-        )),
-        Cell("validity", "operations", (
-            Fact("commits signed and verified",
-                 f"{sum(1 for c in known_status if c[3] is True)}/{len(known_status)}",
-                 _share(sum(1 for c in known_status if c[3] is True), len(known_status))),
-            Fact("history rewritten", sum(1 for c in commits if c[5]),
-                 None if not commits else float(not any(c[5] for c in commits))),
-        )),
-        Cell("separation", "operations", (
-            Fact("linked code requires reviews", [c[0] for c in code], reviews),
-            Fact("distinct committers", len(names), None if not names else float(len(names) > 1)),
-        )),
-        Cell("transparency", "actors", (
-            Fact("owner kind known", kind, None if not owner or kind is None else 1.0),
-            Fact("commit authors identifiable",
-                 f"{len({c for _, c, _ in authors})}/{len(commits)}",
-                 _share(len({c for _, c, _ in authors}), len(commits))),
-        )),
-        Cell("validity", "actors", (
-            Fact("owner verified organisation", verified,
-                 None if kind != "org" or verified is None else float(verified)),
-            Fact("committers who sign", f"{len(signers)}/{len(names)}",
-                 _share(len(signers), len(names))),
-        )),
-        Cell("separation", "actors", (
-            Fact("accounts that can write", writers,
-                 None if not writers else 1.0 if writers <= 3 else 0.5 if writers <= 10 else 0.0),
-            Fact("models the owner controls", breadth,
-                 None if not breadth else 1.0 if breadth <= 10 else 0.5 if breadth <= 100 else 0.0),
-        )),
-    ]  # fmt: skip
-    return tuple(cells)
 
 
 def scorecard(store: GraphStore, model: str) -> Scorecard:
-    """Score ``model`` and every ancestor; name the weakest ancestor and why."""
+    """Score ``model`` and every ancestor; name the weakest ancestor and why.
+
+    The weakest is an ancestor with a file a scanner rates critical if there is one (the
+    nearest), else the one with the lowest ``overall``: since unknown counts as 0, an
+    ancestor nobody knows about is named before one known to be sound.
+    """
     require_node(store, "Model", model)
     ancestors = list(lineage(store, model).ancestors)
     found = discrepancies(store, models=[model, *(a.id for a in ancestors)])
@@ -263,21 +190,10 @@ def scorecard(store: GraphStore, model: str) -> Scorecard:
     def cells_of(mid: str) -> tuple[Cell, ...]:
         sev = by_model.get(mid, [])
         worst = "high" if "high" in sev else "medium" if "medium" in sev else "low" if sev else None
-        return _cells(store, mid, len(sev), worst)
+        facts = model_cells(store, mid, len(sev), worst)
+        return tuple(Cell(p, s, facts[(p, s)]) for s in SUBJECTS for p in PRINCIPLES)
 
     own = cells_of(model)
-    weakest: Weakest | None = None
-    for a in ancestors:
-        cells = cells_of(a.id)
-        overall = _overall(cells)
-        if overall is None:
-            continue
-        if weakest is None or weakest.overall is None or overall < weakest.overall:
-            low = tuple(
-                sorted(
-                    (c for c in cells if c.score is not None and c.score < 0.5),
-                    key=lambda c: (c.score or 0.0, c.principle, c.subject),
-                )
-            )
-            weakest = Weakest(a.id, a.depth, overall, low)
+    scored = [_weakest(a.id, a.depth, cells_of(a.id)) for a in ancestors]
+    weakest = min(scored, key=lambda w: (not w.critical, w.overall, w.depth, w.model), default=None)
     return Scorecard(model, own, weakest, len(ancestors))

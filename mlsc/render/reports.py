@@ -74,6 +74,22 @@ def _bars(rows: list[tuple[str, float | None, float | None]], width: int = 520) 
     return "".join(out)
 
 
+def _unit_bars(rows: list[tuple[str, float | None, str]], width: int = 400) -> str:
+    """Horizontal bars for values from 0 to 1 (linear), each with its label and text."""
+    height = 26 * len(rows) + 10
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width + 330}' height='{height}' "
+           "role='img' aria-label='scores from 0 to 1'>"]  # fmt: skip
+    for i, (label, value, text) in enumerate(rows):
+        y = 6 + i * 26
+        w = max(0.0, min(1.0, value or 0.0)) * width
+        out.append(f"<text x='0' y='{y + 12}' font-size='12'>{_esc(label, 60)}</text>")
+        out.append(f"<rect x='250' y='{y}' width='{width}' height='14' fill='#eeeeee'/>")
+        out.append(f"<rect x='250' y='{y}' width='{w:.1f}' height='14' fill='{_colour(value)}'/>")
+        out.append(f"<text x='{256 + width}' y='{y + 12}' font-size='12'>{_esc(text, 40)}</text>")
+    out.append("</svg>")
+    return "".join(out)
+
+
 def _top_bars(items: list[tuple[str, int]], width: int = 520) -> str:
     if not items:
         return "<p class='muted'>no data</p>"
@@ -137,7 +153,8 @@ def _colour(score: float | None) -> str:
 
 
 def render_scorecard(card: Scorecard) -> str:
-    """The scorecard page: the 3x3 grid coloured by score, the facts, the weakest link."""
+    """The scorecard page: the 3x3 grid coloured by score, the facts, the coverage, the
+    weakest link."""
 
     def score(value: float | None) -> str:
         return "unknown" if value is None else f"{value:.2f}"
@@ -148,16 +165,26 @@ def render_scorecard(card: Scorecard) -> str:
         for s in SUBJECTS:
             cell = card.cell(p, s)
             facts = "".join(
-                f"<li>{_esc(f.name)}: {_esc(_value(f.value), 120)} "
-                f"<span class='muted'>({score(f.score)})</span></li>"
+                f"<li>{_esc(f.name)}{' <b>(veto)</b>' if f.veto else ''}: "
+                f"{_esc(_value(f.value), 160)} <span class='muted'>({score(f.score)})</span></li>"
                 for f in cell.facts
             )
+            known = f"{cell.known_facts} of {len(cell.facts)} facts known"
             grid.append(
                 f"<td class='cell' style='border-left:8px solid {_colour(cell.score)}'>"
-                f"<b>{score(cell.score)}</b><ul>{facts}</ul></td>"
+                f"<b>{score(cell.score)}</b> <span class='muted'>{known}</span>"
+                f"<ul>{facts}</ul></td>"
             )
         grid.append("</tr>")
     grid.append("</table>")
+    coverage = _unit_bars(
+        [
+            ("overall (unknown = 0)", card.overall, score(card.overall)),
+            (f"over the {card.known_cells} known cells", card.overall_known,
+             score(card.overall_known)),
+            ("coverage: cells known", card.known_cells / 9, f"{card.known_cells} of 9"),
+        ]
+    )  # fmt: skip
     weak = card.weakest_upstream
     if weak is None:
         upstream = f"<p>No scored ancestor ({card.ancestors_scored} ancestors).</p>"
@@ -168,15 +195,27 @@ def render_scorecard(card: Scorecard) -> str:
             + "</li>"
             for c in weak.pulled_down_by
         )
+        why = (
+            " <b>A scanner rates one of its files critical</b>: everything derived from it "
+            f"inherits the file (<code>mlsc blast-radius {_esc(weak.model)}</code>)."
+            if weak.critical
+            else ""
+        )
         upstream = (
             f"<p><b>{_esc(weak.model)}</b> at depth {weak.depth}, overall "
-            f"{score(weak.overall)}.</p><ul>{pulled or '<li>nothing below 0.5</li>'}</ul>"
+            f"{score(weak.overall)}, {weak.known_cells} of 9 cells known.{why}</p>"
+            f"<ul>{pulled or '<li>nothing below 0.5</li>'}</ul>"
         )
     return _page(
         f"mlsc scorecard {card.model}",
         [
             f"<h1>Scorecard of {_esc(card.model)}: overall {score(card.overall)}</h1>",
-            "<p class='muted'>0 worst, 1 best; unknown: no known facts.</p>",
+            f"<p>{score(card.overall_known)} over the {card.known_cells} of 9 cells with a "
+            "known fact; <b>overall</b> counts an unknown cell as 0, since what is not known "
+            "is not assured.</p>",
+            coverage,
+            "<p class='muted'>0 worst, 1 best; unknown: no known fact. A veto fact at 0 (a "
+            "file a scanner rates critical) sets its cell to 0.</p>",
             *grid,
             f"<h2>Weakest link upstream ({card.ancestors_scored} ancestors scored)</h2>",
             upstream,

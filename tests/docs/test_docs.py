@@ -293,3 +293,60 @@ def test_relationship_table_matches_the_schema() -> None:
         pairs = re.findall(r"`(\w+)` → `(\w+)`", cells[1])
         assert tuple(pairs) == edge.pairs, edge.type
         assert re.findall(r"`(\w+)`", cells[2]) == [name for name, _ in edge.properties]
+
+
+# -- docs/scoring.md ---------------------------------------------------------------------
+
+SCORING_MD = DOCS / "scoring.md"
+
+
+def test_scoring_lists_every_fact_of_every_cell(tmp_path: Path) -> None:
+    """Every fact the code scores is in the table under its cell, and nothing else is."""
+    from mlsc.queries.scorecard import scorecard
+    from tests.queries.test_scorecard import graph
+
+    documented: set[tuple[str, str]] = set()
+    cell = ""
+    for line in SCORING_MD.read_text(encoding="utf-8").split("## The facts")[1].splitlines():
+        cols = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cols) != 4 or cols[1] in ("fact", "---"):
+            continue
+        cell = cols[0] or cell
+        documented.add((cell, cols[1].removesuffix(" (veto)")))
+    store = LadybugStore(tmp_path / "kb")
+    try:
+        store.write(graph())
+        card = scorecard(store, "shady/base")
+    finally:
+        store.close()
+    coded = {(f"{c.principle} × {c.subject}", f.name) for c in card.cells for f in c.facts}
+    assert documented == coded
+    vetoes = {f.name for c in card.cells for f in c.facts if f.veto}
+    text = SCORING_MD.read_text(encoding="utf-8")
+    assert all(f"| {name} (veto) |" in text for name in vetoes)
+
+
+def test_scoring_worked_example_gives_the_documented_numbers(tmp_path: Path) -> None:
+    from mlsc.queries.scorecard import scorecard
+    from tests.queries.test_scorecard import graph
+
+    text = SCORING_MD.read_text(encoding="utf-8").split("## A worked example")[1]
+    store = LadybugStore(tmp_path / "kb")
+    try:
+        store.write(graph())
+        card = scorecard(store, "shady/base")
+    finally:
+        store.close()
+    assert f"`known_cells` = **{card.known_cells}**" in text
+    assert f"= **{card.overall_known:.3f}**" in text
+    assert f"1.5 / 9 = **{card.overall:.3f}**" in text
+    rows = {
+        cols[0]: cols[2]
+        for line in text.splitlines()
+        if len(cols := [c.strip() for c in line.strip().strip("|").split("|")]) == 3
+        and " × " in cols[0]
+    }
+    assert rows == {
+        f"{c.principle} × {c.subject}": "unknown" if c.score is None else f"{c.score:g}"
+        for c in card.cells
+    }

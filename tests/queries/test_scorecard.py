@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
+from mlsc.queries import blast_radius
 from mlsc.queries.scorecard import scorecard
+from mlsc.scan import scan_path, scan_records
 from tests.graph.builders import PROV, derived, model
 
 
@@ -84,3 +88,141 @@ def test_cells_facts_and_the_weakest_link(store: GraphStore) -> None:
     assert (rewritten.value, rewritten.score) == (1, 0.0)
     assert base.weakest_upstream is None
     assert card.to_json()["weakest_upstream"]["model"] == "shady/base"
+
+
+# -- unknown is never scored as good; scan verdicts veto ------------------------------------
+
+EVIL = b"\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03."
+
+
+def test_a_model_nobody_knows_anything_about_scores_zero(store: GraphStore) -> None:
+    store.write(
+        GraphBatch(
+            [
+                NodeRecord("Model", "ghost/base", {"hub": "huggingface", "ingested": False,
+                                                   **PROV}),
+                model("acme/chat", license="mit"),
+            ],
+            [derived("acme/chat", "ghost/base")],
+        )
+    )  # fmt: skip
+    ghost = scorecard(store, "ghost/base")
+    assert (ghost.overall, ghost.overall_known, ghost.known_cells) == (0.0, None, 0)
+    data = ghost.to_json()
+    assert (data["overall"], data["overall_known"], data["known_cells"]) == (0.0, None, 0)
+
+
+def test_the_lower_bound_counts_unknown_cells_as_zero(store: GraphStore) -> None:
+    store.write(graph())
+    card = scorecard(store, "acme/chat")
+    assert card.known_cells == 9 and card.overall == card.overall_known == 1.0
+    # An anonymous model, ingested with nothing but its id: no dataset named (a known no),
+    # no discrepancy and one account (known yeses). Not assured: 2/9, far below the model
+    # about which much is known, though its known cells average 0.67.
+    store.write(GraphBatch([model("anon/thing")]))
+    anon = scorecard(store, "anon/thing")
+    assert (anon.known_cells, anon.overall_known) == (3, round(2 / 3, 3))
+    assert anon.overall == round(2 / 9, 3) < card.overall
+
+
+def test_a_sound_ancestor_is_never_named_weaker_than_an_unknown_one(store: GraphStore) -> None:
+    """acme/chat derives from shady/base (known, flawed) and, by a merge, from ghost/base
+    (never ingested): the unknown one is named, since nothing about it is assured."""
+    store.write(graph())
+    store.write(
+        GraphBatch(
+            [NodeRecord("Model", "ghost/base", {"hub": "huggingface", "ingested": False, **PROV})],
+            [derived("acme/chat", "ghost/base", "merge")],
+        )
+    )
+    weakest = scorecard(store, "acme/chat").weakest_upstream
+    assert weakest is not None
+    assert (weakest.model, weakest.overall, weakest.known_cells) == ("ghost/base", 0.0, 0)
+
+
+def _scan_into(store: GraphStore, model_id: str, directory: Path, files: dict[str, bytes],
+               known: tuple[str, ...] = ()) -> None:  # fmt: skip
+    directory.mkdir(parents=True)
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+    store.write(scan_records(scan_path(directory), model_id, known_files=known))
+
+
+def test_a_critical_file_vetoes_artifact_validity_and_is_listed(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    store.write(graph())
+    before = scorecard(store, "acme/chat").cell("validity", "artifacts")
+    assert before.score == 1.0
+    _scan_into(store, "acme/chat", tmp_path / "chat", {"pytorch_model.pkl": EVIL},
+               known=("acme/chat/README.md", "acme/chat/model.safetensors"))  # fmt: skip
+    cell = scorecard(store, "acme/chat").cell("validity", "artifacts")
+    assert cell.score == 0.0 and cell.vetoed
+    scan = next(f for f in cell.facts if f.name == "files mlsc's scan flags")
+    assert scan.score == 0.0 and scan.veto
+    [flagged] = scan.value
+    assert (flagged["file"], flagged["verdict"]) == ("pytorch_model.pkl", "critical")
+    assert "os.system" in flagged["callables"]
+    assert flagged["finding"].startswith("critical dangerous_import")
+
+
+def test_a_warning_lowers_artifact_validity(store: GraphStore, tmp_path: Path) -> None:
+    store.write(graph())
+    unknown_class = b"\x80\x02ctransformers.training_args\nTrainingArguments\n)R."
+    _scan_into(store, "acme/chat", tmp_path / "chat", {"training_args.bin": unknown_class},
+               known=("acme/chat/README.md", "acme/chat/model.safetensors"))  # fmt: skip
+    cell = scorecard(store, "acme/chat").cell("validity", "artifacts")
+    scan = next(f for f in cell.facts if f.name == "files mlsc's scan flags")
+    assert scan.score == 0.5 and scan.value[0]["verdict"] == "warning"
+    assert cell.score is not None and 0.0 < cell.score < 1.0
+
+
+def test_the_hubs_own_verdict_is_never_lowered(store: GraphStore) -> None:
+    status = '{"scansDone": true, "filesWithIssues": [{"path": "a.bin", "level": "unsafe"}]}'
+    store.write(graph())
+    store.write(GraphBatch([model("acme/chat", security_status=status)]))
+    cell = scorecard(store, "acme/chat").cell("validity", "artifacts")
+    hub = next(f for f in cell.facts if f.name == "files the hub's scanner flags")
+    assert (hub.score, hub.value) == (0.0, [{"file": "a.bin", "verdict": "critical"}])
+    assert cell.score == 0.0
+    fine = '{"scansDone": true, "filesWithIssues": [{"path": "a.bin", "level": "info"}]}'
+    store.write(GraphBatch([model("acme/chat", security_status=fine)]))
+    cell = scorecard(store, "acme/chat").cell("validity", "artifacts")
+    hub = next(f for f in cell.facts if f.name == "files the hub's scanner flags")
+    assert hub.score == 1.0 and cell.score == 1.0
+
+
+def test_a_descendant_names_the_ancestor_with_a_critical_file(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """leaf -> mid (never ingested: overall 0) -> acme/chat (well kept, but a critical file):
+    the critical file outranks the unknown, and blast radius lists who inherits it."""
+    store.write(graph())
+    store.write(
+        GraphBatch(
+            [NodeRecord("Model", "x/mid", {"hub": "huggingface", "ingested": False, **PROV}),
+             model("x/leaf")],
+            [derived("x/mid", "acme/chat"), derived("x/leaf", "x/mid")],
+        )
+    )  # fmt: skip
+    _scan_into(store, "acme/chat", tmp_path / "chat", {"pytorch_model.pkl": EVIL},
+               known=("acme/chat/README.md", "acme/chat/model.safetensors"))  # fmt: skip
+    card = scorecard(store, "x/leaf")
+    weakest = card.weakest_upstream
+    assert weakest is not None and (weakest.model, weakest.critical) == ("acme/chat", True)
+    assert weakest.overall > 0.0  # not the lowest overall: named for the critical file
+    assert ("validity", "artifacts") in {(c.principle, c.subject) for c in weakest.pulled_down_by}
+    assert {a.id for a in blast_radius(store, "acme/chat").affected} >= {"x/mid", "x/leaf"}
+
+
+def test_a_local_scan_never_erases_the_card(store: GraphStore, tmp_path: Path) -> None:
+    """The hub said the card exists (licence and tags, no file listing); a local folder
+    without README.md is scanned: the card is still present."""
+    store.write(GraphBatch([model("acme/tiny", license="mit", pipeline_tag="text-generation")]))
+    fact = scorecard(store, "acme/tiny").cell("transparency", "artifacts").facts[0]
+    assert (fact.name, fact.value) == ("card present", True)
+    _scan_into(store, "acme/tiny", tmp_path / "tiny", {"config.json": b"{}"})
+    fact = scorecard(store, "acme/tiny").cell("transparency", "artifacts").facts[0]
+    assert (fact.name, fact.value, fact.score) == ("card present", True, 1.0)
+    node = store.node("Model", "acme/tiny") or {}
+    assert node["source"] == "test" and node["license"] == "mit"

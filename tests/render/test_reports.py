@@ -40,6 +40,7 @@ def test_pages_are_static_escaped_and_offline(tmp_path: Path) -> None:
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in card_page
     assert "quantlab" in practices_page and "published 3.19%" in practices_page
     assert "meta-llama/Llama-3.1-8B-Instruct" in card_page  # the weakest link upstream
+    assert "of 9 cells with a known fact" in card_page and "coverage: cells known" in card_page
 
 
 def test_chromium_draws_them_as_text(driver: Any, tmp_path: Path) -> None:  # noqa: F811

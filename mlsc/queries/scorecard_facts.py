@@ -1,0 +1,219 @@
+"""The facts behind each scorecard cell, read from the knowledge base.
+
+:func:`model_cells` gathers one model's facts and scores each one: 1 good, 0 bad, a share in
+between, ``None`` unknown. How cells and the overall score are formed from them is
+:mod:`mlsc.queries.scorecard`'s job; docs/scoring.md explains both with a worked example.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from mlsc.graph.store import GraphStore
+from mlsc.queries.scans import hub_file_verdicts
+
+PRINCIPLES = ("transparency", "validity", "separation")
+SUBJECTS = ("artifacts", "operations", "actors")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of a cell and its score."""
+
+    name: str
+    value: Any
+    score: float | None
+    """1 good, 0 bad, a share in between; None: unknown."""
+    weight: float = 1.0
+    """Its weight in the cell's mean."""
+    veto: bool = False
+    """A veto fact that scores 0 sets its whole cell to 0 (a critical scan verdict)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "score": self.score,
+            "weight": self.weight,
+            "veto": self.veto,
+        }
+
+
+def _yes(value: bool | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def _rows(store: GraphStore, query: str, **params: Any) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in store.cypher(query, params).rows]
+
+
+def _scan_fact(files: list[tuple[Any, ...]]) -> Fact:
+    """mlsc's scan verdicts on the model's files: critical vetoes the cell, a warning or an
+    unparseable file lowers it, unknown when no file was scanned."""
+    flagged, scanned, worst = [], 0, 1.0
+    for path, *_, status, imports, findings, _pickle in files:
+        if status is None or status == "skipped":
+            continue
+        scanned += 1
+        if status == "critical":
+            worst = 0.0
+        elif status in ("warning", "unparseable"):
+            worst = min(worst, 0.5)
+        else:
+            continue
+        callables = list(imports or [])[:10]
+        reason = (findings or [None])[0]
+        flagged.append({"file": path, "verdict": status, "callables": callables,
+                        "finding": reason})  # fmt: skip
+    flagged.sort(key=lambda f: (f["verdict"] != "critical", f["file"]))
+    if not scanned:
+        return Fact("files mlsc's scan flags", None, None, veto=True)
+    return Fact("files mlsc's scan flags", flagged[:10], worst, veto=True)
+
+
+def _hub_fact(security_status: str | None) -> Fact:
+    """The hub's own scanner verdicts (a peer's: never read as safer than it said)."""
+    verdicts = hub_file_verdicts(security_status)
+    try:
+        done = bool(orjson.loads(security_status).get("scansDone")) if security_status else None
+    except (orjson.JSONDecodeError, AttributeError):
+        done = None
+    flagged = sorted((p, v) for p, v in verdicts.items() if v != "info")
+    if any(v == "critical" for _, v in flagged):
+        score: float | None = 0.0
+    elif flagged:
+        score = 0.5
+    else:
+        score = 1.0 if done else None
+    value = [{"file": p, "verdict": v} for p, v in flagged[:10]] if score is not None else None
+    return Fact("files the hub's scanner flags", value, score, veto=True)
+
+
+def model_cells(
+    store: GraphStore, model: str, findings: int, worst: str | None
+) -> dict[tuple[str, str], tuple[Fact, ...]]:
+    """Every cell's facts for ``model``, keyed by (principle, subject); ``findings`` and
+    ``worst`` are its discrepancy count and most severe finding."""
+    node = store.node("Model", model) or {}
+    files = _rows(
+        store,
+        "MATCH (:Model {id: $m})-[:HAS_FILE]->(f:File) RETURN f.path, f.format, f.pickle, "
+        "coalesce(f.sha256, f.scan_sha256), f.source, f.scan_status, f.scan_imports, "
+        "f.scan_findings, f.scan_pickle ORDER BY f.path",
+        m=model,
+    )
+    pickled = [f[0] for f in files if f[2] or f[8]]
+    weights = [f for f in files if f[1] not in (None, "bin") or f[2] or f[8]]
+    parents = _rows(store, "MATCH (:Model {id: $m})-[:DERIVED_FROM]->(p:Model) RETURN p.id",
+                    m=model)  # fmt: skip
+    datasets = _rows(store, "MATCH (:Model {id: $m})-[:TRAINED_ON]->(d:Dataset) RETURN d.id",
+                     m=model)  # fmt: skip
+    commits = _rows(
+        store,
+        "MATCH (:Model {id: $m})-[:HAS_COMMIT]->(c:Commit) RETURN c.id, c.title, c.signature, "
+        "c.verified, c.verification_reason, c.rewritten",
+        m=model,
+    )
+    authors = _rows(
+        store,
+        "MATCH (:Model {id: $m})-[:HAS_COMMIT]->(c:Commit)<-[:AUTHORED]-(a:Actor) "
+        "RETURN DISTINCT a.name, c.id, c.signature",
+        m=model,
+    )
+    code = _rows(
+        store,
+        "MATCH (:Model {id: $m})-[:CODE_AT]->(r:CodeRepository) RETURN r.id, r.protected, "
+        "r.protection",
+        m=model,
+    )
+    owner = node.get("author")
+    actor = store.node("Actor", owner) if owner else None
+    members = _rows(store, "MATCH (u:Actor)-[:MEMBER_OF]->(:Actor {name: $o}) RETURN u.name",
+                    o=owner or "")  # fmt: skip
+    breadth = len(store.owned_models([owner])) if owner else 0
+    known_status = [c for c in commits if c[2] is not None or c[4] is not None]
+    # A card is a hub fact: a local scan's listing (source "scan") never says it is missing.
+    listed = [f for f in files if f[4] != "scan"]
+    card: bool | None = True if any(f[0] == "README.md" for f in files) else None
+    if card is None and listed:
+        card = False
+    if card is None and node.get("ingested"):
+        card = bool(node.get("license") or node.get("pipeline_tag")) or None
+    reviews = None
+    for _, protected, protection in code:
+        rules = orjson.loads(protection) if protection else {}
+        required = rules.get("required_reviews") or 0
+        score = 1.0 if protected and required else 0.5 if protected else 0.0
+        reviews = score if reviews is None else max(reviews, score)
+    signature = node.get("signature_status")
+    writers = len(members) if members else (1 if owner else 0)
+    kind = actor.get("kind") if actor else None
+    verified = actor.get("verified") if actor else None
+    signers = {a for a, _, sig in authors if sig is not None}
+    names = {a for a, _, _ in authors}
+    hashed = sum(1 for f in weights if f[3])
+    py = [f[0] for f in files if f[0].endswith(".py")]
+    return {
+        ("transparency", "artifacts"): (
+            Fact("card present", card, _yes(card)),
+            Fact("lineage declared", len(parents), 1.0 if parents else None),
+            Fact("datasets named", len(datasets),
+                 1.0 if datasets else 0.0 if node.get("ingested") else None),
+            Fact("weight hashes known", f"{hashed}/{len(weights)}", _share(hashed, len(weights))),
+        ),
+        ("validity", "artifacts"): (
+            _scan_fact(files),
+            _hub_fact(node.get("security_status")),
+            Fact("no pickle-based weights", pickled[:10],
+                 None if not files else float(not pickled)),
+            Fact("discrepancy findings", findings,
+                 0.0 if worst == "high" else 0.5 if findings
+                 else 1.0 if node.get("ingested") else None),
+            Fact("signature", signature,
+                 None if signature is None else float(signature == "verified")),
+        ),
+        ("separation", "artifacts"): (
+            Fact("code in the repository", py[:10], None if not files else float(not py)),
+        ),
+        ("transparency", "operations"): (
+            Fact("commit history known", len(commits), 1.0 if commits else None),
+            Fact("commits titled", f"{sum(1 for c in commits if c[1])}/{len(commits)}",
+                 _share(sum(1 for c in commits if c[1]), len(commits))),
+        ),
+        ("validity", "operations"): (
+            Fact("commits signed and verified",
+                 f"{sum(1 for c in known_status if c[3] is True)}/{len(known_status)}",
+                 _share(sum(1 for c in known_status if c[3] is True), len(known_status))),
+            Fact("history rewritten", sum(1 for c in commits if c[5]),
+                 None if not commits else float(not any(c[5] for c in commits))),
+        ),
+        ("separation", "operations"): (
+            Fact("linked code requires reviews", [c[0] for c in code], reviews),
+            Fact("distinct committers", len(names), None if not names else float(len(names) > 1)),
+        ),
+        ("transparency", "actors"): (
+            Fact("owner kind known", kind, None if not owner or kind is None else 1.0),
+            Fact("commit authors identifiable",
+                 f"{len({c for _, c, _ in authors})}/{len(commits)}",
+                 _share(len({c for _, c, _ in authors}), len(commits))),
+        ),
+        ("validity", "actors"): (
+            Fact("owner verified organisation", verified,
+                 None if kind != "org" or verified is None else float(verified)),
+            Fact("committers who sign", f"{len(signers)}/{len(names)}",
+                 _share(len(signers), len(names))),
+        ),
+        ("separation", "actors"): (
+            Fact("accounts that can write", writers,
+                 None if not writers else 1.0 if writers <= 3 else 0.5 if writers <= 10 else 0.0),
+            Fact("models the owner controls", breadth,
+                 None if not breadth else 1.0 if breadth <= 10 else 0.5 if breadth <= 100 else 0.0),
+        ),
+    }  # fmt: skip
