@@ -20,15 +20,19 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from mlsc.scan.containers import read_npy_header
 from mlsc.scan.engines import FormatScan
 from mlsc.scan.findings import Finding
 from mlsc.scan.formats import Sniff
 from mlsc.scan.keras_config import ConfigIssue, check_config
+from mlsc.scan.pickles import pickle_findings, scan_pickle_stream
 
 MAX_CONFIG = 64 << 20
 """Bytes of config JSON read before the file is reported as over the scan limit."""
 H5_CONFIG_ATTRS = ("model_config", "training_config")
 """Root attributes of a legacy HDF5 model that the loader deserializes."""
+PICKLE_KINDS = frozenset({"dangerous_import", "unknown_import", "unresolved_import", "pickle"})
+"""Finding kinds that mean a pickle was walked."""
 RAW_LAMBDA = re.compile(rb'"class_name":\s*"(Lambda|__lambda__|TFSMLayer|TorchModuleWrapper)"')
 """What the raw-bytes fallback looks for in an HDF5 file ``h5py`` could not open."""
 
@@ -51,8 +55,29 @@ def _load_json(data: bytes) -> Any:
     return json.loads(data.decode("utf-8"))
 
 
+def _npz_pickles(zf: zipfile.ZipFile, name: str, rel: str) -> list[Finding]:
+    """The pickles in a ``.npz`` weights member: Keras' ``NpzIOStore`` loads it with
+    ``np.load(allow_pickle=True)`` in several versions, so an object array runs a pickle."""
+    findings: list[Finding] = []
+    try:
+        with zf.open(name) as raw, zipfile.ZipFile(raw) as npz:
+            for inner in npz.namelist():
+                if not inner.endswith(".npy"):
+                    continue
+                with npz.open(inner) as f:
+                    _, objects = read_npy_header(f)
+                    if objects:
+                        scan = scan_pickle_stream(f)
+                        findings.extend(pickle_findings(rel, scan, f"{name}/{inner}"))
+    except Exception as e:  # hostile bytes: a finding, never a crash
+        detail = f"cannot read {name}: {type(e).__name__}: {e}"[:300]
+        findings.append(Finding(rel, "unparseable", "warning", detail, member=name))
+    return findings
+
+
 def scan_keras_zip(path: Path, rel: str) -> FormatScan:
-    """Check the ``config.json`` of a ``.keras`` zip."""
+    """Check the ``config.json`` of a ``.keras`` zip, and object arrays in a
+    ``model.weights.npz``."""
     q = shlex.quote(rel)
     check = f"unzip -p {q} config.json | python -m json.tool"
     findings: list[Finding] = []
@@ -72,6 +97,8 @@ def scan_keras_zip(path: Path, rel: str) -> FormatScan:
                 meta = _load_json(zf.read("metadata.json"))
                 if isinstance(meta, dict) and isinstance(meta.get("keras_version"), str):
                     facts.append(("keras_version", meta["keras_version"]))
+            for name in sorted(n for n in names if n.lower().endswith(".npz")):
+                findings.extend(_npz_pickles(zf, name, rel))
     except (zipfile.BadZipFile, OSError, ValueError, RecursionError, KeyError) as e:
         f = Finding(rel, "unparseable", "warning", f"cannot read the .keras zip: {e}"[:300])
         return FormatScan("keras", (f,))
@@ -79,7 +106,8 @@ def scan_keras_zip(path: Path, rel: str) -> FormatScan:
     findings.extend(_findings(rel, issues, "config.json", check))
     if cut:
         findings.append(Finding(rel, "scan_limit", "warning", "config too large to walk fully"))
-    return FormatScan("keras", tuple(findings), _imports(findings), tuple(facts))
+    has_pickle = any(f.kind in PICKLE_KINDS for f in findings)
+    return FormatScan("keras", tuple(findings), _imports(findings), tuple(facts), has_pickle)
 
 
 def _h5_check(rel: str, attr: str) -> str:

@@ -11,6 +11,7 @@ Nothing here is ever loaded by a framework.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import marshal
 import zipfile
@@ -97,16 +98,29 @@ def weights_h5(path: Path) -> Path:
     return path
 
 
-def keras_zip(path: Path, config: dict[str, Any]) -> Path:
-    """A ``.keras`` zip: ``metadata.json``, ``config.json``, ``model.weights.h5``."""
-    weights = weights_h5(path.with_suffix(".weights.tmp"))
+def keras_zip(path: Path, config: dict[str, Any], npz: bytes | None = None) -> Path:
+    """A ``.keras`` zip: ``metadata.json``, ``config.json``, and ``model.weights.h5`` (or
+    ``model.weights.npz`` with the bytes ``npz``)."""
     meta = {"keras_version": "3.10.0", "date_saved": "2026-01-01@00:00:00"}
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("metadata.json", json.dumps(meta))
         zf.writestr("config.json", json.dumps(config))
-        zf.write(weights, "model.weights.h5")
-    weights.unlink()
+        if npz is not None:
+            zf.writestr("model.weights.npz", npz)
+        else:
+            weights = weights_h5(path.with_suffix(".weights.tmp"))
+            zf.write(weights, "model.weights.h5")
+            weights.unlink()
     return path
+
+
+def npz_bytes(members: dict[str, bytes]) -> bytes:
+    """A ``.npz`` (a zip of ``.npy`` members) in memory."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
 
 
 def legacy_h5(path: Path, layers: list[dict[str, Any]] | None, userblock: int = 0) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.scan import builders as b
 from tests.scan import format_builders as fb
 from tests.scan.corpus import Sample
 
@@ -75,6 +76,12 @@ def _keras_custom(d: Path) -> Path:
         "registered_name": "acme>FancyBlock",
     }
     return fb.keras_zip(d / "model.keras", fb.sequential(fb.dense("d"), layer))
+
+
+def _keras_npz_pickle(d: Path) -> Path:
+    payload = b.npy_bytes("|O", (1,), b.reduce_call("os", "system", "id"))
+    npz = fb.npz_bytes({"layers/dense/vars/0.npy": payload})
+    return fb.keras_zip(d / "model.keras", fb.sequential(fb.dense("dense")), npz=npz)
 
 
 def _h5_lambda(d: Path) -> Path:
@@ -264,6 +271,13 @@ SAMPLES: list[Sample] = [
         "pickle that from_config hands to torch.load(weights_only=False)",
         True,
         _keras_torch_wrapper,
+    ),
+    Sample(
+        "keras-npz-weights-pickle",
+        "Keras saving_lib NpzIOStore: np.load(allow_pickle=True) on model.weights.npz in a "
+        ".keras zip; an object array carries a pickle calling os.system",
+        True,
+        _keras_npz_pickle,
     ),
     Sample(
         "keras-custom-object",
