@@ -17,6 +17,7 @@ import json
 import re
 import shlex
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,15 @@ def _load_json(data: bytes) -> Any:
     return json.loads(data.decode("utf-8"))
 
 
+def _npz_check(rel: str, name: str, inner: str) -> str:
+    """Print the pickle of one ``.npy`` inside a ``.npz`` inside the zip (v1 header)."""
+    return (
+        "python -c 'import io,sys,pickletools,zipfile as Z; d=Z.ZipFile(io.BytesIO(Z.ZipFile("
+        'sys.argv[1]).read(sys.argv[2]))).read(sys.argv[3]); n=int.from_bytes(d[8:10],"little"); '
+        f"pickletools.dis(d[10+n:])' {shlex.quote(rel)} {shlex.quote(name)} {shlex.quote(inner)}"
+    )
+
+
 def _npz_pickles(zf: zipfile.ZipFile, name: str, rel: str) -> list[Finding]:
     """The pickles in a ``.npz`` weights member: Keras' ``NpzIOStore`` loads it with
     ``np.load(allow_pickle=True)`` in several versions, so an object array runs a pickle."""
@@ -68,7 +78,11 @@ def _npz_pickles(zf: zipfile.ZipFile, name: str, rel: str) -> list[Finding]:
                     _, objects = read_npy_header(f)
                     if objects:
                         scan = scan_pickle_stream(f)
-                        findings.extend(pickle_findings(rel, scan, f"{name}/{inner}"))
+                        check = _npz_check(rel, name, inner)
+                        findings.extend(
+                            replace(x, check=check)
+                            for x in pickle_findings(rel, scan, f"{name}/{inner}")
+                        )
     except Exception as e:  # hostile bytes: a finding, never a crash
         detail = f"cannot read {name}: {type(e).__name__}: {e}"[:300]
         findings.append(Finding(rel, "unparseable", "warning", detail, member=name))

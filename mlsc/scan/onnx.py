@@ -14,8 +14,8 @@ An ONNX model is a protobuf ``ModelProto``, decoded here with :mod:`mlsc.scan.pr
 
 - ``onnx_external_path`` (critical): a tensor's external-data ``location`` is absolute, has a
   ``..`` part, or resolves (symlinks followed) outside the model's directory: loading reads
-  that file into the model (CVE-2024-27318, CVE-2024-27319 and the path checks ``onnx``
-  added in 1.16);
+  that file into the model (CVE-2022-25882 and its bypass CVE-2024-27318, fixed by the path checks
+  ``onnx`` 1.16 added);
 - ``onnx_custom_domain`` (warning): nodes of an op domain outside the standard ones and the
   model's own functions: running the model needs a custom-op library, i.e. native code;
 - ``onnx_external_data`` (info): tensors kept in a file beside the model.

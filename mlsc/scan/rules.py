@@ -93,7 +93,7 @@ _FORMAT_RULES = (
         "ONNX external data escapes the model directory",
         "A tensor's external-data location is absolute, contains '..' or resolves (through "
         "symlinks) outside the model's directory: loading reads that file "
-        "(CVE-2024-27318, CVE-2024-27319).",
+        "(CVE-2022-25882, CVE-2024-27318).",
         _ONNX_LOAD + "[print(t.name, t.external_data) for t in m.graph.initializer]' {path}",
     ),
     Rule(

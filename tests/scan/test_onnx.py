@@ -82,3 +82,11 @@ def test_garbage_onnx_is_unparseable(tmp_path: Path) -> None:
 def test_missing_external_file_is_info(tmp_path: Path) -> None:
     f = _scan(fb.onnx_model(tmp_path / "m.onnx", external="gone.bin"))
     assert f.status == "clean" and "(missing)" in f.findings[0].detail
+
+
+def test_format_rule_ids_in_my_range() -> None:
+    from mlsc.scan.rules import RULES
+
+    kinds = ("tf_unsafe_op", "tf_unknown_op", "onnx_external_path", "onnx_custom_domain",
+             "onnx_external_data")  # fmt: skip
+    assert all(300 <= int(RULES[k].id[4:]) <= 349 for k in kinds)
