@@ -168,7 +168,7 @@ def scan_keras_h5(path: Path, rel: str) -> FormatScan:
     except Exception as e:  # h5py raises OSError, KeyError, ValueError, RuntimeError ...
         return _raw_fallback(path, rel, str(e))
     if not raw:
-        return FormatScan("keras-weights", ())
+        return FormatScan("hdf5", ())
     for attr, value in raw.items():
         check = _h5_check(rel, attr)
         try:

@@ -20,7 +20,9 @@ elsewhere, as is a call into a saver function from another function.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import mmap
 import re
 import shlex
 from dataclasses import dataclass
@@ -40,7 +42,7 @@ from mlsc.scan.protobuf import (
     submessages,
     text,
 )
-from mlsc.scan.tf_ops import DANGEROUS_OPS, KNOWN_OPS, PRINT_OPS, SAVER_OPS
+from mlsc.scan.tf_ops import DANGEROUS_OPS, PRINT_OPS, SAVER_OPS, is_known
 
 MAX_PB = 2 << 30
 """Bytes of protobuf read (protobuf itself caps a message at 2 GiB)."""
@@ -152,7 +154,7 @@ def check_ops(rel: str, nodes: list[Node], functions: set[str]) -> list[Finding]
                 )
             )
         elif (
-            node.op not in KNOWN_OPS
+            not is_known(node.op)
             and node.op not in DANGEROUS_OPS
             and node.op not in SAVER_OPS
             and node.op not in PRINT_OPS
@@ -176,7 +178,7 @@ def check_ops(rel: str, nodes: list[Node], functions: set[str]) -> list[Finding]
     return findings
 
 
-def scan_graph(path: Path, rel: str, data: bytes) -> FormatScan:
+def scan_graph(path: Path, rel: str, data: Buffer) -> FormatScan:
     """A SavedModel or frozen GraphDef."""
     try:
         saved = path.name == "saved_model.pb" or _looks_saved_model(data)
@@ -196,7 +198,7 @@ def scan_graph(path: Path, rel: str, data: bytes) -> FormatScan:
     return FormatScan(fmt, tuple(findings), imports, (("tf_ops", str(len(nodes))),))
 
 
-def scan_keras_metadata(rel: str, data: bytes) -> FormatScan:
+def scan_keras_metadata(rel: str, data: Buffer) -> FormatScan:
     """``keras_metadata.pb``: each node's JSON metadata checked as a Keras config."""
     findings: list[Finding] = []
     check = (
@@ -257,9 +259,20 @@ def savedmodel_engine(path: Path, rel: str, sniff: Sniff) -> FormatScan | None:
     if sniff.size > MAX_PB:
         f = Finding(rel, "scan_limit", "warning", f"{sniff.size} bytes: over the protobuf limit")
         return FormatScan("savedmodel", (f,))
-    data = path.read_bytes()
+    if sniff.size == 0:
+        return FormatScan("savedmodel", (Finding(rel, "unparseable", "warning", "empty"),))
+    with path.open("rb") as fh:
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        return _scan_bytes(path, rel, lower, memoryview(mm))
+    finally:
+        with contextlib.suppress(BufferError):  # a view still alive: the GC closes it
+            mm.close()
+
+
+def _scan_bytes(path: Path, rel: str, lower: str, data: memoryview) -> FormatScan:
     if lower.endswith(".pbtxt"):
-        return scan_pbtxt(rel, data)
+        return scan_pbtxt(rel, data.tobytes())
     if lower == "keras_metadata.pb":
         return scan_keras_metadata(rel, data)
     return scan_graph(path, rel, data)

@@ -126,3 +126,17 @@ KNOWN_OPS = frozenset(
     )
 )
 """Ordinary ops: tensor math, control flow, variables, lookups, strings."""
+
+KNOWN_PREFIXES = ("ResourceApply", "ResourceSparseApply", "Apply", "SparseApply", "Stateless")
+"""Optimizer update ops and stateless random ops: tensor math under many names."""
+KNOWN_SUFFIXES = ("Grad", "GradV2", "GradGrad", "BackpropInput", "BackpropFilter")
+"""Gradient ops: tensor math."""
+
+
+def is_known(op: str) -> bool:
+    """Whether ``op`` is an ordinary TensorFlow op (not a file, code or network op)."""
+    if op in KNOWN_OPS:
+        return True
+    return op not in DANGEROUS_OPS and (
+        op.startswith(KNOWN_PREFIXES) or op.endswith(KNOWN_SUFFIXES)
+    )

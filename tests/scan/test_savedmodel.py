@@ -78,3 +78,16 @@ def test_fingerprint_and_magic_files_are_declined(tmp_path: Path) -> None:
     (tmp_path / "fingerprint.pb").write_bytes(encode_field(1, 12345))
     (f,) = scan_path(tmp_path / "fingerprint.pb", check_signature=False).files
     assert f.status == "skipped"
+
+
+def test_training_ops_are_known_but_file_ops_are_not() -> None:
+    from mlsc.scan.tf_ops import is_known
+
+    assert is_known("ResourceApplyAdam") and is_known("Conv2DBackpropFilter")
+    assert is_known("MatMul") and not is_known("ReadFile") and not is_known("Addons>X")
+
+
+def test_empty_saved_model_is_unparseable(tmp_path: Path) -> None:
+    (tmp_path / "saved_model.pb").write_bytes(b"")
+    (f,) = scan_path(tmp_path / "saved_model.pb", check_signature=False).files
+    assert f.status == "unparseable"
