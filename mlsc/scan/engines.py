@@ -34,5 +34,10 @@ class FormatScan:
 Engine = Callable[[Path, str, Sniff], FormatScan | None]
 """``engine(path, rel, sniff)``: the scan of a file of its format, else ``None``."""
 
-ENGINES: tuple[Engine, ...] = ()
+# The engines build FormatScan values, so they are imported once it is defined.
+from mlsc.scan.keras import keras_engine  # noqa: E402
+from mlsc.scan.onnx import onnx_engine  # noqa: E402
+from mlsc.scan.savedmodel import savedmodel_engine  # noqa: E402
+
+ENGINES: tuple[Engine, ...] = (keras_engine, savedmodel_engine, onnx_engine)
 """Every format engine, in the order they are asked."""

@@ -36,6 +36,14 @@ Kind = Literal[
     "invalid_header",
     "format_mismatch",
     "second_opinion",
+    "keras_lambda",
+    "keras_unsafe_object",
+    "keras_custom_object",
+    "tf_unsafe_op",
+    "tf_unknown_op",
+    "onnx_external_path",
+    "onnx_custom_domain",
+    "onnx_external_data",
 ]
 """What a finding is about:
 
@@ -50,6 +58,21 @@ Kind = Literal[
 - ``invalid_header``: a safetensors header breaks the format's rules (warning);
 - ``format_mismatch``: the name says one format, the bytes another (warning);
 - ``second_opinion``: the optional second engine (picklescan) disagrees (warning).
+- ``keras_lambda``: a Keras config holds marshalled Python bytecode (a Lambda layer) that
+  the loader turns into a function (critical);
+- ``keras_unsafe_object``: a Keras config names a callable or layer that runs code, loads
+  a pickle or another model, or reads, writes or downloads files (critical);
+- ``keras_custom_object``: a Keras config names a class or function from a module outside
+  Keras (warning);
+- ``tf_unsafe_op``: a TensorFlow graph uses an op that reads or writes files, runs Python
+  or uses the network (critical);
+- ``tf_unknown_op``: a TensorFlow graph uses an op that is not a known TensorFlow op
+  (warning: it may need a custom-op library);
+- ``onnx_external_path``: an ONNX tensor's external data path escapes the model's
+  directory (critical);
+- ``onnx_custom_domain``: ONNX nodes of a non-standard op domain, which need a custom-op
+  library (warning);
+- ``onnx_external_data``: ONNX tensors stored in files beside the model (info).
 """
 
 

@@ -39,6 +39,80 @@ _PICKLETOOLS_MEMBER = (
     ".read(sys.argv[2]))' {path} {member} | python -m pickletools -"
 )
 
+_KERAS_CONFIG = "unzip -p {path} config.json | python -m json.tool"
+_ONNX_LOAD = "python -c 'import onnx,sys; m=onnx.load(sys.argv[1], load_external_data=False); "
+_FORMAT_RULES = (
+    # Keras, TensorFlow and ONNX (mlsc.scan.keras, .savedmodel, .onnx): MLSC300-MLSC349.
+    Rule(
+        "MLSC301",
+        "keras_lambda",
+        "Keras model holds Python bytecode",
+        "A Lambda layer (or a __lambda__ object) carries marshalled Python bytecode that the "
+        "loader turns into a function and runs: arbitrary code (CVE-2024-3660; .h5 files "
+        "ignore safe_mode, CVE-2025-9905).",
+        _KERAS_CONFIG + "  # .h5: the model_config attribute",
+    ),
+    Rule(
+        "MLSC302",
+        "keras_unsafe_object",
+        "Keras config reaches a dangerous callable or layer",
+        "The config names a callable that runs code or touches files or the network, a Keras "
+        "gadget (get_file, load_model, enable_unsafe_deserialization), or a layer that loads "
+        "outside data (TFSMLayer, TorchModuleWrapper, a lookup vocabulary path) "
+        "(CVE-2025-1550, CVE-2025-8747, CVE-2025-9906, CVE-2025-12058, CVE-2025-49655).",
+        _KERAS_CONFIG,
+    ),
+    Rule(
+        "MLSC303",
+        "keras_custom_object",
+        "Keras config names a custom object",
+        "A class or function from a module outside Keras: Keras before 3.9 imports the "
+        "module while loading; later versions need it registered as a custom object.",
+        _KERAS_CONFIG,
+    ),
+    Rule(
+        "MLSC310",
+        "tf_unsafe_op",
+        "TensorFlow graph uses a file, code or network op",
+        "An op such as ReadFile, WriteFile, PyFunc, MatchingFiles, DebugIdentityV3 or a "
+        "checkpoint op outside the saver runs when the graph runs: it reads or writes files, "
+        "runs Python or reaches the network.",
+        'saved_model_cli show --all --dir "$(dirname {path})"  # or: grep -a -c OP {path}',
+    ),
+    Rule(
+        "MLSC311",
+        "tf_unknown_op",
+        "TensorFlow graph uses an unknown op",
+        "The op is not a known TensorFlow op: loading the graph needs a custom-op library "
+        "(native code), or the op is one mlsc does not rate yet.",
+        'saved_model_cli show --all --dir "$(dirname {path})"',
+    ),
+    Rule(
+        "MLSC320",
+        "onnx_external_path",
+        "ONNX external data escapes the model directory",
+        "A tensor's external-data location is absolute, contains '..' or resolves (through "
+        "symlinks) outside the model's directory: loading reads that file "
+        "(CVE-2022-25882, CVE-2024-27318).",
+        _ONNX_LOAD + "[print(t.name, t.external_data) for t in m.graph.initializer]' {path}",
+    ),
+    Rule(
+        "MLSC321",
+        "onnx_custom_domain",
+        "ONNX model uses a custom op domain",
+        "Nodes of an op domain that neither ONNX nor ONNX Runtime implements: running the "
+        "model needs a custom-op library, which is native code.",
+        _ONNX_LOAD + "print(sorted({(n.domain, n.op_type) for n in m.graph.node}))' {path}",
+    ),
+    Rule(
+        "MLSC322",
+        "onnx_external_data",
+        "ONNX tensors stored in external files",
+        "Some tensors are kept in files beside the model, inside its directory.",
+        _ONNX_LOAD + "[print(t.name, t.external_data) for t in m.graph.initializer]' {path}",
+    ),
+)
+
 RULES: dict[str, Rule] = {
     r.kind: r
     for r in (
@@ -116,6 +190,7 @@ RULES: dict[str, Rule] = {
             "differently.",
             "picklescan --path {path}",
         ),
+        *_FORMAT_RULES,
     )
 }
 """Every rule, by finding kind."""
