@@ -451,6 +451,25 @@ def print_table(result: dict[str, Any], verbose: bool, build_errors: dict[str, s
         )
 
 
+def print_markdown(result: dict[str, Any]) -> None:
+    """The tools table as Markdown, for benchmarks/README.md."""
+    samples = result["samples"]
+    n_mal = sum(s["malicious"] for s in samples)
+    n_ben = len(samples) - n_mal
+    base = result["tools"]["mlsc"]["seconds"] or 1e-9
+    print("| tool | version | detected | missed | errors | false+ | seconds | x mlsc |")
+    print("|---|---|---|---|---|---|---|---|")
+    for t in result["tools"].values():
+        if t["version"] is None:
+            print(f"| {t['tool']} | absent | | | | | | |")
+            continue
+        print(
+            f"| {t['tool']} | {t['version']} | {t['detected']}/{n_mal} | {t['missed']} | "
+            f"{t['errors']} | {t['false_positives']}/{n_ben} | {t['seconds']:.2f} | "
+            f"{t['seconds'] / base:.1f} |"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
@@ -467,7 +486,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per peer run")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="parallel peer runs")
     ap.add_argument("--only", help="only samples whose name contains this")
-    ap.add_argument("--format", choices=("table", "json"), default="table")
+    ap.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     ap.add_argument("--verbose", "-v", action="store_true", help="one row per sample and tool")
     args = ap.parse_args(argv)  # fmt: skip
     if args.setup:
@@ -480,6 +499,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     result["skipped_samples"] = SKIPPED
     if args.format == "json":
         print(json.dumps(result, indent=2))
+    elif args.format == "markdown":
+        print_markdown(result)
     else:
         print_table(result, args.verbose, build_errors)
     failed = (
