@@ -33,7 +33,12 @@ What counts as a detection ("flagged"), per tool:
 - ``modelscan``: ``modelscan -p PATH -r json``: any entry in ``issues`` (any severity) is
   flagged; no issue but entries in ``errors`` (or exit 2) is ``error``.
 
-Every tool: a timeout, a crash or output that cannot be read is ``error``. Columns:
+A detection is ``dangerous`` when the tool rates it as severe as it goes: mlsc ``critical``,
+any picklescan detection (a dangerous global), fickling ``LIKELY_OVERTLY_MALICIOUS`` or
+``OVERTLY_MALICIOUS``, a ModelScan issue of severity ``CRITICAL`` or ``HIGH``; the script
+lists samples a peer rates dangerous while mlsc does not rate them ``critical`` (a report
+below a peer's: shown, not gating). Every tool: a timeout, a crash or output that cannot be
+read is ``error``. Columns:
 ``detected``/``missed`` (malicious samples flagged / not flagged: clean or error),
 ``errors`` (any sample the tool could not scan), ``false+`` (benign samples flagged),
 ``seconds`` (summed wall time of its runs; a peer's includes starting its interpreter, mlsc's
@@ -63,7 +68,10 @@ if str(REPO) not in sys.path:
 
 from mlsc.scan import scan_path  # noqa: E402
 
-Verdict = Literal["flagged", "clean", "error", "absent"]
+Verdict = Literal["dangerous", "flagged", "clean", "error", "absent"]
+"""``dangerous``: flagged, and rated as severe as the tool goes (see the module docstring);
+``flagged``: flagged at a lower severity; ``clean``; ``error``: could not scan; ``absent``."""
+DETECTED: frozenset[Verdict] = frozenset({"dangerous", "flagged"})
 
 PEERS = ("picklescan", "fickling", "modelscan")
 PEER_REQUIREMENTS = {
@@ -102,7 +110,7 @@ def is_pickle(path):  # fickling.polyglot.check_pickle(file, min_length=2), whic
 target = sys.argv[1]
 files = [target] if os.path.isfile(target) else sorted(
     os.path.join(d, n) for d, _, names in os.walk(target) for n in names)
-flagged, notes = False, []
+flagged, malicious, notes = False, False, []
 for path in files:
     rel = os.path.relpath(path, target) if path != target else os.path.basename(path)
     ext = PurePosixPath(path).suffix.lower()
@@ -116,9 +124,10 @@ for path in files:
     for r in results:
         if not r.is_safe:
             flagged = True
+            malicious |= r.severity.name in ("LIKELY_OVERTLY_MALICIOUS", "OVERTLY_MALICIOUS")
             err = f" ({r.errors[0][:80]})" if r.errors else ""
             notes.append(f"{rel}: {r.severity.name}{err}")
-print(json.dumps({"flagged": flagged, "notes": notes}))
+print(json.dumps({"flagged": flagged, "malicious": malicious, "notes": notes}))
 """
 """Run by the peers' python as ``python -c DRIVER TARGET``: fickling's own repository-scan
 logic (``fickling.cli._scan_huggingface``) applied to local files. That code asks
@@ -179,6 +188,8 @@ def run_mlsc(target: Path, *, second_opinion: bool) -> tuple[Verdict, str]:
         report = scan_path(target, check_signature=False, second_opinion=second_opinion)
     worst = [x.short() for x in report.findings if x.severity != "info"][:2]
     verdict: Verdict = "flagged" if report.status in FLAGGED_STATUSES else "clean"
+    if report.status == "critical":
+        verdict = "dangerous"
     return verdict, f"{report.status}" + (f": {'; '.join(worst)}" if worst else "")
 
 
@@ -193,7 +204,7 @@ def run_picklescan(bin_dir: Path, target: Path, cwd: Path, timeout: float) -> tu
     )  # fmt: skip
     dangerous = [ln.strip("* ").strip() for ln in p.stdout.splitlines() if "- dangerous" in ln]
     if p.returncode == 1:
-        return "flagged", "; ".join(dangerous)[:200]
+        return "dangerous", "; ".join(dangerous)[:200]
     if p.returncode == 0:
         return "clean", ""
     return "error", f"exit {p.returncode}: {_tail(p.stdout + p.stderr)}"
@@ -208,7 +219,10 @@ def run_fickling(bin_dir: Path, target: Path, cwd: Path, timeout: float) -> tupl
         out = json.loads(p.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
         return "error", f"exit {p.returncode}: {_tail(p.stderr or p.stdout)}"
-    return ("flagged" if out["flagged"] else "clean"), "; ".join(out["notes"])[:200]
+    verdict: Verdict = "clean"
+    if out["flagged"]:
+        verdict = "dangerous" if out["malicious"] else "flagged"
+    return verdict, "; ".join(out["notes"])[:200]
 
 
 def run_modelscan(bin_dir: Path, target: Path, cwd: Path, timeout: float) -> tuple[Verdict, str]:
@@ -224,7 +238,8 @@ def run_modelscan(bin_dir: Path, target: Path, cwd: Path, timeout: float) -> tup
     issues = out.get("issues") or []
     if issues:
         what = [f"{i.get('severity')} {i.get('module')}.{i.get('operator')}" for i in issues]
-        return "flagged", "; ".join(what)[:200]
+        severe = any(i.get("severity") in ("CRITICAL", "HIGH") for i in issues)
+        return ("dangerous" if severe else "flagged"), "; ".join(what)[:200]
     errors = out.get("errors") or []
     if p.returncode == 3 and not errors:  # its "no supported files": nothing to scan
         return "clean", "no supported files"
@@ -357,21 +372,26 @@ def summarise(
                 continue
             t.errors += r.verdict == "error"
             if malicious[s.name]:
-                if r.verdict == "flagged":
+                if r.verdict in DETECTED:
                     t.detected += 1
                 else:
                     t.missed += 1
                     t.missed_samples.append(s.name)
-            elif r.verdict == "flagged":
+            elif r.verdict in DETECTED:
                 t.false_positives += 1
                 t.false_positive_samples.append(s.name)
         summaries[tool] = t
     peer_only = []
     peer_error_mlsc_clean = []
+    peer_dangerous_mlsc_lower = []
     for s in samples:
-        if not s.malicious or by[("mlsc", s.name)].verdict == "flagged":
+        mlsc = by[("mlsc", s.name)].verdict
+        severe = [p for p in PEERS if by[(p, s.name)].verdict == "dangerous"]
+        if severe and mlsc != "dangerous":
+            peer_dangerous_mlsc_lower.append({"sample": s.name, "peers": severe, "mlsc": mlsc})
+        if not s.malicious or mlsc in DETECTED:
             continue
-        caught = [p for p in PEERS if by[(p, s.name)].verdict == "flagged"]
+        caught = [p for p in PEERS if by[(p, s.name)].verdict in DETECTED]
         if caught:
             peer_only.append({"sample": s.name, "caught_by": caught, "source": s.source})
         errored = [p for p in PEERS if by[(p, s.name)].verdict == "error"]
@@ -401,6 +421,7 @@ def summarise(
         "mlsc_false_positives": summaries["mlsc"].false_positive_samples,
         "mlsc_errors": mlsc_errors,
         "peer_error_where_mlsc_clean": peer_error_mlsc_clean,
+        "peer_dangerous_mlsc_lower": peer_dangerous_mlsc_lower,
     }
 
 
@@ -443,6 +464,10 @@ def print_table(result: dict[str, Any], verbose: bool, build_errors: dict[str, s
     print(f"benign samples mlsc flagged ({len(fps)}, must be 0):")
     for name in fps:
         print(f"    {name}")
+    lower = result["peer_dangerous_mlsc_lower"]
+    print(f"rated dangerous by a peer, below critical in mlsc ({len(lower)}, should be 0):")
+    for m in lower:
+        print(f"    {m['sample']}: {', '.join(m['peers'])}; mlsc {m['mlsc']}")
     for name in result["mlsc_errors"]:
         print(f"mlsc crashed on {name}")
     for m in result["peer_error_where_mlsc_clean"]:

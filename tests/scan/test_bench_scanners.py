@@ -38,7 +38,7 @@ def test_summary_lists_peer_catches_mlsc_missed_and_mlsc_false_positives(
     samples = [_sample("evil", True), _sample("evil2", True), _sample("fine", False)]
     verdicts = {
         "evil": {"mlsc": "clean", "picklescan": "flagged", "fickling": "error"},
-        "evil2": {"mlsc": "flagged", "picklescan": "clean", "fickling": "error"},
+        "evil2": {"mlsc": "flagged", "picklescan": "dangerous", "fickling": "error"},
         "fine": {"mlsc": "flagged", "picklescan": "clean", "fickling": "flagged"},
     }
     runs = [
@@ -51,6 +51,10 @@ def test_summary_lists_peer_catches_mlsc_missed_and_mlsc_false_positives(
     assert [m["sample"] for m in result["caught_by_a_peer_missed_by_mlsc"]] == ["evil"]
     assert result["caught_by_a_peer_missed_by_mlsc"][0]["caught_by"] == ["picklescan"]
     assert result["mlsc_false_positives"] == ["fine"]
+    # evil2: mlsc flags it, but below the "dangerous" picklescan gives it
+    assert result["peer_dangerous_mlsc_lower"] == [
+        {"sample": "evil2", "peers": ["picklescan"], "mlsc": "flagged"}
+    ]
     tools = result["tools"]
     assert (tools["mlsc"]["detected"], tools["mlsc"]["missed"]) == (1, 1)
     assert tools["fickling"]["errors"] == 2 and tools["fickling"]["missed"] == 2
@@ -66,7 +70,7 @@ def test_absent_peers_are_reported_not_raised(bench: ModuleType, tmp_path: Path)
 def test_mlsc_verdicts_on_real_samples(bench: ModuleType, tmp_path: Path) -> None:
     malicious = next(s for s in SAMPLES if s.malicious)
     benign = next(s for s in SAMPLES if not s.malicious)
-    for s, want in ((malicious, "flagged"), (benign, "clean")):
+    for s, want in ((malicious, "dangerous"), (benign, "clean")):
         d = tmp_path / s.name
         d.mkdir()
         verdict, note = bench.run_mlsc(s.build(d), second_opinion=False)
