@@ -24,6 +24,7 @@ from mlsc.scan.rules import RULES
 from mlsc.scan.scanner import FileScan, ScanReport
 from tests.scan import builders as b
 from tests.scan.conftest import no_unpickling  # noqa: F401  (the guard: nothing is loaded)
+from tests.scan.corpus import SAMPLES, Sample
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,7 @@ HOSTILE_DIR = "sub dir ünï"
 HOSTILE_PT = "mödel #1?x=%41.pt"
 DOTS = "..%2F..%2Fetc passwd.pkl"
 COLON = "c:evil.pkl"
+CONTROL = "line\nbreak\\back\tslash.pkl"
 
 
 def _model_dir(d: Path) -> Path:
@@ -52,6 +54,7 @@ def _model_dir(d: Path) -> Path:
     (d / "plain.pkl").write_bytes(b"\x80\x02}q\x00.")
     (d / DOTS).write_bytes(b.stack_global_call("builtins", "eval", "1"))
     (d / COLON).write_bytes(b"\x80\x02]q\x00.")
+    (d / CONTROL).write_bytes(b.reduce_call("mypkg", "Thing", "x"))
     (d / "README.md").write_text("a model card\n")
     (d / HOSTILE_DIR).mkdir()
     b.torch_zip(
@@ -143,9 +146,9 @@ def test_archive_member_and_hostile_names(scanned: tuple[ScanReport, dict[str, A
         assert validate_rfc3986(uri, rule="URI_reference"), uri
         # resolved against the root it stays inside it, whatever the name
         assert urljoin(root, uri).startswith(root), uri
-        assert not any(c in uri for c in " \"'#?:") and uri.isascii(), uri
+        assert not any(c in uri for c in " \"'#?:\n\t\\") and uri.isascii(), uri
     uris = {unquote(a["location"]["uri"]) for a in run["artifacts"]}
-    assert {HOSTILE_PKL, DOTS, COLON, f"{HOSTILE_DIR}/{HOSTILE_PT}"} <= uris
+    assert {HOSTILE_PKL, DOTS, COLON, CONTROL, f"{HOSTILE_DIR}/{HOSTILE_PT}"} <= uris
     escape = [
         r for r in run["results"] if r["properties"]["member"] == "../escape.pkl"
     ]  # a zip member named ../escape.pkl: a name, never a location
@@ -247,3 +250,16 @@ def test_validator_catches_a_broken_log(
     broken["runs"][0]["results"][0]["level"] = "critical"
     del broken["runs"][0]["results"][1]["message"]
     assert len(_errors(validator, broken)) >= 2
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])
+def test_every_corpus_sample_renders_valid_sarif(
+    sample: Sample, tmp_path: Path, validator: jsonschema.Draft4Validator
+) -> None:
+    """Whatever the corpus grows to, each scan renders as schema-valid SARIF with one result
+    per finding."""
+    report = scan_path(sample.build(tmp_path), check_signature=False)
+    log = render_sarif(report)
+    assert _errors(validator, log) == []
+    assert len(log["runs"][0]["results"]) == len(report.findings)
+    json.loads(render_sarif_json(report)).keys()  # strict JSON text too
