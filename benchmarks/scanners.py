@@ -506,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--setup",
         action="store_true",
-        help="create the peers' venv if missing and install/upgrade the peers",
+        help="create the peers' venv if missing and install the peers missing from it (pip's usual rules: no upgrade)",
     )
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per peer run")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="parallel peer runs")
