@@ -7,7 +7,7 @@ DEMO   := demo-out
 
 NEO4J  := tools/neo4j-dev/neo4j-dev.sh
 
-.PHONY: install browser demo test lint unit bench clean neo4j-up neo4j-down
+.PHONY: install browser demo test lint unit bench bench-scanners clean neo4j-up neo4j-down
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,5 +64,11 @@ test: install browser lint
 bench: install
 	$(BIN)/python benchmarks/run.py
 
+## bench-scanners: mlsc against picklescan, fickling and ModelScan on the scanner corpus
+## (installs them in .bench-venv/; exits 1 if a peer catches a sample mlsc misses, or mlsc
+## flags a benign one). Not part of `make test`. ARGS=--verbose for one row per sample.
+bench-scanners: install
+	$(BIN)/python benchmarks/scanners.py --setup --venv .bench-venv $(ARGS)
+
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .bench-venv $(DEMO) .pytest_cache .mypy_cache .ruff_cache
