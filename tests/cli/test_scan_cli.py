@@ -94,3 +94,20 @@ def test_exit_status_follows_fail_on(tmp_path: Path) -> None:
     assert runner.invoke(app, [*base, "--fail-on", "warning"]).exit_code == 3
     (model / "training_args.bin").write_bytes(b"\x80\x02}.")
     assert runner.invoke(app, [*base, "--fail-on", "warning"]).exit_code == 0
+
+
+def test_sarif_for_code_scanning(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "pytorch_model.pkl").write_bytes(EVIL)
+    result = runner.invoke(app, ["scan", str(model), "--no-store", "-f", "sarif"])
+    assert result.exit_code == 3, result.stderr
+    log = json.loads(result.stdout)
+    assert log["version"] == "2.1.0"
+    [run] = log["runs"]
+    assert {r["ruleId"] for r in run["results"]} >= {"MLSC101"}
+    [evil] = [r for r in run["results"] if r["ruleId"] == "MLSC101"]
+    assert evil["level"] == "error"
+    assert evil["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "pytorch_model.pkl"
+    )

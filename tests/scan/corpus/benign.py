@@ -267,7 +267,7 @@ def _samples() -> list[Sample]:
             "onnx",
             [
                 Sample(
-                    "benign-onnx",
+                    "benign-onnx-add",
                     "onnx.helper: a one-node Add graph with an initializer, saved by onnx.save",
                     False,
                     _onnx,
