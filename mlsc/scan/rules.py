@@ -39,6 +39,14 @@ _PICKLETOOLS_MEMBER = (
     ".read(sys.argv[2]))' {path} {member} | python -m pickletools -"
 )
 
+_PICKLETOOLS_ZIPREAD = (
+    'python -c \'import sys; from mlsc.scan.zipread import *; f=open(sys.argv[1],"rb"); '
+    'z=list_zip(f, f.seek(0,2)); e=[e for e,n in z.entries() if sys.argv[2].rsplit("!",1)[-1] '
+    "in n][0]; sys.stdout.buffer.write(open_entry(f,e).read())' {path} {member} "
+    "| python -m pickletools -"
+)
+_ZIPINFO = "zipinfo -v {path} | less; xxd {path} | grep -n 'PK'"
+
 RULES: dict[str, Rule] = {
     r.kind: r
     for r in (
@@ -115,6 +123,42 @@ RULES: dict[str, Rule] = {
             "picklescan rates an import dangerous that mlsc rated lower, or resolved an import "
             "differently.",
             "picklescan --path {path}",
+        ),
+        Rule(
+            "MLSC200",
+            "opaque_pickle",
+            "a loader would unpickle what mlsc cannot parse",
+            "The file or member is one torch.load, pickle.load, joblib.load or "
+            "numpy.load(allow_pickle=True) would unpickle, and the opcode walk stopped on "
+            "something it cannot parse: the unpickler may still run code from it.",
+            _PICKLETOOLS + "  # see where the walk fails",
+            _PICKLETOOLS_ZIPREAD,
+        ),
+        Rule(
+            "MLSC201",
+            "encrypted_member",
+            "encrypted archive member",
+            "A zip member has its encryption flag set and its bytes are not a readable pickle. "
+            "PyTorch's reader ignores the flag, so what it unpickles cannot be checked.",
+            _ZIPINFO,
+            _ZIPINFO,
+        ),
+        Rule(
+            "MLSC202",
+            "archive_anomaly",
+            "archive views disagree or were tampered with",
+            "The zip's central directory and local headers disagree (names, sizes, methods, "
+            "flags), bytes precede the archive, or names repeat: loaders and scanners that "
+            "read different views see different files. Every view was scanned.",
+            _ZIPINFO,
+        ),
+        Rule(
+            "MLSC203",
+            "unsupported_container",
+            "archive mlsc cannot open",
+            "An archive format mlsc cannot read here (7z without py7zr): its members were not "
+            "checked.",
+            "7z l {path}",
         ),
     )
 }

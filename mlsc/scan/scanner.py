@@ -140,7 +140,8 @@ def scan_file(
         finding = Finding(rel, "unparseable", "warning", f"cannot read: {e}"[:300])
         return FileScan(rel, 0, None, None, None, False, "unparseable", (finding,), ())
     findings: list[Finding] = []
-    if (mismatch := _mismatch(rel, s)) is not None:
+    mismatch = _mismatch(rel, s)
+    if mismatch is not None:
         findings.append(mismatch)
     fmt = s.name_format
     container: str | None = None
@@ -167,10 +168,18 @@ def scan_file(
         if container in _PICKLE_CONTAINERS:
             fmt = "pickle"
         elif container is not None:
-            fmt = container if container in ("numpy", "npz", "zip", "tar") else fmt
+            fmt = container if container in ("numpy", "npz", "zip", "tar", "7z") else fmt
+        scanned = container is not None or bool(result.findings)
+        if container == "pickle" and s.name_format != "pickle" and mismatch is None:
+            said = (
+                f"named as {s.name_format}"
+                if s.name_format
+                else "under a name that does not say so"
+            )
+            findings.append(Finding(rel, "format_mismatch", "warning", f"holds a pickle {said}"))
     else:
         scanned = False
-        if s.magic in ("gguf", "zip", "tar"):
+        if s.magic in ("gguf", "zip", "tar", "7z"):
             fmt = s.magic
     return FileScan(
         rel,
