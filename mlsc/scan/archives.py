@@ -69,7 +69,13 @@ class Walk:
     """One file's archive walk: the collector, and the bytes left for nested archives."""
 
     col: Collector
-    budget: int = MAX_NESTED_BYTES
+    budget: int = -1
+    """Bytes left to spool; :data:`MAX_NESTED_BYTES` (as it is when the walk starts) if
+    not given."""
+
+    def __post_init__(self) -> None:
+        if self.budget < 0:
+            self.budget = MAX_NESTED_BYTES
 
 
 def _base(name: str) -> str:
@@ -96,8 +102,9 @@ def _spool(walk: Walk, opener: Opener, member: str) -> IO[bytes] | None:
             copied += len(chunk)
             if copied > walk.budget:
                 out.close()
-                walk.col.fail("scan_limit", f"nested archives over {MAX_NESTED_BYTES} bytes",
-                              member or None)  # fmt: skip
+                walk.col.fail(
+                    "scan_limit", f"nested archives over {MAX_NESTED_BYTES} bytes", member or None
+                )
                 return None
             out.write(chunk)
     walk.budget -= copied
@@ -105,37 +112,38 @@ def _spool(walk: Walk, opener: Opener, member: str) -> IO[bytes] | None:
     return out
 
 
-def scan_member(walk: Walk, opener: Opener, member: str, depth: int, *, bound: bool) -> None:
+def scan_member(
+    walk: Walk, opener: Opener, member: str, depth: int, *, bound: bool
+) -> ContainerFormat | None:
     """Scan one member (or decompressed stream) by its first bytes: an archive is opened,
-    a pickle walked (``bound``: a loader would unpickle it), anything else probed."""
+    a pickle walked (``bound``: a loader would unpickle it), anything else probed; what it
+    turned out to be (``None``: nothing a loader unpickles)."""
     where = member or None
     head = _head(opener)
     magic = magic_of(head, len(head) + 1)
     if magic in ARCHIVES or magic in COMPRESSED:
         if depth >= MAX_DEPTH:
             walk.col.fail("scan_limit", f"archive nested deeper than {MAX_DEPTH}", where)
-            return
+            return None
         if magic in COMPRESSED:
 
             def inner(stack: ExitStack) -> IO[bytes]:
                 return stack.enter_context(decompressor(magic, opener(stack)))
 
-            scan_member(walk, inner, member, depth + 1, bound=bound or _named_pickle(member))
-            return
+            return scan_member(walk, inner, member, depth + 1, bound=bound or _named_pickle(member))
         spooled = _spool(walk, opener, member)
-        if spooled is not None:
-            with spooled:
-                size = spooled.seek(0, 2)
-                spooled.seek(0)
-                scan_archive(walk, spooled, size, member, magic, depth + 1)
-        return
+        if spooled is None:
+            return None
+        with spooled:
+            size = spooled.seek(0, 2)
+            spooled.seek(0)
+            return scan_archive(walk, spooled, size, member, magic, depth + 1)
     if magic == "numpy":
-        scan_npy(walk.col, opener, where)
-        return
-    if bound or is_pickle_head(head) or magic == "torch-legacy":
-        walk.col.stream(opener, where, MAX_MEMBER_BYTES)
-    else:
-        walk.col.stream(opener, where, MAX_MEMBER_BYTES, bound=False)
+        return "numpy-object" if scan_npy(walk.col, opener, where) else "numpy"
+    bound = bound or is_pickle_head(head) or magic == "torch-legacy"
+    if walk.col.stream(opener, where, MAX_MEMBER_BYTES, bound=bound):
+        return "torch-legacy" if magic == "torch-legacy" else "pickle"
+    return None
 
 
 def scan_archive(

@@ -46,6 +46,10 @@ SECOND_OPINION_MAX_OPCODES = 1_000_000
 """Streams with more opcodes than this are not handed to the second engine (it keeps every
 opcode in memory)."""
 
+PROBE_OPCODES = 8
+"""Opcodes a probed stream (no magic, no pickle name) must walk, when it reaches no STOP and
+imports nothing, to count as a pickle (random bytes rarely make eight valid opcodes)."""
+
 Opener = Callable[[ExitStack], IO[bytes]]
 """Opens one pickle stream afresh (positioned at its first opcode) inside an ExitStack."""
 SecondOpinion = Callable[[IO[bytes]], "list[tuple[str, str]] | None"]
@@ -73,8 +77,14 @@ class Collector:
     ) -> None:
         self.findings.append(Finding(self.path, kind, "warning", detail[:300], (), member))
 
-    def add(self, kind: Kind, severity: Literal["critical", "warning", "info"], detail: str,
-            member: str | None, check: str | None = None) -> None:  # fmt: skip
+    def add(
+        self,
+        kind: Kind,
+        severity: Literal["critical", "warning", "info"],
+        detail: str,
+        member: str | None,
+        check: str | None = None,
+    ) -> None:
         """Record one finding about this file."""
         self.findings.append(
             Finding(self.path, kind, severity, detail[:300], (), member, check=check)
@@ -109,7 +119,8 @@ class Collector:
                     self.opaque(f"cannot open: {type(e).__name__}: {e}", member, loader)
                 return bound
             scan = scan_pickle_stream(raw, limit=limit)
-        if not bound and not (scan.pickles or scan.imports or scan.unresolved):
+        walked = scan.pickles or scan.imports or scan.unresolved or scan.opcodes >= PROBE_OPCODES
+        if not bound and not walked:
             return False
         self.streams.append(member or "")
         self.imports.extend(scan.imports)

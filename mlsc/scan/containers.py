@@ -68,9 +68,11 @@ __all__ = [
 
 TORCH_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".pkl.gz", ".mar")
 """Names that may be a PyTorch checkpoint: a zip, a tar or raw pickles."""
-LOADER_SUFFIXES = (*PICKLE_SUFFIXES, ".pt", ".pth", ".ckpt", ".bin", ".npy", ".pkl.gz")
-"""Names ``torch.load``, ``pickle.load`` or ``joblib.load`` are called on: a stream under
-such a name that mlsc cannot parse is critical (see :mod:`mlsc.scan.collect`)."""
+LOADER_SUFFIXES = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt")
+"""Names that only ``torch.load``, ``pickle.load`` or ``joblib.load`` open: a file under such
+a name is walked as a pickle even without magic, and one mlsc cannot parse past its first
+opcode is critical (see :mod:`mlsc.scan.collect`). Other names (``.bin``, ``.dat``: raw
+weights use them too) are probed: a pickle if the walk gets anywhere."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,12 @@ def _prepended_zip(walk: Walk, path: Path) -> bool:
     return True
 
 
+def probe_pickle(path: Path) -> bool:
+    """Whether a file with no magic walks like a pickle (see
+    :meth:`mlsc.scan.collect.Collector.stream`), without recording anything."""
+    return Collector("", None).stream(_file_opener(path), None, bound=False)
+
+
 def should_scan(magic: Magic | None, name: str) -> bool:
     """Whether :func:`scan_pickle_file` has anything to look at in a file like this."""
     lower = name.lower()
@@ -161,9 +169,9 @@ def scan_pickle_file(
         elif magic in COMPRESSED:
             assert magic is not None
             opener = _compressed_opener(path, magic)
-            scan_member(walk, opener, "", 1, bound=loader_name)
+            inner = scan_member(walk, opener, "", 1, bound=loader_name)
             has_pickle = bool(col.streams)
-            container = "compressed-pickle" if has_pickle else None
+            container = "compressed-pickle" if inner in ("pickle", "torch-legacy") else inner
         elif magic in ("pickle", "torch-legacy") or (magic is None and loader_name):
             col.stream(_file_opener(path), None, loader="torch.load / pickle.load")
             container = "torch-legacy" if magic == "torch-legacy" else "pickle"

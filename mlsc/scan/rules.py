@@ -36,14 +36,14 @@ class Rule:
 _PICKLETOOLS = "python -m pickletools {path}"
 _PICKLETOOLS_MEMBER = (
     "python -c 'import sys,zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1])"
-    ".read(sys.argv[2]))' {path} {member} | python -m pickletools -"
+    ".read(sys.argv[2]))' {path} {member} > member.pkl; python -m pickletools member.pkl"
 )
 
 _PICKLETOOLS_ZIPREAD = (
     'python -c \'import sys; from mlsc.scan.zipread import *; f=open(sys.argv[1],"rb"); '
     'z=list_zip(f, f.seek(0,2)); e=[e for e,n in z.entries() if sys.argv[2].rsplit("!",1)[-1] '
     "in n][0]; sys.stdout.buffer.write(open_entry(f,e).read())' {path} {member} "
-    "| python -m pickletools -"
+    "> member.pkl; python -m pickletools member.pkl"
 )
 _ZIPINFO = "zipinfo -v {path} | less; xxd {path} | grep -n 'PK'"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mlsc.scan.containers import SecondOpinion, scan_pickle_file, should_scan
+from mlsc.scan.containers import SecondOpinion, probe_pickle, scan_pickle_file, should_scan
 from mlsc.scan.engines import ENGINES, FormatScan
 from mlsc.scan.findings import Finding, ScanStatus, Severity, status_of, worst_status
 from mlsc.scan.formats import Sniff, sniff
@@ -149,13 +149,15 @@ def scan_file(
     imports: tuple[str, ...] = ()
     scanned = True
     claimed: FormatScan | None = None
-    for engine in ENGINES:
+    # bytes that walk as a pickle are a pickle whatever the name says (CVE-2025-10155)
+    pickled = s.magic in ("pickle", "torch-legacy") or (s.magic is None and probe_pickle(path))
+    for engine in () if pickled else ENGINES:
         if (claimed := engine(path, rel, s)) is not None:
             break
     if claimed is not None:
         fmt, has_pickle, imports = claimed.format, claimed.pickle, claimed.imports
         findings.extend(claimed.findings)
-    elif s.magic == "safetensors" or (s.name_format == "safetensors" and s.magic is None):
+    elif s.magic == "safetensors" or (s.name_format == "safetensors" and not pickled):
         fmt = "safetensors"
         findings.extend(validate_header(path, rel).findings)
     elif should_scan(s.magic, path.name):

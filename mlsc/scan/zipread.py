@@ -91,8 +91,12 @@ class ZipListing:
         two views give it, central-directory entries first."""
         seen: dict[tuple[int, int, int | None], list[str]] = {}
         first: dict[tuple[int, int, int | None], ZipEntry] = {}
+        sized = {(e.data_offset, e.method): e.compressed_size for e in self.central}
         for e in (*self.central, *self.local):
-            key = (e.data_offset, e.method, e.compressed_size)
+            size = e.compressed_size
+            if size is None:  # a data descriptor: the central directory has the size
+                size = sized.get((e.data_offset, e.method))
+            key = (e.data_offset, e.method, size)
             names = seen.setdefault(key, [])
             first.setdefault(key, e)
             if e.name not in names:
@@ -192,12 +196,15 @@ def _local_chain(
             if entry.flags & FLAG_DESCRIPTOR:
                 sig = _read_at(f, end, 4)
                 end += (4 if sig == DESCRIPTOR_SIG else 0) + 12
-            if _read_at(f, end, 4) == LOCAL_SIG:
+            sig = _read_at(f, end, 4)
+            if sig == LOCAL_SIG:
                 nxt = end
-        if nxt < 0 and entry.data_offset < file_size:
-            found = _find(f, LOCAL_SIG, entry.data_offset, LOCAL_SEARCH)
+            elif sig in (CENTRAL_SIG, EOCD_SIG, ZIP64_EOCD_SIG) or end >= file_size:
+                break  # the chain ends where it should
+        if nxt < 0:  # an unknown or wrong size: look for the next header after the data
+            found = _find(f, LOCAL_SIG, entry.data_offset if comp is None else end, LOCAL_SEARCH)
             if found >= 0 and comp is not None:
-                problems.append(f"local header of {entry.name!r} gives a wrong size")
+                problems.append(f"junk after the data of {entry.name!r}")
             nxt = found
         pos = nxt
     return out
