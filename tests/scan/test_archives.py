@@ -68,6 +68,15 @@ def test_compressed_members_and_data_descriptors(method: int) -> None:
     assert open_entry(f, entry).read() == z.EVIL
 
 
+@pytest.mark.parametrize("method", [zipfile.ZIP_LZMA, zipfile.ZIP_BZIP2])
+def test_an_npz_member_in_another_method_is_read_as_numpy_reads_it(
+    tmp_path: Path, method: int
+) -> None:
+    npy = b.npy_bytes("|O", (1,), z.EVIL)
+    f = scan(z.write(tmp_path / "arrays.npz", z.zip_bytes([("x.npy", npy)], method)))
+    assert f.status == "critical" and f.container == "npz"
+
+
 def test_decompression_is_bounded() -> None:
     bomb = z.zip_bytes([("data.pkl", bytes(64 << 20))], zipfile.ZIP_DEFLATED)
     f = io.BytesIO(bomb)
