@@ -35,16 +35,9 @@ class Rule:
 
 _PICKLETOOLS = "python -m pickletools {path}"
 _PICKLETOOLS_MEMBER = (
-    "python -c 'import sys,zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1])"
-    ".read(sys.argv[2]))' {path} {member} > member.pkl; python -m pickletools member.pkl"
+    "python -m mlsc.scan.extract {path} {member} > member.pkl; python -m pickletools member.pkl"
 )
 
-_PICKLETOOLS_ZIPREAD = (
-    'python -c \'import sys; from mlsc.scan.zipread import *; f=open(sys.argv[1],"rb"); '
-    'z=list_zip(f, f.seek(0,2)); e=[e for e,n in z.entries() if sys.argv[2].rsplit("!",1)[-1] '
-    "in n][0]; sys.stdout.buffer.write(open_entry(f,e).read())' {path} {member} "
-    "> member.pkl; python -m pickletools member.pkl"
-)
 _ZIPINFO = "zipinfo -v {path} | less; xxd {path} | grep -n 'PK'"
 
 RULES: dict[str, Rule] = {
@@ -132,7 +125,7 @@ RULES: dict[str, Rule] = {
             "numpy.load(allow_pickle=True) would unpickle, and the opcode walk stopped on "
             "something it cannot parse: the unpickler may still run code from it.",
             _PICKLETOOLS + "  # see where the walk fails",
-            _PICKLETOOLS_ZIPREAD,
+            _PICKLETOOLS_MEMBER,
         ),
         Rule(
             "MLSC201",
