@@ -31,7 +31,7 @@ from mlsc.scan.collect import (
     is_pickle_head,
     scan_npy,
 )
-from mlsc.scan.formats import ARCHIVES, COMPRESSED, Magic, magic_of
+from mlsc.scan.formats import ARCHIVES, COMPRESSED, UNREAD_COMPRESSED, Magic, magic_of
 from mlsc.scan.zipread import ZipEntry, ZipReadError, list_zip, open_entry
 
 MAX_MEMBERS = 100_000
@@ -138,11 +138,29 @@ def scan_member(
             size = spooled.seek(0, 2)
             spooled.seek(0)
             return scan_archive(walk, spooled, size, member, magic, depth + 1)
+    if magic in UNREAD_COMPRESSED:
+        return unread_compressed(walk.col, magic, where, bound or _named_pickle(member))
     if magic == "numpy":
         return "numpy-object" if scan_npy(walk.col, opener, where) else "numpy"
     bound = bound or is_pickle_head(head) or magic == "torch-legacy"
     if walk.col.stream(opener, where, MAX_MEMBER_BYTES, bound=bound):
         return "torch-legacy" if magic == "torch-legacy" else "pickle"
+    return None
+
+
+def unread_compressed(
+    col: Collector, magic: Magic | None, member: str | None, named: bool
+) -> ContainerFormat | None:
+    """An lz4 or zstd stream mlsc cannot decompress: ``critical`` when its name says a loader
+    unpickles it (``.joblib``, ``.pkl.zst`` ...), else an unopened container."""
+    if named:
+        col.opaque(
+            f"{magic}-compressed, which mlsc cannot decompress",
+            member,
+            "joblib.load / pandas.read_pickle",
+        )
+        return "compressed-pickle"
+    col.add("unsupported_container", "warning", f"{magic}-compressed: not opened", member)
     return None
 
 

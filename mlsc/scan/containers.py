@@ -34,6 +34,7 @@ from mlsc.scan.archives import (
     Walk,
     scan_archive,
     scan_member,
+    unread_compressed,
 )
 from mlsc.scan.collect import (
     MAX_MEMBER_BYTES,
@@ -46,7 +47,7 @@ from mlsc.scan.collect import (
     scan_npy,
 )
 from mlsc.scan.findings import Finding
-from mlsc.scan.formats import ARCHIVES, COMPRESSED, PICKLE_NAME_HINTS, Magic
+from mlsc.scan.formats import ARCHIVES, COMPRESSED, PICKLE_NAME_HINTS, UNREAD_COMPRESSED, Magic
 from mlsc.scan.pickles import PickleImport
 from mlsc.scan.zipread import EOCD_SEARCH, EOCD_SIG, ZipReadError, list_zip
 
@@ -133,7 +134,7 @@ def probe_pickle(path: Path) -> bool:
 def should_scan(magic: Magic | None, name: str) -> bool:
     """Whether :func:`scan_pickle_file` has anything to look at in a file like this."""
     lower = name.lower()
-    if magic in (*ARCHIVES, "numpy", "pickle", "torch-legacy"):
+    if magic in (*ARCHIVES, *UNREAD_COMPRESSED, "numpy", "pickle", "torch-legacy"):
         return True
     if magic in COMPRESSED:
         return any(h in lower for h in PICKLE_NAME_HINTS)
@@ -163,6 +164,10 @@ def scan_pickle_file(
             with path.open("rb") as f:
                 container = scan_archive(walk, f, path.stat().st_size, "", magic)
             has_pickle = bool(col.streams)
+        elif magic in UNREAD_COMPRESSED:
+            named = any(h in path.name.lower() for h in PICKLE_NAME_HINTS)
+            container = unread_compressed(col, magic, None, named)
+            has_pickle = container is not None
         elif magic == "numpy":
             has_pickle = scan_npy(col, _file_opener(path), None)
             container = "numpy-object" if has_pickle else "numpy"

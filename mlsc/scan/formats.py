@@ -28,11 +28,16 @@ Magic = Literal[
     "gguf",
     "hdf5",
     "7z",
+    "lz4",
+    "zstd",
 ]
 """What the first bytes say."""
 
 COMPRESSED: frozenset[Magic] = frozenset({"gzip", "bz2", "xz", "lzma", "zlib"})
 """Compressed streams: one file inside, sniffed again once decompressed."""
+UNREAD_COMPRESSED: frozenset[Magic] = frozenset({"lz4", "zstd"})
+"""Compressed streams the standard library cannot open: ``joblib.load`` reads lz4 (with the
+``lz4`` package), ``pandas.read_pickle`` zstd."""
 ARCHIVES: frozenset[Magic] = frozenset({"zip", "tar", "7z"})
 """Archives of members, opened member by member."""
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -60,7 +65,7 @@ NumPy files apart)."""
 
 PICKLE_NAME_HINTS = (
     *(".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".bin", ".dat", ".npy", ".npz"),
-    *(".tar", ".tgz", ".tbz", ".txz", ".zip", ".mar", ".7z"),
+    *(".tar", ".tgz", ".tbz", ".txz", ".zip", ".mar", ".7z", ".lz4", ".zst"),
 )
 """A compressed file is opened only when its name says it holds one of these (a pickle, an
 array or an archive)."""
@@ -96,6 +101,10 @@ def magic_of(head: bytes, size: int) -> Magic | None:
         return "gguf"
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
         return "hdf5"
+    if head.startswith(b"\x04\x22\x4d\x18"):
+        return "lz4"
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        return "zstd"
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
     if head.startswith(b"BZh"):

@@ -218,3 +218,12 @@ def test_the_check_command_shows_the_member(
         check=False,
     )
     assert b"PROTO" in out.stdout, out.stderr.decode()[-2000:]
+
+
+@pytest.mark.parametrize("magic", [b"\x04\x22\x4d\x18", b"\x28\xb5\x2f\xfd"])
+def test_lz4_and_zstd_mlsc_cannot_open(tmp_path: Path, magic: bytes) -> None:
+    named = scan(z.write(tmp_path / "model.joblib", magic + bytes(32)))
+    assert named.status == "critical" and named.pickle
+    assert [x.kind for x in named.findings] == ["opaque_pickle"]
+    other = scan(z.write(tmp_path / "blob.lz", magic + bytes(32)))
+    assert other.status == "unparseable"

@@ -366,11 +366,62 @@ UNPARSEABLE: list[Sample] = [
 ]
 
 
+def _xxh32(data: bytes) -> int:
+    """xxHash32 with seed 0 for inputs under 16 bytes (the LZ4 frame header checksum)."""
+    p1, p2, p3, p4, p5, m = 2654435761, 2246822519, 3266489917, 668265263, 374761393, 2**32 - 1
+
+    def rotl(x: int, r: int) -> int:
+        return ((x << r) | (x >> (32 - r))) & m
+
+    h = (p5 + len(data)) & m
+    i = 0
+    while i + 4 <= len(data):
+        h = rotl((h + int.from_bytes(data[i : i + 4], "little") * p3) & m, 17) * p4 & m
+        i += 4
+    for byte in data[i:]:
+        h = rotl((h + byte * p5) & m, 11) * p1 & m
+    h ^= h >> 15
+    h = h * p2 & m
+    h ^= h >> 13
+    h = h * p3 & m
+    return h ^ (h >> 16)
+
+
+def lz4_frame(data: bytes) -> bytes:
+    """An LZ4 frame holding ``data`` in one uncompressed block (what ``lz4.frame`` reads)."""
+    descriptor = bytes([0x60, 0x40])  # version 1, independent blocks; 64 KiB blocks
+    header = b"\x04\x22\x4d\x18" + descriptor + bytes([(_xxh32(descriptor) >> 8) & 0xFF])
+    block = (0x80000000 | len(data)).to_bytes(4, "little") + data
+    return header + block + bytes(4)
+
+
+def zstd_frame(data: bytes) -> bytes:
+    """A Zstandard frame holding ``data`` (under 256 bytes) in one raw block."""
+    block_header = (1 | (len(data) << 3)).to_bytes(3, "little")  # last block, raw
+    return b"\x28\xb5\x2f\xfd" + bytes([0x20, len(data)]) + block_header + data
+
+
 def zlib_compress(data: bytes) -> bytes:
     import zlib
 
     return zlib.compress(data)
 
+
+UNREAD: list[Sample] = [
+    Sample(
+        "joblib-lz4-compressed",
+        "joblib.load decompresses lz4 (when the lz4 package is installed) and unpickles: "
+        "a compression the standard library cannot open hides the payload",
+        True,
+        _file("model.joblib", lambda: lz4_frame(EVIL)),
+    ),
+    Sample(
+        "pickle-zstd-compressed",
+        "pandas.read_pickle infers zstd from .zst and unpickles the content",
+        True,
+        _file("frame.pkl.zst", lambda: zstd_frame(EVIL)),
+    ),
+]
 
 BENIGN: list[Sample] = [
     Sample("benign-numpy-savez", "numpy.savez of float arrays", False, _real_npz(False), "clean"),
@@ -431,4 +482,4 @@ BENIGN: list[Sample] = [
     ),
 ]
 
-SAMPLES: list[Sample] = [*ZIP_TRICKS, *NESTED, *_names(), *UNPARSEABLE, *BENIGN]
+SAMPLES: list[Sample] = [*ZIP_TRICKS, *NESTED, *_names(), *UNPARSEABLE, *UNREAD, *BENIGN]
