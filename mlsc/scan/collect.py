@@ -46,6 +46,9 @@ SECOND_OPINION_MAX_OPCODES = 1_000_000
 """Streams with more opcodes than this are not handed to the second engine (it keeps every
 opcode in memory)."""
 
+MAX_FILE_OPCODES = 50_000_000
+"""Opcodes walked over all the streams of one file (an archive of many overlapping or
+repeated members stays bounded); past it the rest is a ``scan_limit``."""
 PROBE_OPCODES = 8
 """Opcodes a probed stream (no magic, no pickle name) must walk, when it reaches no STOP and
 imports nothing, to count as a pickle (random bytes rarely make eight valid opcodes)."""
@@ -71,6 +74,8 @@ class Collector:
     findings: list[Finding] = field(default_factory=list)
     imports: list[PickleImport] = field(default_factory=list)
     streams: list[str] = field(default_factory=list)
+    opcodes: int = 0
+    """Opcodes walked so far over every stream."""
 
     def fail(
         self, kind: Literal["unparseable", "scan_limit"], detail: str, member: str | None
@@ -111,6 +116,13 @@ class Collector:
         """Walk one pickle stream (and ask the second engine about it); whether it was a
         pickle. ``bound``: a loader would unpickle it (else it is only probed, and reported
         only if it walks to a STOP or imports something)."""
+        if self.opcodes > MAX_FILE_OPCODES:
+            why = f"not walked: over {MAX_FILE_OPCODES} opcodes in this file"
+            if bound:
+                self.opaque(why, member, loader)
+            else:
+                self.fail("scan_limit", why, member)
+            return bound
         with ExitStack() as stack:
             try:
                 raw = opener(stack)
@@ -119,6 +131,7 @@ class Collector:
                     self.opaque(f"cannot open: {type(e).__name__}: {e}", member, loader)
                 return bound
             scan = scan_pickle_stream(raw, limit=limit)
+        self.opcodes += scan.opcodes
         walked = scan.pickles or scan.imports or scan.unresolved or scan.opcodes >= PROBE_OPCODES
         if not bound and not walked:
             return False

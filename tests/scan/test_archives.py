@@ -227,3 +227,17 @@ def test_lz4_and_zstd_mlsc_cannot_open(tmp_path: Path, magic: bytes) -> None:
     assert [x.kind for x in named.findings] == ["opaque_pickle"]
     other = scan(z.write(tmp_path / "blob.lz", magic + bytes(32)))
     assert other.status == "unparseable"
+
+
+def test_the_opcodes_of_all_members_are_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlsc.scan import collect
+
+    monkeypatch.setattr(collect, "MAX_FILE_OPCODES", 100)
+    long = b"\x80\x02" + b"N0" * 200 + b"."
+    members = [(f"m{i}.pkl", long) for i in range(5)] + [("z.pkl", z.EVIL)]
+    f = scan(z.write(tmp_path / "many.zip", z.zip_bytes(members)))
+    # the members past the budget are ones torch.load / pickle.load would unpickle
+    assert f.status == "critical"
+    assert [x.member for x in f.findings if x.kind == "opaque_pickle"][-1] == "z.pkl"
