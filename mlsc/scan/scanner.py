@@ -157,7 +157,9 @@ def scan_file(
     if claimed is not None:
         fmt, has_pickle, imports = claimed.format, claimed.pickle, claimed.imports
         findings.extend(claimed.findings)
-    elif s.magic == "safetensors" or (s.name_format == "safetensors" and not pickled):
+    elif s.magic == "safetensors" or (
+        s.name_format == "safetensors" and s.magic is None and not pickled
+    ):
         fmt = "safetensors"
         findings.extend(validate_header(path, rel).findings)
     elif should_scan(s.magic, path.name):

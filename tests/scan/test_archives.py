@@ -241,3 +241,8 @@ def test_the_opcodes_of_all_members_are_bounded(
     # the members past the budget are ones torch.load / pickle.load would unpickle
     assert f.status == "critical"
     assert [x.member for x in f.findings if x.kind == "opaque_pickle"][-1] == "z.pkl"
+
+
+def test_a_zip_named_safetensors_is_opened_as_a_zip(tmp_path: Path) -> None:
+    f = scan(z.write(tmp_path / "model.safetensors", z.zip_bytes(z.torch_members(z.EVIL))))
+    assert f.status == "critical" and ("format_mismatch", "warning") in kinds(f)
