@@ -7,7 +7,7 @@
 - tar (PyTorch's oldest format, ``.tar.gz`` bundles);
 - gzip, bz2, xz, lzma and zlib streams, whose content is sniffed again (a compressed tar or
   zip is opened, a compressed pickle walked);
-- 7z, when ``py7zr`` is installed (else a warning says it was not opened).
+- 7z, reported unopened (a warning: never clean).
 
 An archive inside an archive is spooled (in memory, then on disk) and opened in turn, down to
 :data:`MAX_DEPTH` levels and :data:`MAX_NESTED_BYTES` bytes in all; a member's name in the
@@ -276,35 +276,12 @@ def _tar(walk: Walk, f: IO[bytes], prefix: str, depth: int) -> ContainerFormat:
 
 
 def _sevenzip(walk: Walk, f: IO[bytes], prefix: str, depth: int) -> ContainerFormat:
-    try:
-        import py7zr  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        walk.col.add(
-            "unsupported_container",
-            "warning",
-            "a 7z archive: not opened (install py7zr); no loader unpickles from it directly",
-            prefix or None,
-        )
-        return "7z"
-    try:
-        with py7zr.SevenZipFile(f, mode="r") as archive:
-            infos = [i for i in archive.list() if not i.is_directory][:MAX_MEMBERS]
-            budget = min(walk.budget, MAX_MEMBER_BYTES)
-            if sum(int(i.uncompressed or 0) for i in infos) > budget:
-                walk.col.fail(
-                    "scan_limit", "7z archive larger than the byte budget", prefix or None
-                )
-                return "7z"
-            files = archive.readall() or {}
-    except Exception as e:
-        walk.col.fail("unparseable", f"not a readable 7z: {type(e).__name__}: {e}", prefix or None)
-        return "7z"
-    for name, data in sorted(files.items()):
-
-        def opener(stack: ExitStack, data: IO[bytes] = data) -> IO[bytes]:
-            data.seek(0)
-            return data
-
-        member = _join(prefix, name)
-        scan_member(walk, opener, member, depth, bound=_named_pickle(name))
+    """7z: no loader (``torch.load``, ``numpy.load``, ``joblib.load``) opens one, and reading
+    it needs py7zr and its compiled codecs; it is reported unopened, never clean."""
+    walk.col.add(
+        "unsupported_container",
+        "warning",
+        "a 7z archive: its members were not checked (no loader unpickles from 7z directly)",
+        prefix or None,
+    )
     return "7z"

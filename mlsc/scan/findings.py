@@ -66,8 +66,8 @@ Kind = Literal[
   PyTorch's reader ignores the flag (critical);
 - ``archive_anomaly``: an archive's views disagree or it was tampered with: the central
   directory and the local headers differ, bytes are prepended, names repeat (warning);
-- ``unsupported_container``: an archive mlsc cannot open (7z without py7zr) (warning; the
-  file is ``unparseable``).
+- ``unsupported_container``: an archive or compressed stream mlsc cannot open (7z, lz4,
+  zstd) (warning; the file is ``unparseable``).
 """
 
 

@@ -149,9 +149,9 @@ RULES: dict[str, Rule] = {
             "MLSC203",
             "unsupported_container",
             "archive mlsc cannot open",
-            "An archive format mlsc cannot read here (7z without py7zr): its members were not "
+            "An archive or compression mlsc cannot read (7z, lz4, zstd): its content was not "
             "checked.",
-            "7z l {path}",
+            "file {path}; xxd {path} | head -2",
         ),
     )
 }
