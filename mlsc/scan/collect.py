@@ -20,6 +20,7 @@ import bz2
 import gzip
 import io
 import lzma
+import re
 import struct
 import zlib
 from collections.abc import Callable
@@ -49,9 +50,10 @@ opcode in memory)."""
 MAX_FILE_OPCODES = 50_000_000
 """Opcodes walked over all the streams of one file (an archive of many overlapping or
 repeated members stays bounded); past it the rest is a ``scan_limit``."""
-PROBE_OPCODES = 8
-"""Opcodes a probed stream (no magic, no pickle name) must walk, when it reaches no STOP and
-imports nothing, to count as a pickle (random bytes rarely make eight valid opcodes)."""
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\Z", re.ASCII)
+"""A module or attribute path an unpickler could import: how a probed stream (no magic, no
+pickle name) shows it is a pickle rather than text whose letters happen to be opcodes
+(``import os`` walks as an INST of ``mport os``)."""
 
 Opener = Callable[[ExitStack], IO[bytes]]
 """Opens one pickle stream afresh (positioned at its first opcode) inside an ExitStack."""
@@ -114,8 +116,9 @@ class Collector:
         loader: str = "torch.load",
     ) -> bool:
         """Walk one pickle stream (and ask the second engine about it); whether it was a
-        pickle. ``bound``: a loader would unpickle it (else it is only probed, and reported
-        only if it walks to a STOP or imports something)."""
+        pickle. ``bound``: a loader would unpickle it (else it is only probed: reported only
+        if it imports a real module path, and never escalated to ``opaque_pickle``; a
+        probed stream that imports nothing cannot run anything)."""
         if self.opcodes > MAX_FILE_OPCODES:
             why = f"not walked: over {MAX_FILE_OPCODES} opcodes in this file"
             if bound:
@@ -132,13 +135,15 @@ class Collector:
                 return bound
             scan = scan_pickle_stream(raw, limit=limit)
         self.opcodes += scan.opcodes
-        walked = scan.pickles or scan.imports or scan.unresolved or scan.opcodes >= PROBE_OPCODES
+        walked = scan.unresolved or any(
+            _IDENTIFIER.match(i.module) and _IDENTIFIER.match(i.name) for i in scan.imports
+        )
         if not bound and not walked:
             return False
         self.streams.append(member or "")
         self.imports.extend(scan.imports)
         self.findings.extend(pickle_findings(self.path, scan, member))
-        if scan.error is not None and (scan.opcodes > 0 or scan.imports or scan.unresolved):
+        if bound and scan.error is not None and (scan.opcodes or scan.imports or scan.unresolved):
             self.opaque(f"invalid at byte {scan.error_offset}: {scan.error}", member, loader)
         if self.second is not None and scan.opcodes <= SECOND_OPINION_MAX_OPCODES:
             self._second_opinion(opener, scan, member)

@@ -11,8 +11,8 @@ with :func:`mlsc.scan.pickles.scan_pickle_stream`:
 - NumPy ``.npy`` files whose dtype has objects (the payload after the header is a pickle);
 - gzip, bz2, xz, lzma and zlib streams (compressed joblib files, ``.tar.gz`` bundles);
 - any other file whose first bytes could start a pickle, whatever its name: protocols 0 and 1
-  have no magic, so it is probed, and it is a pickle if it walks to a STOP or imports
-  anything.
+  have no magic, so it is probed, and it is a pickle if it imports a real module path
+  (a ``.pkl``, ``.pt``, ``.ckpt`` ... is walked as one whatever it holds).
 
 The verdict rule for what a loader would unpickle but mlsc cannot parse is in
 :mod:`mlsc.scan.collect`.

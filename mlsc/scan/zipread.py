@@ -135,6 +135,9 @@ def _zip64(extra: bytes, want: list[bool]) -> list[int | None]:
 
 
 def _read_at(f: IO[bytes], offset: int, n: int) -> bytes:
+    """``n`` bytes at ``offset`` (none for an offset before the start: sizes are hostile)."""
+    if offset < 0 or n <= 0:
+        return b""
     f.seek(offset)
     return f.read(n)
 

@@ -246,3 +246,21 @@ def test_the_opcodes_of_all_members_are_bounded(
 def test_a_zip_named_safetensors_is_opened_as_a_zip(tmp_path: Path) -> None:
     f = scan(z.write(tmp_path / "model.safetensors", z.zip_bytes(z.torch_members(z.EVIL))))
     assert f.status == "critical" and ("format_mismatch", "warning") in kinds(f)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"import os\nimport sys\n\nclass Model:\n    pass\n",
+        b"import test.a.b\n\ntest.a.b\n",  # INST of 'mport test.a.b': no real module path
+        b"../../bin/tool,sha256=x,1\n",  # STOP at once: imports nothing, runs nothing
+        b"((((((((((((((((((((",
+    ],
+)
+def test_source_and_text_are_not_probed_as_pickles(tmp_path: Path, text: bytes) -> None:
+    assert scan(z.write(tmp_path / "modeling.py", text)).status == "skipped"
+
+
+def test_text_that_is_a_protocol_0_import_is_never_critical(tmp_path: Path) -> None:
+    f = scan(z.write(tmp_path / "top_level.txt", b"isympy\nsympy\n"))
+    assert f.status in ("warning", "unparseable") and f.pickle  # the unpickler would import it
