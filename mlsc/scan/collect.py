@@ -135,7 +135,7 @@ class Collector:
                 return bound
             scan = scan_pickle_stream(raw, limit=limit)
         self.opcodes += scan.opcodes
-        walked = scan.unresolved or any(
+        walked = any(
             _IDENTIFIER.match(i.module) and _IDENTIFIER.match(i.name) for i in scan.imports
         )
         if not bound and not walked:

@@ -264,3 +264,8 @@ def test_source_and_text_are_not_probed_as_pickles(tmp_path: Path, text: bytes) 
 def test_text_that_is_a_protocol_0_import_is_never_critical(tmp_path: Path) -> None:
     f = scan(z.write(tmp_path / "top_level.txt", b"isympy\nsympy\n"))
     assert f.status in ("warning", "unparseable") and f.pickle  # the unpickler would import it
+
+
+def test_a_der_certificate_is_not_an_extension_code_pickle(tmp_path: Path) -> None:
+    der = b"0\x82\x05\xba0\x82\x04\xa2\xa0\x03\x02\x01\x02" + bytes(64)
+    assert scan(z.write(tmp_path / "cert.cer", der)).status == "skipped"
