@@ -21,7 +21,14 @@ Severity = Literal["critical", "warning", "info"]
 ScanStatus = Literal["clean", "warning", "critical", "unparseable", "skipped"]
 """A file's verdict: ``critical`` if any finding is critical, else ``unparseable`` if its
 content could not be parsed, else ``warning`` if any finding is a warning, else ``clean``;
-``skipped`` for a file of a format no engine checks (a README, a config)."""
+``skipped`` for a file of a format no engine checks (a README, a config).
+
+``unparseable`` is kept for content no loader would execute: a broken safetensors header, a
+zip no loader opens, a ``.bin`` whose first byte is no pickle opcode. Content a loader would
+still unpickle (named or shaped like what ``torch.load``, ``pickle.load``, ``joblib.load`` or
+``numpy.load(allow_pickle=True)`` opens) that mlsc cannot parse, or an encrypted archive
+member, is ``critical`` instead (``opaque_pickle``, ``encrypted_member``): a wrong "safe"
+is the worst verdict a scanner can give."""
 
 STATUS_ORDER: tuple[ScanStatus, ...] = ("skipped", "clean", "warning", "unparseable", "critical")
 """Statuses from least to most severe (the order :func:`worst_status` uses)."""
@@ -44,6 +51,10 @@ Kind = Literal[
     "onnx_external_path",
     "onnx_custom_domain",
     "onnx_external_data",
+    "opaque_pickle",
+    "encrypted_member",
+    "archive_anomaly",
+    "unsupported_container",
 ]
 """What a finding is about:
 
@@ -57,7 +68,7 @@ Kind = Literal[
 - ``pickle``: a pickle stream was found and every import in it is on the safe list (info);
 - ``invalid_header``: a safetensors header breaks the format's rules (warning);
 - ``format_mismatch``: the name says one format, the bytes another (warning);
-- ``second_opinion``: the optional second engine (picklescan) disagrees (warning).
+- ``second_opinion``: the optional second engine (picklescan) disagrees (warning);
 - ``keras_lambda``: a Keras config holds marshalled Python bytecode (a Lambda layer) that
   the loader turns into a function (critical);
 - ``keras_unsafe_object``: a Keras config names a callable or layer that runs code, loads
@@ -72,7 +83,14 @@ Kind = Literal[
   directory (critical);
 - ``onnx_custom_domain``: ONNX nodes of a non-standard op domain, which need a custom-op
   library (warning);
-- ``onnx_external_data``: ONNX tensors stored in files beside the model (info).
+- ``onnx_external_data``: ONNX tensors stored in files beside the model (info);
+- ``opaque_pickle``: a stream a loader would unpickle that mlsc cannot parse (critical);
+- ``encrypted_member``: an archive member flagged encrypted that mlsc cannot read, while
+  PyTorch's reader ignores the flag (critical);
+- ``archive_anomaly``: an archive's views disagree or it was tampered with: the central
+  directory and the local headers differ, bytes are prepended, names repeat (warning);
+- ``unsupported_container``: an archive or compressed stream mlsc cannot open (7z, lz4,
+  zstd) (warning; the file is ``unparseable``).
 """
 
 
@@ -150,7 +168,7 @@ def status_of(findings: Iterable[Finding], *, scanned: bool = True) -> ScanStatu
     for f in findings:
         if f.severity == "critical":
             return "critical"
-        if f.kind in ("unparseable", "scan_limit"):
+        if f.kind in ("unparseable", "scan_limit", "unsupported_container"):
             status = worst_status((status, "unparseable"))
         elif f.severity == "warning":
             status = worst_status((status, "warning"))

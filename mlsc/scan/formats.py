@@ -27,10 +27,23 @@ Magic = Literal[
     "safetensors",
     "gguf",
     "hdf5",
+    "7z",
+    "lz4",
+    "zstd",
 ]
 """What the first bytes say."""
 
 COMPRESSED: frozenset[Magic] = frozenset({"gzip", "bz2", "xz", "lzma", "zlib"})
+"""Compressed streams: one file inside, sniffed again once decompressed."""
+UNREAD_COMPRESSED: frozenset[Magic] = frozenset({"lz4", "zstd"})
+"""Compressed streams the standard library cannot open: ``joblib.load`` reads lz4 (with the
+``lz4`` package), ``pandas.read_pickle`` zstd."""
+ARCHIVES: frozenset[Magic] = frozenset({"zip", "tar", "7z"})
+"""Archives of members, opened member by member."""
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+"""How a zip may start: a local header, an empty archive, a spanned-archive marker (zipfile
+opens all three, by the central directory at the end)."""
+SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
 
 NAME_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("safetensors", (".safetensors",)),
@@ -40,6 +53,9 @@ NAME_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pickle", (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".bin", ".dat")),
     ("numpy", (".npy",)),
     ("npz", (".npz",)),
+    ("zip", (".zip", ".mar")),
+    ("tar", (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")),
+    ("7z", (".7z",)),
     ("keras", (".h5", ".keras", ".hdf5")),
     ("tflite", (".tflite",)),
     ("msgpack", (".msgpack",)),
@@ -47,8 +63,12 @@ NAME_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
 """Format by file-name suffix (the vocabulary of :func:`mlsc.ingest.hf.file_format`, with
 NumPy files apart)."""
 
-PICKLE_NAME_HINTS = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".bin", ".dat", ".npy")
-"""A compressed file is opened only when its name says it holds one of these."""
+PICKLE_NAME_HINTS = (
+    *(".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".bin", ".dat", ".npy", ".npz"),
+    *(".tar", ".tgz", ".tbz", ".txz", ".zip", ".mar", ".7z", ".lz4", ".zst"),
+)
+"""A compressed file is opened only when its name says it holds one of these (a pickle, an
+array or an archive)."""
 
 TORCH_LEGACY_MAGIC = bytes.fromhex("80028a0a6cfc9c46f9206aa85019")
 """How a legacy (pre-zip) ``torch.save`` file starts: protocol 2, then the magic number."""
@@ -65,8 +85,10 @@ class Sniff:
 
 def magic_of(head: bytes, size: int) -> Magic | None:
     """The format the first bytes of a ``size``-byte file show, if any."""
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+    if head.startswith(ZIP_MAGICS):
         return "zip"
+    if head.startswith(SEVEN_ZIP_MAGIC):
+        return "7z"
     if head.startswith(b"\x93NUMPY"):
         return "numpy"
     if head.startswith(TORCH_LEGACY_MAGIC):
@@ -79,6 +101,10 @@ def magic_of(head: bytes, size: int) -> Magic | None:
         return "gguf"
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
         return "hdf5"
+    if head.startswith(b"\x04\x22\x4d\x18"):
+        return "lz4"
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        return "zstd"
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
     if head.startswith(b"BZh"):

@@ -35,8 +35,7 @@ class Rule:
 
 _PICKLETOOLS = "python -m pickletools {path}"
 _PICKLETOOLS_MEMBER = (
-    "python -c 'import sys,zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1])"
-    ".read(sys.argv[2]))' {path} {member} | python -m pickletools -"
+    "python -m mlsc.scan.extract {path} {member} > member.pkl; python -m pickletools member.pkl"
 )
 
 _KERAS_CONFIG = "unzip -p {path} config.json | python -m json.tool"
@@ -112,6 +111,7 @@ _FORMAT_RULES = (
         _ONNX_LOAD + "[print(t.name, t.external_data) for t in m.graph.initializer]' {path}",
     ),
 )
+_ZIPINFO = "zipinfo -v {path} | less; xxd {path} | grep -n 'PK'"
 
 RULES: dict[str, Rule] = {
     r.kind: r
@@ -191,6 +191,42 @@ RULES: dict[str, Rule] = {
             "picklescan --path {path}",
         ),
         *_FORMAT_RULES,
+        Rule(
+            "MLSC200",
+            "opaque_pickle",
+            "a loader would unpickle what mlsc cannot parse",
+            "The file or member is one torch.load, pickle.load, joblib.load or "
+            "numpy.load(allow_pickle=True) would unpickle, and the opcode walk stopped on "
+            "something it cannot parse: the unpickler may still run code from it.",
+            _PICKLETOOLS + "  # see where the walk fails",
+            _PICKLETOOLS_MEMBER,
+        ),
+        Rule(
+            "MLSC201",
+            "encrypted_member",
+            "encrypted archive member",
+            "A zip member has its encryption flag set and its bytes are not a readable pickle. "
+            "PyTorch's reader ignores the flag, so what it unpickles cannot be checked.",
+            _ZIPINFO,
+            _ZIPINFO,
+        ),
+        Rule(
+            "MLSC202",
+            "archive_anomaly",
+            "archive views disagree or were tampered with",
+            "The zip's central directory and local headers disagree (names, sizes, methods, "
+            "flags), bytes precede the archive, or names repeat: loaders and scanners that "
+            "read different views see different files. Every view was scanned.",
+            _ZIPINFO,
+        ),
+        Rule(
+            "MLSC203",
+            "unsupported_container",
+            "archive mlsc cannot open",
+            "An archive or compression mlsc cannot read (7z, lz4, zstd): its content was not "
+            "checked.",
+            "file {path}; xxd {path} | head -2",
+        ),
     )
 }
 """Every rule, by finding kind."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mlsc.scan.containers import SecondOpinion, scan_pickle_file, should_scan
+from mlsc.scan.containers import SecondOpinion, probe_pickle, scan_pickle_file, should_scan
 from mlsc.scan.engines import ENGINES, FormatScan
 from mlsc.scan.findings import Finding, ScanStatus, Severity, status_of, worst_status
 from mlsc.scan.formats import Sniff, sniff
@@ -140,7 +140,8 @@ def scan_file(
         finding = Finding(rel, "unparseable", "warning", f"cannot read: {e}"[:300])
         return FileScan(rel, 0, None, None, None, False, "unparseable", (finding,), ())
     findings: list[Finding] = []
-    if (mismatch := _mismatch(rel, s)) is not None:
+    mismatch = _mismatch(rel, s)
+    if mismatch is not None:
         findings.append(mismatch)
     fmt = s.name_format
     container: str | None = None
@@ -148,13 +149,17 @@ def scan_file(
     imports: tuple[str, ...] = ()
     scanned = True
     claimed: FormatScan | None = None
-    for engine in ENGINES:
+    # bytes that walk as a pickle are a pickle whatever the name says (CVE-2025-10155)
+    pickled = s.magic in ("pickle", "torch-legacy") or (s.magic is None and probe_pickle(path))
+    for engine in () if pickled else ENGINES:
         if (claimed := engine(path, rel, s)) is not None:
             break
     if claimed is not None:
         fmt, has_pickle, imports = claimed.format, claimed.pickle, claimed.imports
         findings.extend(claimed.findings)
-    elif s.magic == "safetensors" or (s.name_format == "safetensors" and s.magic is None):
+    elif s.magic == "safetensors" or (
+        s.name_format == "safetensors" and s.magic is None and not pickled
+    ):
         fmt = "safetensors"
         findings.extend(validate_header(path, rel).findings)
     elif should_scan(s.magic, path.name):
@@ -167,10 +172,18 @@ def scan_file(
         if container in _PICKLE_CONTAINERS:
             fmt = "pickle"
         elif container is not None:
-            fmt = container if container in ("numpy", "npz", "zip", "tar") else fmt
+            fmt = container if container in ("numpy", "npz", "zip", "tar", "7z") else fmt
+        scanned = container is not None or bool(result.findings)
+        if container == "pickle" and s.name_format != "pickle" and mismatch is None:
+            said = (
+                f"named as {s.name_format}"
+                if s.name_format
+                else "under a name that does not say so"
+            )
+            findings.append(Finding(rel, "format_mismatch", "warning", f"holds a pickle {said}"))
     else:
         scanned = False
-        if s.magic in ("gguf", "zip", "tar"):
+        if s.magic in ("gguf", "zip", "tar", "7z"):
             fmt = s.magic
     return FileScan(
         rel,

@@ -15,6 +15,8 @@ from mlsc.scan.formats import TORCH_LEGACY_MAGIC, magic_of, name_format, sniff
     [
         (b"PK\x03\x04rest", "zip"),
         (b"PK\x05\x06", "zip"),
+        (b"PK\x07\x08PK\x03\x04", "zip"),  # spanned-archive marker: zipfile opens it
+        (b"7z\xbc\xaf\x27\x1c\x00\x04", "7z"),
         (b"\x93NUMPY\x01\x00", "numpy"),
         (TORCH_LEGACY_MAGIC + b".", "torch-legacy"),
         (b"\x80\x02]q\x00.", "pickle"),
@@ -50,6 +52,10 @@ def test_tar_magic() -> None:
         ("arr.npy", "numpy"),
         ("arrs.npz", "npz"),
         ("model.gguf", "gguf"),
+        ("model.mar", "zip"),
+        ("release.tar.gz", "tar"),
+        ("bundle.tgz", "tar"),
+        ("model.7z", "7z"),
         ("README.md", None),
         ("config.json", None),
     ],
