@@ -122,6 +122,7 @@ FILE = NodeType(
         ("scan_imports", "STRING[]"),
         ("scan_format", "STRING"),
         ("scanned_at", "STRING"),
+        ("chat_template_sha256", "STRING"),
         *PROVENANCE,
     ),
 )

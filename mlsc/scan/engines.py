@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mlsc.scan.findings import Finding
 from mlsc.scan.formats import Sniff
+from mlsc.scan.template_engines import chat_template_engine, gguf_engine
 
 
 @dataclass(frozen=True)
@@ -34,5 +35,5 @@ class FormatScan:
 Engine = Callable[[Path, str, Sniff], FormatScan | None]
 """``engine(path, rel, sniff)``: the scan of a file of its format, else ``None``."""
 
-ENGINES: tuple[Engine, ...] = ()
+ENGINES: tuple[Engine, ...] = (gguf_engine, chat_template_engine)
 """Every format engine, in the order they are asked."""

@@ -36,6 +36,11 @@ Kind = Literal[
     "invalid_header",
     "format_mismatch",
     "second_opinion",
+    "template_injection",
+    "template_suspicious",
+    "template_unparseable",
+    "chat_template",
+    "gguf_header",
 ]
 """What a finding is about:
 
@@ -49,7 +54,16 @@ Kind = Literal[
 - ``pickle``: a pickle stream was found and every import in it is on the safe list (info);
 - ``invalid_header``: a safetensors header breaks the format's rules (warning);
 - ``format_mismatch``: the name says one format, the bytes another (warning);
-- ``second_opinion``: the optional second engine (picklescan) disagrees (warning).
+- ``second_opinion``: the optional second engine (picklescan) disagrees (warning);
+- ``template_injection``: a chat template reaches Python internals, modules or commands
+  when rendered without a sandbox (critical);
+- ``template_suspicious``: a chat template does what chat templates need not (a private
+  attribute, a computed attribute name, another template) (warning);
+- ``template_unparseable``: a chat template jinja2 cannot parse; a renderer refuses it
+  (warning);
+- ``chat_template``: the file carries a chat template and nothing in it was flagged (info);
+- ``gguf_header``: a GGUF length or count a loader would overflow on (critical) or refuse
+  (warning).
 """
 
 

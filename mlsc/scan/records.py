@@ -32,6 +32,7 @@ FILE_SCAN_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("scan_imports", "STRING[]"),
     ("scan_format", "STRING"),
     ("scanned_at", "STRING"),
+    ("chat_template_sha256", "STRING"),
 )
 """File properties a scan sets, for :data:`mlsc.graph.schema.FILE`:
 
@@ -39,7 +40,9 @@ FILE_SCAN_PROPERTIES: tuple[tuple[str, str], ...] = (
 - ``scan_findings``: short texts, most severe first (``critical dangerous_import: ...``);
 - ``scan_imports``: the ``module.name`` callables its pickles import (dangerous first);
 - ``scan_format``: what held the pickles (``torch-zip``, ``torch-legacy``, ``pickle`` ...);
-- ``scanned_at``: when (ISO-8601 UTC).
+- ``scanned_at``: when (ISO-8601 UTC);
+- ``chat_template_sha256``: of its chat templates (a GGUF's, a tokenizer config's), if any
+  (:func:`mlsc.scan.templates.templates_sha256`).
 """
 MODEL_SCAN_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("scan_status", "STRING"),
@@ -78,6 +81,7 @@ def file_props(f: FileScan, repo: str, scanned_at: str) -> dict[str, Any]:
         "scan_imports": list(f.imports[:MAX_IMPORTS]),
         "scan_format": f.container,
         "scanned_at": scanned_at,
+        "chat_template_sha256": dict(f.facts).get("chat_template_sha256"),
     }
 
 

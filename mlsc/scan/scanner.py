@@ -54,6 +54,8 @@ class FileScan:
     findings: tuple[Finding, ...]
     imports: tuple[str, ...]
     """Every distinct ``module.name`` its pickles import, dangerous ones first."""
+    facts: tuple[tuple[str, str], ...] = ()
+    """Named facts a format engine recorded (``("chat_template_sha256", "...")``)."""
 
 
 @dataclass(frozen=True)
@@ -148,11 +150,13 @@ def scan_file(
     imports: tuple[str, ...] = ()
     scanned = True
     claimed: FormatScan | None = None
+    facts: tuple[tuple[str, str], ...] = ()
     for engine in ENGINES:
         if (claimed := engine(path, rel, s)) is not None:
             break
     if claimed is not None:
         fmt, has_pickle, imports = claimed.format, claimed.pickle, claimed.imports
+        facts = claimed.facts
         findings.extend(claimed.findings)
     elif s.magic == "safetensors" or (s.name_format == "safetensors" and s.magic is None):
         fmt = "safetensors"
@@ -182,6 +186,7 @@ def scan_file(
         status_of(findings, scanned=scanned),
         tuple(findings),
         imports,
+        facts,
     )
 
 
