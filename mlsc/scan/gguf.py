@@ -178,14 +178,38 @@ def _skip_array(r: _Reader, key: str, problems: list[Problem], depth: int) -> No
         raise _Stop(Problem("warning", at, f"arrays nested over {MAX_DEPTH} deep in {key}", key))
     if etype == ARRAY:
         problems.append(Problem("warning", at, f"array of arrays in {key}: llama.cpp refuses it"))
+    r.elements += n
+    if r.elements > MAX_ELEMENTS:
+        raise _Stop(Problem("warning", r.pos, f"over {MAX_ELEMENTS} array elements", key))
+    if etype == STRING:
+        _skip_strings(r, n, key)
+        return
     for _ in range(n):
-        r.elements += 1
-        if r.elements > MAX_ELEMENTS:
-            raise _Stop(Problem("warning", r.pos, f"over {MAX_ELEMENTS} array elements", key))
-        if etype == STRING:
-            r.string(f"an element of {key}", key)
-        else:
-            _skip_array(r, key, problems, depth + 1)
+        _skip_array(r, key, problems, depth + 1)
+
+
+def _skip_strings(r: _Reader, n: int, key: str) -> None:
+    """Step over ``n`` strings, each length checked against the bytes left."""
+    length = struct.Struct(r.e + ("I" if r.version == 1 else "Q"))
+    width, buf, end, pos = length.size, r.buf, r.end, r.pos
+    for _ in range(n):
+        if pos + width > end:
+            r.pos = pos
+            raise _Stop(Problem("critical", pos, f"file ends inside an element of {key}", key))
+        (size,) = length.unpack_from(buf, pos)
+        if size > end - pos - width:
+            r.pos = pos
+            raise _Stop(
+                Problem(
+                    "critical",
+                    pos,
+                    f"an element of {key} claims {size} bytes, {end - pos - width} remain: a "
+                    "loader that trusts the length overflows its buffer (CVE-2024-23496)",
+                    key,
+                )
+            )
+        pos += width + size
+    r.pos = pos
 
 
 def _kv(r: _Reader, problems: list[Problem], templates: list[Template]) -> tuple[str, int | None]:
