@@ -222,6 +222,8 @@ def _kv(r: _Reader, problems: list[Problem], templates: list[Template]) -> tuple
         problems.append(Problem("warning", at, f"metadata key {key[:80]!r} is not text", key))
     vat = r.pos
     vtype = int(r.unpack("I", f"the type of {key}"))
+    if (key == TEMPLATE_KEY or key.startswith(TEMPLATE_KEY + ".")) and vtype != STRING:
+        problems.append(Problem("warning", vat, f"{key} has type {vtype}, not a string", key))
     if vtype in SCALARS:
         value = r.unpack(SCALARS[vtype][1], f"the value of {key}")
         if key == "general.alignment":

@@ -71,6 +71,8 @@ TEXT_GADGETS = re.compile(
     _DANGEROUS + r"|_TemplateReference__context|\bpopen\b|\bos\.system\b|\bsubprocess\b"
 )
 """What a template that cannot be parsed is searched for as text."""
+BUILDERS = (nodes.Concat, nodes.Add, nodes.Mul, nodes.Mod, nodes.Filter, nodes.Call, nodes.Getitem)
+"""Expressions that can build a string from pieces (folded wherever they are)."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,10 @@ def _gadgets(tree: nodes.Template) -> list[Gadget]:
             add(node, "warning", "attribute name computed at render time")
 
     for node in _walk(tree):
+        if isinstance(node, BUILDERS) and fold.built(node):
+            for v in fold.strings(node) or ():
+                if DANGEROUS_DUNDER.search(v) or any(p in v for p in PRIVATE_GADGETS if "_" in p):
+                    add(node, "critical", f"builds the string {v[:60]!r}")
         if isinstance(node, nodes.Getattr):
             if (hit := _classify(node.attr)) is not None:
                 add(node, *hit)
@@ -227,27 +233,38 @@ def _gadgets(tree: nodes.Template) -> list[Gadget]:
     return found
 
 
-def analyse(source: str) -> TemplateAnalysis:
-    """Parse ``source`` (never render it) and list its gadgets."""
-    digest = hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()
-    lines = source.count("\n") + 1
+def _parse(source: str) -> tuple[list[Gadget], str | None]:
+    """The gadgets of one text and why it did not parse (``None`` when it did)."""
     if len(source) > MAX_TEMPLATE:
-        gadgets = text_gadgets(source)
-        error = f"{len(source)} characters, over the {MAX_TEMPLATE} parsed"
-        return TemplateAnalysis(digest, lines, False, error, _sorted(gadgets))
+        return text_gadgets(source), f"{len(source)} characters, over the {MAX_TEMPLATE} parsed"
     try:
         tree = _ENV.parse(source)
     except jinja2.TemplateSyntaxError as e:
-        error = f"line {e.lineno}: {e.message}"
-        return TemplateAnalysis(digest, lines, False, error, _sorted(text_gadgets(source)))
+        return text_gadgets(source), f"line {e.lineno}: {e.message}"
     except (RecursionError, MemoryError, ValueError, TypeError) as e:
-        error = f"{type(e).__name__}: {e}"[:200]
-        return TemplateAnalysis(digest, lines, False, error, _sorted(text_gadgets(source)))
+        return text_gadgets(source), f"{type(e).__name__}: {e}"[:200]
     try:
-        gadgets = _gadgets(tree)
+        return _gadgets(tree), None
     except RecursionError:
-        gadgets = [*text_gadgets(source), Gadget("warning", 1, "", "nested too deep to walk")]
-    return TemplateAnalysis(digest, lines, True, None, _sorted(gadgets))
+        return [*text_gadgets(source), Gadget("warning", 1, "", "nested too deep to walk")], None
+
+
+def analyse(source: str) -> TemplateAnalysis:
+    """Parse ``source`` (never render it) and list its gadgets.
+
+    A template with a NUL is also analysed up to the NUL: llama.cpp hands metadata strings
+    to llama-cpp-python as C strings, so a renderer may see only that prefix.
+    """
+    digest = hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()
+    gadgets, error = _parse(source)
+    if "\0" in source:
+        head, head_error = _parse(source.split("\0", 1)[0])
+        gadgets += head
+        if head_error is None:
+            error = None  # a renderer that stops at the NUL can render it
+        gadgets.append(Gadget("warning", 1, "\\0", "NUL byte: C-string readers see a prefix"))
+    lines = source.count("\n") + 1
+    return TemplateAnalysis(digest, lines, error is None, error, _sorted(gadgets))
 
 
 def templates_sha256(templates: Sequence[tuple[str, str]]) -> str:

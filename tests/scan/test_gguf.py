@@ -153,3 +153,9 @@ def test_nested_arrays_are_followed_to_a_depth() -> None:
     assert header.complete and "array of arrays" in header.problems[0].detail
     deep = g.gstr("deep") + struct.pack("<I", 9) + struct.pack("<IQ", 9, 1) * 10
     assert "nested over" in read_gguf_bytes(g.gguf([deep])).problems[-1].detail
+
+
+def test_a_template_key_that_is_not_a_string_is_odd() -> None:
+    kv = g.gstr("tokenizer.chat_template") + struct.pack("<II", 4, 7)
+    (problem,) = read_gguf_bytes(g.gguf([kv])).problems
+    assert problem.severity == "warning" and "not a string" in problem.detail

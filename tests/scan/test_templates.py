@@ -133,3 +133,18 @@ def test_jinja_file_and_graph_fact(tmp_path: Path) -> None:
     assert (
         props["chat_template_sha256"] == hashlib.sha256(g.CYCLER_ATTR_CONCAT.encode()).hexdigest()
     )
+
+
+def test_strings_built_anywhere_are_folded() -> None:
+    macro = "{% macro m(a) %}{{ x|attr(a) }}{% endmacro %}{{ m('__cla' ~ 'ss__') }}"
+    ns = "{% set ns = namespace(k=['__glo', 'bals__']|join) %}{{ lipsum|attr(ns.k) }}"
+    for template in (macro, ns):
+        assert analyse(template).severity == "critical", template
+
+
+def test_a_nul_hides_the_rest_from_c_string_readers() -> None:
+    # llama.cpp returns metadata strings up to the NUL: the renderer sees a valid template
+    hidden = "{{ x|attr('__cla' ~ 'ss__') }}\0{% for"
+    a = analyse(hidden)
+    assert a.parsed and a.severity == "critical"
+    assert any("NUL" in g.why for g in a.gadgets)

@@ -183,6 +183,27 @@ SAMPLES: list[Sample] = [
         ),
     ),
     Sample(
+        "gguf-template-nul-hides-tail",
+        "parser differential: llama.cpp returns GGUF metadata as C strings, so a renderer "
+        "sees the template up to a NUL (a CVE-2024-34359 payload built from pieces) while a "
+        "scanner of the whole string sees an unparseable template",
+        True,
+        _gguf(
+            "model.gguf",
+            _template_gguf("{{ cycler|attr('__in' ~ 'it__')|attr('__glo' ~ 'bals__') }}\0{% for"),
+        ),
+    ),
+    Sample(
+        "tokenizer-config-macro-pieces",
+        "SSTI filter bypass: the attribute name passed to a macro as pieces ('__cla' ~ "
+        "'ss__'), so no literal names a dunder",
+        True,
+        _config(
+            "{% macro m(o, a) %}{{ o|attr(a) }}{% endmacro %}{{ m(m(cycler, '__in' ~ "
+            "'it__'), '__glo' ~ 'bals__') }}"
+        ),
+    ),
+    Sample(
         "chat-template-jinja-self-context",
         "chat_template.jinja using self._TemplateReference__context to reach cycler globals",
         True,
