@@ -9,8 +9,9 @@ over constants gives its name every value it can take.
 
 from __future__ import annotations
 
+import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from jinja2 import nodes
 
@@ -34,6 +35,10 @@ _UNARY: dict[str, Callable[[str], str]] = {
 }  # fmt: skip
 
 
+_WIDTH = re.compile(r"[%:][^a-zA-Z%{}]*\d{3,}")
+"""A width or precision of three digits or more (``%999999999s``): not folded."""
+
+
 class _Unknown(Exception):
     """An expression whose value depends on the render."""
 
@@ -44,7 +49,7 @@ def _simple_format(template: str) -> bool:
         fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     except ValueError:
         return False
-    return all(f == "" or f.isdigit() for f in fields)
+    return all(f == "" or f.isdigit() for f in fields) and not _WIDTH.search(template)
 
 
 class Folder:
@@ -58,7 +63,7 @@ class Folder:
         self.impure: set[str] = set()
         for _ in range(3):  # names set from names set from constants
             before = dict(self.consts)
-            for node in tree.find_all((nodes.Assign, nodes.For, nodes.AssignBlock)):
+            for node in descendants(tree):
                 self._learn(node)
             if before == self.consts:
                 break
@@ -152,13 +157,16 @@ class Folder:
             )
         if isinstance(node, nodes.Mul):
             count = int(self._one(node.right, d))
-            if not 0 <= count <= 64:
+            values = self._fold(node.left, d)
+            if not 0 <= count <= 64 or any(len(s) * count > MAX_LEN for s in values):
                 raise _Unknown
-            return [s * count for s in self._fold(node.left, d)]
+            return [s * count for s in values]
         if isinstance(node, nodes.Mod):
             right = node.right
             args = self._seq(right, d) if isinstance(right, nodes.Tuple) else [self._one(right, d)]
             template = self._one(node.left, d)
+            if _WIDTH.search(template):
+                raise _Unknown
             try:
                 return [template % tuple(args)]
             except TypeError:  # %c or %d given digits
@@ -195,8 +203,12 @@ class Folder:
             return [_UNARY[name](s)[:MAX_LEN] for s in self._fold(base, depth)]
         if name == "join":
             if method:  # "sep".join(items)
-                return [self._one(base, depth).join(self._seq(args[0], depth))]
-            return ["".join(argv[:1]).join(self._seq(base, depth))]
+                sep, items = self._one(base, depth), self._seq(args[0], depth)
+            else:
+                sep, items = "".join(argv[:1]), self._seq(base, depth)
+            if sum(map(len, items)) + len(sep) * len(items) > MAX_LEN:
+                raise _Unknown
+            return [sep.join(items)]
         if name in ("first", "last"):
             items = self._seq(base, depth)
             return [items[0] if name == "first" else items[-1]]
@@ -204,6 +216,8 @@ class Folder:
             return [s.replace(argv[0], argv[1])[:MAX_LEN] for s in self._fold(base, depth)]
         if name == "format":
             template = self._one(base, depth)
+            if _WIDTH.search(template):
+                raise _Unknown
             if method:
                 if not _simple_format(template):
                     raise _Unknown
@@ -225,7 +239,7 @@ class Folder:
 
     def built(self, node: nodes.Node) -> bool:
         """Whether ``node`` builds a string from pieces (concatenation, ``join``, ...)."""
-        for sub in (node, *node.find_all(nodes.Expr)):
+        for sub in descendants(node):
             if isinstance(sub, (nodes.Concat, nodes.Add, nodes.Mul, nodes.Mod, nodes.Slice)):
                 return True
             if isinstance(sub, nodes.Filter) and sub.name in STRING_FILTERS:
@@ -239,12 +253,22 @@ class Folder:
 
     def data(self, node: nodes.Node) -> bool:
         """Whether ``node`` reads a value the renderer passes in (a message, a loop item)."""
-        for sub in (node, *node.find_all(nodes.Name)):
+        for sub in descendants(node):
             if isinstance(sub, nodes.Name) and sub.name not in self.globals:
                 known = self.consts.get(sub.name) is not None
                 if not known and (sub.name not in self.pure or sub.name in self.impure):
                     return True
         return False
+
+
+def descendants(node: nodes.Node) -> Iterator[nodes.Node]:
+    """``node`` and every node under it (without recursion: jinja2's ``find_all`` is a
+    recursive generator, quadratic on deep trees)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.iter_child_nodes())
 
 
 def show(node: nodes.Node, depth: int = 0) -> str:

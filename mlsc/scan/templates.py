@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jinja2
@@ -26,10 +26,11 @@ from jinja2 import nodes
 from jinja2.ext import Extension
 
 from mlsc.scan.findings import Severity
-from mlsc.scan.template_fold import Folder, show
+from mlsc.scan.template_fold import Folder, descendants, show
 
-MAX_TEMPLATE = 1 << 20
-"""Characters of a template parsed; a longer one is only searched as text."""
+MAX_TEMPLATE = 256 << 10
+"""Characters of a template parsed (real ones are under 30,000; jinja2 parses ~100 KB a
+second); a longer one is only searched as text, and reported."""
 MAX_GADGETS = 20
 """Gadgets reported per template (the most severe first)."""
 
@@ -156,14 +157,6 @@ def text_gadgets(source: str) -> list[Gadget]:
     return found
 
 
-def _walk(tree: nodes.Template) -> Iterator[nodes.Node]:
-    stack: list[nodes.Node] = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(node.iter_child_nodes())
-
-
 def _attribute_args(node: nodes.Filter) -> list[nodes.Expr]:
     """The attribute names a filter looks up (``map(attribute=...)``, ``attr(...)``)."""
     found = [kw.value for kw in node.kwargs if kw.key == "attribute"]
@@ -197,7 +190,7 @@ def _gadgets(tree: nodes.Template) -> list[Gadget]:
         elif via in ("attr", "filter"):
             add(node, "warning", "attribute name computed at render time")
 
-    for node in _walk(tree):
+    for node in descendants(tree):
         if isinstance(node, BUILDERS) and fold.built(node):
             for v in fold.strings(node) or ():
                 if DANGEROUS_DUNDER.search(v) or any(p in v for p in PRIVATE_GADGETS if "_" in p):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,16 @@ def test_a_nul_hides_the_rest_from_c_string_readers() -> None:
     a = analyse(hidden)
     assert a.parsed and a.severity == "critical"
     assert any("NUL" in g.why for g in a.gadgets)
+
+
+def test_hostile_shapes_stay_fast_and_bounded() -> None:
+    start = time.perf_counter()
+    for template in (
+        "{{ x|attr('%999999999s'|format('a')) }}",  # would allocate a gigabyte if folded
+        "{{ x|attr(((('aaaa' * 64) * 64) * 64) * 64) }}",
+        "{{ x" + "|attr('a' ~ 'b')" * 800 + " }}",  # deep: quadratic with jinja2's find_all
+        "{{ x }}\n" * 40_000,  # over the size parsed: searched as text, reported
+    ):
+        analyse(template)
+    assert time.perf_counter() - start < 5
+    assert not analyse("{{ x }}\n" * 40_000).parsed
