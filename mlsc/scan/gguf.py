@@ -34,6 +34,8 @@ MAX_DEPTH = 4
 """Nesting of arrays in arrays followed (llama.cpp refuses any nesting)."""
 MAX_DIMS = 4
 """``GGML_MAX_DIMS``: a tensor with more dimensions overflows its ``ne[4]``."""
+MAX_NAME = 64
+"""``GGML_MAX_NAME``: the bytes a tensor name has in ggml, its NUL included."""
 INT64_MAX = (1 << 63) - 1
 
 SCALARS: dict[int, tuple[str, str]] = {
@@ -246,9 +248,25 @@ def _kv(r: _Reader, problems: list[Problem], templates: list[Template]) -> tuple
 def _tensors(r: _Reader, n: int, alignment: int, problems: list[Problem]) -> None:
     """Read the tensor records and check each tensor's data lies inside the file."""
     spans: list[tuple[str, int, int, int]] = []  # name, record offset, data offset, bytes
+    names: set[bytes] = set()
     for _ in range(n):
         at, raw = r.string("a tensor name")
         name = raw.decode("utf-8", "replace")[:120]
+        if len(raw) >= MAX_NAME:
+            problems.append(
+                Problem(
+                    "warning",
+                    at,
+                    f"tensor name of {len(raw)} bytes: ggml holds "
+                    f"{MAX_NAME - 1} (loaders refuse it, or truncate it)",
+                    name,
+                )
+            )
+        if raw in names:
+            problems.append(
+                Problem("warning", at, f"duplicate tensor {name}: loaders differ", name)
+            )
+        names.add(raw)
         n_dims = int(r.unpack("I", f"the dimension count of {name}"))
         if n_dims > MAX_DIMS:
             problems.append(
@@ -294,7 +312,17 @@ def _tensors(r: _Reader, n: int, alignment: int, problems: list[Problem]) -> Non
         spans.append((name, at, offset, elements // block * size))
     start = r.pos + (-r.pos % alignment if alignment > 0 else 0)
     for name, at, offset, nbytes in spans:
-        if start + offset + nbytes > r.end:
+        if nbytes >= 1 << 64:
+            problems.append(
+                Problem(
+                    "critical",
+                    at,
+                    f"tensor {name}: {nbytes} bytes wraps a 64-bit size: a "
+                    "loader allocates the wrapped size and writes the rest past it",
+                    name,
+                )
+            )
+        elif start + offset + nbytes > r.end:
             problems.append(
                 Problem(
                     "critical",
@@ -308,8 +336,10 @@ def _tensors(r: _Reader, n: int, alignment: int, problems: list[Problem]) -> Non
 
 def _header(buf: mmap.mmap | bytes) -> GGUFHeader:
     size = len(buf)
-    if size < 8 or bytes(buf[:4]) != b"GGUF":
+    if bytes(buf[:4]) != b"GGUF":
         return GGUFHeader(None, problems=(Problem("warning", 0, "not a GGUF file"),))
+    if size < 8:
+        return GGUFHeader(None, problems=(Problem("warning", 4, "GGUF header cut short"),))
     (version,) = struct.unpack_from("<I", buf, 4)
     endian, big = "<", False
     if version & 0xFFFF == 0 and version:

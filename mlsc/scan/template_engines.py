@@ -37,6 +37,7 @@ JSON_NAMES = ("tokenizer_config.json", "chat_template.json")
 """JSON files a tokenizer or processor loads a ``chat_template`` from."""
 MAYBE_JSON = ("processor_config.json", "preprocessor_config.json")
 """JSON files that are claimed only when they carry a ``chat_template``."""
+_ORDER = {"critical": 0, "warning": 1, "info": 2}
 GADGET_BYTES = re.compile(TEXT_GADGETS.pattern.encode())
 
 
@@ -62,7 +63,8 @@ def _scan(fmt: str, findings: list[Finding], templates: list[tuple[str, str]]) -
     from mlsc.scan.engines import FormatScan
 
     facts = (("chat_template_sha256", templates_sha256(templates)),) if templates else ()
-    return FormatScan(fmt, tuple(findings), facts=facts)
+    ranked = sorted(findings, key=lambda f: _ORDER[f.severity])  # the worst shows first
+    return FormatScan(fmt, tuple(ranked), facts=facts)
 
 
 def _gguf_template_check(rel: str, offset: int, length: int, line: int = 0) -> str:

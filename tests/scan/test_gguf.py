@@ -159,3 +159,15 @@ def test_a_template_key_that_is_not_a_string_is_odd() -> None:
     kv = g.gstr("tokenizer.chat_template") + struct.pack("<II", 4, 7)
     (problem,) = read_gguf_bytes(g.gguf([kv])).problems
     assert problem.severity == "warning" and "not a string" in problem.detail
+
+
+def test_tensor_names_and_sizes_a_loader_mishandles() -> None:
+    long_name = read_gguf_bytes(g.gguf([ARCH], [g.tensor_info("w" * 64, [8])], b"\0" * 32))
+    assert [p.detail.split(":")[0] for p in long_name.problems] == ["tensor name of 64 bytes"]
+    twice = [g.tensor_info("w", [8]), g.tensor_info("w", [8], 0, 32)]
+    dup = read_gguf_bytes(g.gguf([ARCH], twice, b"\0" * 64))
+    assert ["duplicate" in p.detail for p in dup.problems] == [True]
+    # 2**62 F64 elements: under int64, but 2**65 bytes wraps a size_t
+    wraps = read_gguf_bytes(g.gguf([ARCH], [g.tensor_info("w", [1 << 31, 1 << 31], 28)]))
+    assert wraps.problems[0].severity == "critical" and "wraps" in wraps.problems[0].detail
+    assert read_gguf_bytes(b"GGUF").problems[0].detail == "GGUF header cut short"
