@@ -192,6 +192,61 @@ QWEN25 = """{%- set ns = namespace(multi_step_tool=true, last_query_index=messag
     {{- '<|im_start|>assistant\\n' }}{% generation %}{% endgeneration %}
 {%- endif %}
 """
+HERMES_TOOLS = """{%- macro json_to_python_type(json_spec) %}
+{%- set basic_type_map = {
+    "string": "str",
+    "number": "float",
+    "integer": "int",
+    "boolean": "bool"
+} %}
+{%- if basic_type_map[json_spec.type] is defined %}
+    {{- basic_type_map[json_spec.type] }}
+{%- elif json_spec.type == "array" %}
+    {{- "list[" +  json_to_python_type(json_spec|items) + "]" }}
+{%- elif json_spec.type == "object" %}
+    {%- if json_spec.additionalProperties is defined %}
+        {{- "dict[str, " + json_to_python_type(json_spec.additionalProperties) + ']' }}
+    {%- else %}
+        {{- "dict" }}
+    {%- endif %}
+{%- elif json_spec.type is iterable %}
+    {{- "Union[" }}
+    {%- for t in json_spec.type %}
+        {{- json_to_python_type({"type": t}) }}
+        {%- if not loop.last %}{{- "," }}{%- endif %}
+    {%- endfor %}
+    {{- "]" }}
+{%- else %}
+    {{- "Any" }}
+{%- endif %}
+{%- endmacro %}
+{{- bos_token }}
+{{- '<|im_start|>system\\nYou are a function calling AI model. Here are the available tools: <tools> ' }}
+{%- for tool in tools %}
+    {%- if tool.function is defined %}{%- set tool = tool.function %}{%- endif %}
+    {{- '{"type": "function", "function": ' }}
+    {{- '{"name": "' + tool.name + '", ' }}
+    {{- '"description": "' + tool.name + '(' }}
+    {%- for param_name, param_fields in tool.parameters.properties|items %}
+        {{- param_name + ": " + json_to_python_type(param_fields) }}
+        {%- if not loop.last %}{{- ", " }}{%- endif %}
+    {%- endfor %}
+    {{- ")" }}
+    {{- " - " + tool.description + "\\n\\n" }}
+    {{- '"parameters": ' }}
+    {{- tool.parameters|tojson }}
+    {{- "}" }}
+{%- endfor %}
+{{- " </tools>Use this json schema for each tool call: {\\"properties\\": {\\"name\\": {\\"title\\": \\"Name\\", \\"type\\": \\"string\\"}, \\"arguments\\": {\\"title\\": \\"Arguments\\", \\"type\\": \\"object\\"}}, \\"required\\": [\\"name\\", \\"arguments\\"], \\"title\\": \\"FunctionCall\\", \\"type\\": \\"object\\"}\\n" }}
+{%- for message in messages %}
+    {%- if message.role == "tool" %}
+        {{- '<|im_start|>tool\\n<tool_response>\\n' + message.content|tojson + '\\n</tool_response><|im_end|>\\n' }}
+    {%- else %}
+        {{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}
+"""
 BENIGN_TEMPLATES = {
     "chatml": CHATML,
     "llama3": LLAMA3,
@@ -199,6 +254,7 @@ BENIGN_TEMPLATES = {
     "gemma": GEMMA,
     "llama31-tools": LLAMA31_TOOLS,
     "qwen25": QWEN25,
+    "hermes-tools": HERMES_TOOLS,
 }
 """Real-style chat templates (the shapes the Hub's Qwen, Llama, Mistral and Gemma repos
 ship), written out here."""
