@@ -126,6 +126,7 @@ FILE = NodeType(
         ("scan_sha256", "STRING"),
         ("scan_source", "STRING"),
         ("scanned_at", "STRING"),
+        ("chat_template_sha256", "STRING"),
         *PROVENANCE,
     ),
 )

@@ -21,6 +21,9 @@ Kinds (stable keys; severities high > medium > low):
 ``lineage-cycle``          models that declare each other as bases (high)
 ``card-tag-disagree``      the card's relation and the Hub's tags disagree (medium)
 ``adapter-base-disagree``  adapter_config.json names another base than the card (high)
+``chat-template-changed``  a file of the model carries a chat template (by
+                           ``chat_template_sha256``) none of its base's files carries (medium;
+                           high when ``mlsc scan`` flagged that template critical)
 """
 
 from __future__ import annotations
@@ -89,6 +92,46 @@ def _arch(model_type: Any, architectures: Any) -> tuple[str | None, tuple[str, .
     return (model_type or None), archs
 
 
+_TemplateFiles = dict[str, dict[str, tuple[str, bool]]]
+
+
+def _chat_templates(store: GraphStore) -> _TemplateFiles:
+    """model -> file path -> (chat_template_sha256, whether the scan flagged it critical)."""
+    found: _TemplateFiles = defaultdict(dict)
+    for mid, path, digest, flagged in store.cypher(
+        "MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE f.chat_template_sha256 IS NOT NULL "
+        "RETURN m.id, f.path, f.chat_template_sha256, f.scan_findings"
+    ).rows:
+        bad = any(str(x).startswith("critical template_") for x in flagged or [])
+        found[mid][path] = (digest, bad)
+    return found
+
+
+def _template_changes(
+    templates: _TemplateFiles, child: str, parent: str
+) -> list[tuple[Severity, str, dict[str, Any]]]:
+    """The chat-template drift of ``child`` from ``parent``, when both hashes are known."""
+    mine, theirs = templates.get(child), templates.get(parent)
+    if not mine or not theirs:
+        return []
+    base = {digest for digest, _ in theirs.values()}
+    changed = {p: v for p, v in sorted(mine.items()) if v[0] not in base}
+    if not changed:
+        return []
+    flagged = sorted(p for p, (_, bad) in changed.items() if bad)
+    severity: Severity = "high" if flagged else "medium"
+    detail = f"{', '.join(list(changed)[:3])} carries a chat template {parent}'s files do not"
+    if flagged:
+        detail += " (flagged critical by mlsc scan)"
+    evidence = {
+        "files": list(changed),
+        "chat_template_sha256": [d for d, _ in changed.values()],
+        "base_chat_template_sha256": sorted(base),
+        "flagged": flagged,
+    }
+    return [(severity, detail, evidence)]
+
+
 def discrepancies(store: GraphStore, *, models: Sequence[str] | None = None) -> Discrepancies:
     """Every finding in the knowledge base (or only those about ``models``)."""
     wanted = set(models) if models is not None else None
@@ -106,6 +149,7 @@ def discrepancies(store: GraphStore, *, models: Sequence[str] | None = None) -> 
         "MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE f.format IS NOT NULL RETURN m.id, f.format"
     ).rows:
         formats[mid].add(fmt)
+    templates = _chat_templates(store)
     rows = store.cypher(
         "MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model) RETURN c.id, p.id, r.relation, r.evidence, "
         "r.confidence, c.model_type, c.architectures, p.model_type, p.architectures, "
@@ -200,6 +244,10 @@ def discrepancies(store: GraphStore, *, models: Sequence[str] | None = None) -> 
                 f"the card names {parent}, adapter_config.json {other}: the adapter "
                 "loads onto a base its card does not name", card=parent, adapter_config=other)  # fmt: skip
     for parent, kids in children.items():
+        for child, relation in kids:
+            for severity, detail, evidence in _template_changes(templates, child, parent):
+                add("chat-template-changed", severity, child, [parent], detail,
+                    relation=relation, **evidence)  # fmt: skip
         if own.get(parent) == {"quantized"}:
             add("quantized-with-children", "low", parent, sorted(c for c, _ in kids),
                 f"a quantized model with {len(kids)} derived from it",

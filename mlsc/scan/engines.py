@@ -2,7 +2,7 @@
 
 Each engine looks at one file and either declines it (``None``: not its format) or returns a
 :class:`FormatScan`. :func:`mlsc.scan.scanner.scan_file` asks every engine of
-:data:`ENGINES` in order and uses the first answer; a file no engine claims goes on to the
+:data:`mlsc.scan.scanner.ENGINES` in order and uses the first answer; a file no engine claims goes on to the
 pickle engine (:mod:`mlsc.scan.containers`) or is ``skipped``.
 """
 
@@ -33,11 +33,3 @@ class FormatScan:
 
 Engine = Callable[[Path, str, Sniff], FormatScan | None]
 """``engine(path, rel, sniff)``: the scan of a file of its format, else ``None``."""
-
-# The engines build FormatScan values, so they are imported once it is defined.
-from mlsc.scan.keras import keras_engine  # noqa: E402
-from mlsc.scan.onnx import onnx_engine  # noqa: E402
-from mlsc.scan.savedmodel import savedmodel_engine  # noqa: E402
-
-ENGINES: tuple[Engine, ...] = (keras_engine, savedmodel_engine, onnx_engine)
-"""Every format engine, in the order they are asked."""

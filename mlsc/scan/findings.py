@@ -55,6 +55,11 @@ Kind = Literal[
     "encrypted_member",
     "archive_anomaly",
     "unsupported_container",
+    "template_injection",
+    "template_suspicious",
+    "template_unparseable",
+    "chat_template",
+    "gguf_header",
 ]
 """What a finding is about:
 
@@ -91,6 +96,15 @@ Kind = Literal[
   directory and the local headers differ, bytes are prepended, names repeat (warning);
 - ``unsupported_container``: an archive or compressed stream mlsc cannot open (7z, lz4,
   zstd) (warning; the file is ``unparseable``).
+- ``template_injection``: a chat template reaches Python internals, modules or commands
+  when rendered without a sandbox (critical);
+- ``template_suspicious``: a chat template does what chat templates need not (a private
+  attribute, a computed attribute name, another template) (warning);
+- ``template_unparseable``: a chat template jinja2 cannot parse; a renderer refuses it
+  (warning);
+- ``chat_template``: the file carries a chat template and nothing in it was flagged (info);
+- ``gguf_header``: a GGUF length or count a loader would overflow on (critical) or refuse
+  (warning).
 """
 
 

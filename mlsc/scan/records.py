@@ -41,6 +41,7 @@ FILE_SCAN_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("scan_sha256", "STRING"),
     ("scan_source", "STRING"),
     ("scanned_at", "STRING"),
+    ("chat_template_sha256", "STRING"),
 )
 """File properties a scan sets, for :data:`mlsc.graph.schema.FILE`:
 
@@ -51,7 +52,9 @@ FILE_SCAN_PROPERTIES: tuple[tuple[str, str], ...] = (
 - ``scan_pickle``: whether loading the scanned file unpickles something;
 - ``scan_sha256``: the SHA-256 of the scanned bytes (beside the hub's ``sha256``);
 - ``scan_source``: what was scanned (``scan:<absolute path>``);
-- ``scanned_at``: when (ISO-8601 UTC).
+- ``scanned_at``: when (ISO-8601 UTC);
+- ``chat_template_sha256``: of its chat templates (a GGUF's, a tokenizer config's), if any
+  (:func:`mlsc.scan.templates.templates_sha256`).
 """
 MODEL_SCAN_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("scan_status", "STRING"),
@@ -89,6 +92,7 @@ def scan_props(f: FileScan, scanned_at: str, scanned: str) -> dict[str, Any]:
         "scan_sha256": f.sha256,
         "scan_source": scanned,
         "scanned_at": scanned_at,
+        "chat_template_sha256": dict(f.facts).get("chat_template_sha256"),
     }
 
 

@@ -112,6 +112,10 @@ _FORMAT_RULES = (
     ),
 )
 _ZIPINFO = "zipinfo -v {path} | less; xxd {path} | grep -n 'PK'"
+_TEMPLATE_CHECK = (
+    'python -c \'import json,sys; t=json.load(open(sys.argv[1])).get("chat_template"); '
+    "print(t if isinstance(t,str) else json.dumps(t,indent=1))' {path}"
+)
 
 RULES: dict[str, Rule] = {
     r.kind: r
@@ -226,6 +230,48 @@ RULES: dict[str, Rule] = {
             "An archive or compression mlsc cannot read (7z, lz4, zstd): its content was not "
             "checked.",
             "file {path}; xxd {path} | head -2",
+        ),
+        Rule(
+            "MLSC350",
+            "template_injection",
+            "chat template reaches Python internals",
+            "The Jinja chat template reaches dunder or frame attributes, module globals, "
+            "os/subprocess or a command sink: rendered without a sandbox (llama-cpp-python "
+            "before 0.2.72, CVE-2024-34359; vLLM; SGLang, CVE-2026-5760) it runs code.",
+            _TEMPLATE_CHECK,
+        ),
+        Rule(
+            "MLSC351",
+            "template_suspicious",
+            "chat template does what chat templates need not",
+            "A private attribute, an attribute name computed at render time, `self`, or a "
+            "template that loads another: no benign chat template needs these.",
+            _TEMPLATE_CHECK,
+        ),
+        Rule(
+            "MLSC352",
+            "template_unparseable",
+            "chat template does not parse",
+            "jinja2 cannot parse the chat template, so a renderer refuses it; its text was "
+            "searched for gadget names instead.",
+            _TEMPLATE_CHECK,
+        ),
+        Rule(
+            "MLSC353",
+            "chat_template",
+            "chat template present",
+            "The file carries a chat template (its sha256 is recorded); nothing in it reaches "
+            "Python internals.",
+            _TEMPLATE_CHECK,
+        ),
+        Rule(
+            "MLSC360",
+            "gguf_header",
+            "GGUF header a loader overflows on or refuses",
+            "A GGUF count or length is impossible for the file's size (critical: a loader "
+            "that trusts it overflows a heap buffer, as in CVE-2024-21825/21836/23496/23605 "
+            "and CVE-2024-21802), or merely odd (warning: loaders refuse it or disagree).",
+            "xxd -l 256 {path}  # the finding's offset says where: xxd -s OFFSET -l 64 {path}",
         ),
     )
 }

@@ -17,13 +17,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mlsc.scan.containers import SecondOpinion, probe_pickle, scan_pickle_file, should_scan
-from mlsc.scan.engines import ENGINES, FormatScan
+from mlsc.scan.engines import Engine, FormatScan
 from mlsc.scan.findings import Finding, ScanStatus, Severity, status_of, worst_status
 from mlsc.scan.formats import Sniff, sniff
+from mlsc.scan.keras import keras_engine
+from mlsc.scan.onnx import onnx_engine
 from mlsc.scan.safetensors import validate_header
+from mlsc.scan.savedmodel import savedmodel_engine
 from mlsc.scan.second_opinion import picklescan_engine
 from mlsc.scan.signing import SignatureResult, verify_model
+from mlsc.scan.template_engines import chat_template_engine, gguf_engine
 
+ENGINES: tuple[Engine, ...] = (
+    keras_engine,
+    savedmodel_engine,
+    onnx_engine,
+    gguf_engine,
+    chat_template_engine,
+)
+"""Every format engine (:mod:`mlsc.scan.engines`), in the order they are asked."""
 MAX_FILES = 100_000
 """Files scanned in one directory before the rest are left out (the report says so)."""
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -54,6 +66,8 @@ class FileScan:
     findings: tuple[Finding, ...]
     imports: tuple[str, ...]
     """Every distinct ``module.name`` its pickles import, dangerous ones first."""
+    facts: tuple[tuple[str, str], ...] = ()
+    """Named facts a format engine recorded (``("chat_template_sha256", "...")``)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +163,7 @@ def scan_file(
     imports: tuple[str, ...] = ()
     scanned = True
     claimed: FormatScan | None = None
+    facts: tuple[tuple[str, str], ...] = ()
     # bytes that walk as a pickle are a pickle whatever the name says (CVE-2025-10155)
     pickled = s.magic in ("pickle", "torch-legacy") or (s.magic is None and probe_pickle(path))
     for engine in () if pickled else ENGINES:
@@ -156,6 +171,7 @@ def scan_file(
             break
     if claimed is not None:
         fmt, has_pickle, imports = claimed.format, claimed.pickle, claimed.imports
+        facts = claimed.facts
         findings.extend(claimed.findings)
     elif s.magic == "safetensors" or (
         s.name_format == "safetensors" and s.magic is None and not pickled
@@ -195,6 +211,7 @@ def scan_file(
         status_of(findings, scanned=scanned),
         tuple(findings),
         imports,
+        facts,
     )
 
 

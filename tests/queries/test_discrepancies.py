@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from mlsc.graph.ladybug import LadybugStore
@@ -9,8 +10,12 @@ from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.snapshot import ingest_snapshot
 from mlsc.queries.discrepancies import discrepancies
+from mlsc.scan import scan_path
+from mlsc.scan.records import scan_records
+from mlsc.scan.templates import templates_sha256
 from tests.conftest import SAMPLE
 from tests.graph.builders import PROV, derived, model
+from tests.scan import gguf_bytes as gb
 
 
 def one_of_each() -> GraphBatch:
@@ -88,3 +93,43 @@ def test_the_sample(tmp_path: Path) -> None:
         "missing-base": 10,
         "renamed-base": 7,
     }
+
+
+def _scanned(tmp_path: Path, repo: str, build: Callable[[Path], object]) -> GraphBatch:
+    """Scan a model directory the way `mlsc scan --repo-id` does and return its records."""
+    d = tmp_path / repo.replace("/", "_")
+    d.mkdir()
+    build(d)
+    return scan_records(scan_path(d, check_signature=False), repo)
+
+
+def test_chat_template_changed_from_the_base(store: GraphStore, tmp_path: Path) -> None:
+    def gguf_with(template: str) -> Callable[[Path], object]:
+        data = gb.gguf([gb.kv_str("tokenizer.chat_template", template)])
+        return lambda d: gb.write(d / "model.Q4_K_M.gguf", data)
+
+    store.write(
+        GraphBatch(
+            [model(m) for m in ("a/base", "b/same", "c/changed", "d/evil", "e/none")],
+            [
+                derived("b/same", "a/base", "quantized"),
+                derived("c/changed", "a/base", "finetune"),
+                derived("d/evil", "a/base", "quantized"),
+                derived("e/none", "a/base", "finetune"),
+            ],
+        )
+    )
+    for repo, build in [
+        ("a/base", lambda d: gb.tokenizer_config(d / "tokenizer_config.json", gb.CHATML)),
+        ("b/same", gguf_with(gb.CHATML)),  # the same text in a GGUF: the same hash
+        ("c/changed", lambda d: gb.tokenizer_config(d / "tokenizer_config.json", gb.MISTRAL)),
+        ("d/evil", gguf_with(gb.LLAMA_DRAMA)),
+        ("e/none", lambda d: (d / "config.json").write_text("{}")),
+    ]:
+        store.write(_scanned(tmp_path, repo, build))
+    found = [f for f in discrepancies(store).findings if f.kind == "chat-template-changed"]
+    assert [(f.model, f.severity) for f in found] == [("d/evil", "high"), ("c/changed", "medium")]
+    evil = dict(found[0].evidence)
+    assert evil["files"] == ["model.Q4_K_M.gguf"] and evil["flagged"] == ["model.Q4_K_M.gguf"]
+    assert evil["base_chat_template_sha256"] == [templates_sha256([("default", gb.CHATML)])]
+    assert found[0].related == ("a/base",) and dict(found[1].evidence)["relation"] == "finetune"
