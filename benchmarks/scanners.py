@@ -514,6 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     ap.add_argument("--verbose", "-v", action="store_true", help="one row per sample and tool")
     args = ap.parse_args(argv)  # fmt: skip
+    args.venv = args.venv.absolute()  # the peers run with each sample's directory as cwd
     if args.setup:
         setup_venv(args.venv)
     samples, versions, runs, build_errors = benchmark(args.venv, args.timeout, args.jobs, args.only)
@@ -528,9 +529,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_markdown(result)
     else:
         print_table(result, args.verbose, build_errors)
+    # A peer that is installed but errs on every sample is a broken harness, not a result.
+    broken = [
+        tool for tool, t in result["tools"].items()
+        if tool in PEERS and samples and t["errors"] == len(samples)
+    ]  # fmt: skip
+    for tool in broken:
+        print(f"{tool} failed on every sample: the benchmark compares nothing", file=sys.stderr)
     failed = (
         result["caught_by_a_peer_missed_by_mlsc"] or result["mlsc_false_positives"]
-        or result["mlsc_errors"] or build_errors
+        or result["mlsc_errors"] or build_errors or broken
     )  # fmt: skip
     return 1 if failed else 0
 
