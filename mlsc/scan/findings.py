@@ -36,6 +36,8 @@ Kind = Literal[
     "invalid_header",
     "format_mismatch",
     "second_opinion",
+    "nested_pickle",
+    "state_injection",
 ]
 """What a finding is about:
 
@@ -49,7 +51,11 @@ Kind = Literal[
 - ``pickle``: a pickle stream was found and every import in it is on the safe list (info);
 - ``invalid_header``: a safetensors header breaks the format's rules (warning);
 - ``format_mismatch``: the name says one format, the bytes another (warning);
-- ``second_opinion``: the optional second engine (picklescan) disagrees (warning).
+- ``second_opinion``: the optional second engine (picklescan) disagrees (warning);
+- ``nested_pickle``: a pickle hands bytes to an unpickling callable (``pickle.loads``,
+  ``torch.load`` over ``io.BytesIO``): the nested pickle is walked too (critical);
+- ``state_injection``: a BUILD sets dunder state (``__setstate__``, ``__reduce__``,
+  ``__getattr__`` ...) or sets state on an imported class or module itself (critical).
 """
 
 
