@@ -19,6 +19,7 @@ ALL = frozenset({"*"})
 
 MODULE_ALIASES: dict[str, str] = {
     "__builtin__": "builtins",
+    "__builtins__": "builtins",
     "exceptions": "builtins",
     "copy_reg": "copyreg",
     "posix": "os",
@@ -694,3 +695,44 @@ DANGEROUS_NAMES = frozenset(
 )
 """Names (or attribute-path segments) that are dangerous in any module: code execution,
 nested loading, file deletion, or the attribute walks that reach such callables."""
+
+PEER_UNSAFE_COMPONENTS = frozenset(
+    {
+        # fickling 0.1.12 UNSAFE_IMPORTS: a module or name any of whose dotted parts is one
+        # of these is "likely overtly malicious" to fickling, so at least critical here
+        *("__builtin__", "__builtins__", "_aix_support", "_ctypes", "_frozen_importlib"),
+        *("_frozen_importlib_external", "_imp", "_operator", "_osx_support", "_pickle"),
+        *("_posixsubprocess", "_signal", "_sqlite3", "_thread", "aiohttp", "asyncio"),
+        *("atexit", "bdb", "cProfile", "cloudpickle", "code", "codeop", "commands"),
+        *("compile", "compileall", "ctypes", "difflib", "dill", "distutils", "doctest"),
+        *("ensurepip", "eval", "exec", "filecmp", "fileinput", "ftplib", "functools", "gc"),
+        *("glob", "http", "httplib", "idlelib", "imaplib", "importlib", "inspect", "joblib"),
+        *("lib2to3", "linecache", "logging", "marshal", "mmap", "multiprocessing"),
+        *("nntplib", "nt", "operator", "os", "pdb", "pexpect", "pickle", "pip", "pkgutil"),
+        *("platform", "poplib", "posix", "profile", "pty", "py_compile", "pydoc"),
+        *("requests", "runpy", "select", "selectors", "shelve", "shutil", "signal", "site"),
+        *("smtplib", "socket", "socketserver", "sqlite3", "ssl", "subprocess", "sys"),
+        *("syslog", "tarfile", "telnetlib", "tempfile", "test", "threading", "timeit"),
+        *("trace", "types", "unittest", "urllib", "urllib2", "uuid", "venv", "webbrowser"),
+        *("xmlrpc", "zipfile", "zipimport"),
+        # later fickling fixes (GHSA-6ggj-6f2q-f7mx, PR 312)
+        *("_interpreters", "_xxsubinterpreters", "imp", "pipes"),
+    }
+)
+"""Dotted-path parts that a peer tool (fickling) rates unsafe wherever they appear."""
+
+HARMLESS_BUILTINS = frozenset(
+    {
+        *("bool", "int", "float", "complex", "str", "bytes", "bytearray", "list", "tuple"),
+        *("set", "frozenset", "dict", "len", "abs", "sum", "min", "max", "round", "pow"),
+        *("divmod", "sorted", "reversed", "enumerate", "zip", "range", "map", "filter"),
+        *("slice", "iter", "next", "all", "any", "hash", "id", "repr", "ascii", "bin", "hex"),
+        *("oct", "ord", "chr", "isinstance", "issubclass", "object", "callable", "format"),
+        *("Ellipsis", "NotImplemented"),
+    }
+)
+"""Builtins that only build values or compute (fickling's ``SAFE_BUILTINS``); every other
+builtin (``type``, ``getattr``, ``print``, dotted paths like ``str.join``) is dangerous."""
+
+PRIVATE_MODULES_ALLOWED = frozenset({"_codecs", "__future__"})
+"""Private (``_``-prefixed) top-level modules that are not dangerous by being private."""

@@ -30,8 +30,11 @@ from mlsc.scan.callable_lists import (
     ALL,
     DANGEROUS,
     DANGEROUS_NAMES,
+    HARMLESS_BUILTINS,
     MODULE_ALIASES,
     NESTED_LOADERS,
+    PEER_UNSAFE_COMPONENTS,
+    PRIVATE_MODULES_ALLOWED,
     SAFE,
 )
 
@@ -93,6 +96,23 @@ def _normalized(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def _peer_rule(module: str, mod: str, name: str) -> str | None:
+    """Why a peer tool's broader rules make ``module.name`` dangerous, if they do:
+    builtins outside the pure ones, private stdlib modules, a dotted part on fickling's
+    list."""
+    if mod == "builtins":
+        if name in HARMLESS_BUILTINS:
+            return None
+        return "a builtin outside the value-building ones (reaches code, attributes or files)"
+    top = module.split(".")[0]
+    if top.startswith("_") and top not in PRIVATE_MODULES_ALLOWED:
+        return f"private module {top!r} (fickling GHSA-6ggj-6f2q-f7mx)"
+    for part in (*module.split("."), *name.split(".")):
+        if part in PEER_UNSAFE_COMPONENTS:
+            return f"{part!r} is on fickling's unsafe list"
+    return None
+
+
 def _rate(module: str, name: str) -> Rating:
     mod = canonical_module(module)
     # every split of the dotted path: ("numpy", "f2py.x.y") is also ("numpy.f2py", "x.y")
@@ -102,6 +122,8 @@ def _rate(module: str, name: str) -> Rating:
         reason = _dangerous_entry(canonical_module(head), ".".join(segments[i:]))
         if reason is not None:
             return Rating("dangerous", reason)
+    if (peer := _peer_rule(module, mod, name)) is not None:
+        return Rating("dangerous", peer)
     if len(segments) > 1:
         for seg in segments:
             if seg in DANGEROUS_NAMES or canonical_module(seg) in DANGEROUS:
