@@ -94,7 +94,12 @@ class Machine:
         return Result(callee, args, site)
 
     def build(self, site: Site) -> None:
-        """BUILD: ``obj.__setstate__(state)``, or its ``__dict__``/attributes set."""
+        """BUILD: ``obj.__setstate__(state)``, or its ``__dict__``/attributes set.
+
+        An object made in this pickle was made by applying its class (REDUCE, NEWOBJ, or a
+        copyreg reconstructor, which marks the class applied), so its class is already
+        counted as called; BUILD on an imported object itself, or dunder state, is an
+        injection."""
         state = self.pop()
         obj = self.stack[-1] if self.stack else UNKNOWN
         walk = self.walk
@@ -107,13 +112,6 @@ class Machine:
                     site,
                 )
             )
-        elif isinstance(obj, Result) and isinstance(obj.callee, Ref):
-            cls: object = obj.callee
-            args = obj.args.items if isinstance(obj.args, Tup) else ()
-            if obj.callee.key[1] in RECONSTRUCTORS and args:
-                cls = args[0]
-            if isinstance(cls, Ref):  # __setstate__ of that class runs
-                walk.mark_called(cls, site)
         keys = dunders(state)
         if keys:
             walk.injections.append(
