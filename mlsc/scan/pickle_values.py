@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import pickletools
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ MAX_NAME = 1_000
 """Strings longer than this are not tracked as names (only as possible encoded payloads)."""
 MAX_KEPT = 4 << 20
 """Longest string or bytes value kept as a possible nested pickle."""
-MAX_KEPT_TOTAL = 64 << 20
+MAX_KEPT_TOTAL = 32 << 20
 """Bytes of long values kept per stream (the memo could otherwise hold a whole file)."""
 MAX_NESTED = 16
 """Nested payloads recorded per stream."""
@@ -150,6 +151,16 @@ class Walk:
             return False
         self.kept += n
         return True
+
+
+_FIRST_BYTES = frozenset(op.code.encode("latin-1")[0] for op in pickletools.opcodes) | {0x78}
+"""First bytes of what a loader could unpickle: any opcode (``PK`` zips start with PERSID's
+``P``, ``.npy`` with STACK_GLOBAL's ``\\x93``) or a zlib header (``x``)."""
+
+
+def worth_keeping(data: bytes) -> bool:
+    """Whether a bytes constant could be a nested pickle (array data mostly cannot)."""
+    return bool(data) and data[0] in _FIRST_BYTES
 
 
 _LATIN1 = frozenset({"latin1", "latin-1", "latin_1", "iso-8859-1", "iso8859-1", "l1"})

@@ -47,6 +47,7 @@ from mlsc.scan.pickle_values import (
     describe,
     dunders,
     payloads,
+    worth_keeping,
 )
 
 
@@ -164,7 +165,7 @@ class Machine:
                 else:
                     push(UNKNOWN)
             elif kind == _BYTES:
-                ok = isinstance(arg, bytes) and walk.keep(len(arg))
+                ok = isinstance(arg, bytes) and worth_keeping(arg) and walk.keep(len(arg))
                 site = Site(pos, name)
                 push(Bytes(cast(bytes, arg), pos + BYTES_HEADER[name], site) if ok else UNKNOWN)
             elif kind == _PUT:

@@ -263,3 +263,24 @@ def test_persistent_ids_are_benign() -> None:
     assert kinds(b.torch_state_dict_pickle()) == {("pickle", "info")}
     proto0 = b"(lp0\nPstorage0\naPstorage1\na."  # PERSID, protocol 0
     assert kinds(proto0) == {("pickle", "info")}
+
+
+def test_a_zlib_compressed_nested_pickle_is_walked() -> None:
+    import zlib
+
+    arg = b.global_("zlib", "decompress") + b.binbytes(zlib.compress(INNER)) + b"\x85R"
+    data = b"\x80\x03" + b.global_("pickle", "loads") + arg + b"\x85R."
+    [n] = [f for f in findings(data) if f.kind == "nested_pickle"]
+    assert n.imports == ("os.system",)
+
+
+def test_kept_bytes_stay_within_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlsc.scan import pickle_values
+
+    monkeypatch.setattr(pickle_values, "MAX_KEPT_TOTAL", 1000)
+    filler = b"".join(b.binbytes(b"\x80" + bytes(332)) + b"0" for _ in range(3))  # 999 bytes
+    data = b"\x80\x03" + filler + b.nested_call(INNER)[2:]
+    found = findings(data)
+    assert not any(f.kind == "nested_pickle" for f in found)  # over budget: not kept
+    assert ("dangerous_import", "critical") in {(f.kind, f.severity) for f in found}
+    assert kinds(pickle.dumps([bytes(1000)] * 3, protocol=4)) == {("pickle", "info")}
