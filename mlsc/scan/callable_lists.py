@@ -481,6 +481,9 @@ NESTED_LOADERS = frozenset(
     {
         "pickle.loads",
         "pickle.load",
+        "pickle.Unpickler",
+        "pickle._Unpickler",
+        "dill.Unpickler",
         "pickle._loads",
         "pickle._load",
         "dill.loads",

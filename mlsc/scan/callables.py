@@ -16,12 +16,14 @@ whatever the pickle chose. :func:`classify` rates one import:
 The lists live in :mod:`mlsc.scan.callable_lists`. A name is rated as the object the
 unpickler would reach: every split of ``module.name`` into a module path and an attribute
 path is tried (``numpy`` + ``f2py.crackfortran.getlincoef`` is ``numpy.f2py``'s), aliases
-are mapped (``posix`` -> ``os``), and spelling games (``builtins `` with a trailing space,
+are mapped (``posix`` -> ``os``; the unpickler's own Python 2 mappings, ``SocketServer`` ->
+``socketserver``, ``__builtin__.reduce`` -> ``functools.reduce``), and spelling games (``builtins `` with a trailing space,
 compatibility unicode) are rated both as written and normalized: the worst rating wins.
 """
 
 from __future__ import annotations
 
+import _compat_pickle
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -141,6 +143,17 @@ def _rate(module: str, name: str) -> Rating:
 _ORDER: dict[Verdict, int] = {"dangerous": 0, "unknown": 1, "safe": 2}
 
 
+def _py2_mapped(module: str, name: str) -> tuple[str, str] | None:
+    """What the unpickler's Python 2 compatibility (``fix_imports``, protocols 0-2) turns
+    ``module.name`` into: ``__builtin__.reduce`` is ``functools.reduce``,
+    ``SocketServer`` is ``socketserver``."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    if module in _compat_pickle.IMPORT_MAPPING:
+        return _compat_pickle.IMPORT_MAPPING[module], name
+    return None
+
+
 def classify(module: str, name: str) -> Rating:
     """Rate one import of ``name`` from ``module``, as an unpickler would resolve it.
 
@@ -154,7 +167,14 @@ def classify(module: str, name: str) -> Rating:
         return Rating("dangerous", "empty module or name: the import cannot be known")
     if any(not seg for seg in name.split(".")) or any(not s for s in module.split(".")):
         return Rating("dangerous", "empty segment in a dotted path")
-    rating = _rate(module, name)
+    mapped = _py2_mapped(module, name)
+    if mapped is not None and (module, name) in _compat_pickle.NAME_MAPPING:
+        # only the mapped name exists on Python 3: it is what a loader reaches
+        rating = _rate(*mapped)
+    elif mapped is not None:
+        rating = min(_rate(module, name), _rate(*mapped), key=lambda r: _ORDER[r.verdict])
+    else:
+        rating = _rate(module, name)
     nmod, nname = _normalized(module), _normalized(name)
     if (nmod, nname) != (module, name):
         other = _rate(nmod, nname) if nmod and nname else Rating("dangerous", "blank name")

@@ -251,6 +251,25 @@ def test_module_name_games_are_dangerous(module: str, name: str) -> None:
     assert classify(module, name).verdict == "dangerous"
 
 
+@pytest.mark.parametrize(
+    ("module", "name", "verdict"),
+    [
+        ("SocketServer", "TCPServer", "dangerous"),  # -> socketserver
+        ("BaseHTTPServer", "HTTPServer", "dangerous"),  # -> http.server
+        ("xmlrpclib", "ServerProxy", "dangerous"),  # -> xmlrpc.client
+        ("Tkinter", "Tk", "dangerous"),  # -> tkinter
+        ("__builtin__", "reduce", "dangerous"),  # -> functools.reduce
+        ("__builtin__", "intern", "dangerous"),  # -> sys.intern
+        ("__builtin__", "xrange", "safe"),  # -> builtins.range
+        ("exceptions", "set", "safe"),
+    ],
+)
+def test_python2_names_are_rated_as_the_unpickler_maps_them(
+    module: str, name: str, verdict: str
+) -> None:
+    assert classify(module, name).verdict == verdict
+
+
 def test_an_odd_spelling_of_a_safe_name_is_never_safe() -> None:
     assert classify("collections ", "OrderedDict").verdict == "unknown"
     assert classify("collections", "OrderedDict").verdict == "safe"

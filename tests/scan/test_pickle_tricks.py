@@ -284,3 +284,11 @@ def test_kept_bytes_stay_within_the_budget(monkeypatch: pytest.MonkeyPatch) -> N
     assert not any(f.kind == "nested_pickle" for f in found)  # over budget: not kept
     assert ("dangerous_import", "critical") in {(f.kind, f.severity) for f in found}
     assert kinds(pickle.dumps([bytes(1000)] * 3, protocol=4)) == {("pickle", "info")}
+
+
+def test_a_nested_pickle_through_an_unpickler_object() -> None:
+    # pickle.Unpickler(io.BytesIO(bytes)).load(): the payload is handed to the class
+    arg = b.global_("_io", "BytesIO") + b.binbytes(INNER) + b"\x85R"
+    data = b"\x80\x03" + b.global_("pickle", "Unpickler") + arg + b"\x85R."
+    [n] = [f for f in findings(data) if f.kind == "nested_pickle"]
+    assert n.imports == ("os.system",)
