@@ -48,11 +48,10 @@ class Ref:
 class Result:
     """The value a call produced (REDUCE, NEWOBJ, OBJ, INST)."""
 
-    __slots__ = ("args", "callee", "site")
+    __slots__ = ("callee", "site")
 
-    def __init__(self, callee: object, args: object, site: Site) -> None:
+    def __init__(self, callee: object, site: Site) -> None:
         self.callee = callee
-        self.args = args
         self.site = site
 
 
@@ -76,10 +75,21 @@ class Tup:
 
 
 class Dct:
-    __slots__ = ("items",)
+    """A dict; only its dunder keys are kept (all a BUILD check needs)."""
 
-    def __init__(self, items: dict[object, object]) -> None:
-        self.items = items
+    __slots__ = ("dunders",)
+
+    def __init__(self) -> None:
+        self.dunders: set[str] | None = None
+
+    def add_keys(self, flat: list[object]) -> None:
+        """Note the keys of ``key, value, key, value ...`` that are dunders."""
+        for k in flat[::2]:
+            if isinstance(k, str) and k.startswith("__") and k.endswith("__"):
+                if self.dunders is None:
+                    self.dunders = set()
+                if len(self.dunders) < 64:
+                    self.dunders.add(k)
 
 
 UNKNOWN = object()
@@ -228,17 +238,15 @@ def payloads(value: object, depth: int = 0) -> Iterator[Bytes]:
             yield from payloads(item, depth + 1)
 
 
-def describe(value: object) -> str:
+def describe(value: object, depth: int = 0) -> str:
     """A short account of a symbolic value, for a finding's detail."""
     if isinstance(value, str):
         return repr(value[:60])
     if isinstance(value, Ref):
         return ".".join(value.key)
     if isinstance(value, Result):
-        return (
-            f"the result of calling {describe(value.callee)} "
-            f"({value.site.opcode} at byte {value.site.offset})"
-        )
+        callee = describe(value.callee, depth + 1) if depth < 4 else "..."
+        return f"the result of calling {callee} ({value.site.opcode} at byte {value.site.offset})"
     if isinstance(value, Bytes):
         return f"{len(value.data)} bytes"
     return "a value not known before loading"
@@ -250,10 +258,6 @@ def dunders(state: object) -> list[str]:
     found: list[str] = []
     parts = state.items if isinstance(state, Tup) else (state,)
     for part in parts:
-        if isinstance(part, Dct):
-            found += [
-                k
-                for k in part.items
-                if isinstance(k, str) and k.startswith("__") and k.endswith("__")
-            ]
+        if isinstance(part, Dct) and part.dunders:
+            found += sorted(part.dunders)
     return found

@@ -73,7 +73,7 @@ class Machine:
         """Apply ``callee``: record the evidence, nested payloads, and what it returns."""
         walk = self.walk
         if not isinstance(callee, Ref):
-            return Result(callee, args, site)
+            return Result(callee, site)
         walk.mark_called(callee, site)
         module, name = canonical_module(callee.key[0]), callee.key[1]
         items = args.items if isinstance(args, Tup) else ()
@@ -92,7 +92,7 @@ class Machine:
             if isinstance(first, Bytes) and decoded is first.data:
                 return first  # a pass-through (io.BytesIO) keeps where the bytes are
             return Bytes(decoded, None, site)
-        return Result(callee, args, site)
+        return Result(callee, site)
 
     def build(self, site: Site) -> None:
         """BUILD: ``obj.__setstate__(state)``, or its ``__dict__``/attributes set.
@@ -204,22 +204,22 @@ class Machine:
             elif kind == _TUPLE:
                 n = _TUPLE_SIZE[name]
                 if n < 0:
-                    push(Tup(tuple(self.pop_mark())))
+                    items = self.pop_mark()
                 else:
                     items = stack[len(stack) - n :] if n <= len(stack) else [UNKNOWN] * n
                     del stack[len(stack) - n :]
-                    push(Tup(tuple(items)))
+                # a tuple of untracked values stays untracked (memory on big data pickles)
+                push(Tup(tuple(items)) if any(i is not UNKNOWN for i in items) else UNKNOWN)
             elif kind == _DICT:
-                if name == "EMPTY_DICT":
-                    push(Dct({}))
-                else:
-                    flat = self.pop_mark()
-                    push(Dct(_pairs(flat)))
+                d = Dct()
+                if name == "DICT":
+                    d.add_keys(self.pop_mark())
+                push(d)
             elif kind == _SETITEM:
                 flat = self.pop_mark() if name == "SETITEMS" else [pop(), pop()][::-1]
                 target = stack[-1] if stack else UNKNOWN
                 if isinstance(target, Dct):
-                    target.items.update(_pairs(flat))
+                    target.add_keys(flat)
             elif kind == _EXT:
                 site = Site(pos, name)
                 walk.unresolved.append(
@@ -228,14 +228,6 @@ class Machine:
                 push(UNKNOWN)
             else:  # PROTO
                 walk.protocol = arg if isinstance(arg, int) else None
-
-
-def _pairs(flat: list[object]) -> dict[object, object]:
-    out: dict[object, object] = {}
-    for k, v in zip(flat[::2], flat[1::2], strict=False):
-        if isinstance(k, str):
-            out[k] = v
-    return out
 
 
 _UNI = ("SHORT_BINUNICODE", "BINUNICODE8")

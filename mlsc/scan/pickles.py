@@ -169,6 +169,11 @@ class _Reader:
         return self._peeked[:1]
 
 
+PICKLE_STARTS = frozenset({b"\x80", b"(", b"c", b"]", b"}", b")", b"N", b"i"})
+"""First bytes of a following pickle that is walked too: PROTO (protocols 2-5), or how
+protocols 0-1 start (MARK, GLOBAL, an empty list, dict or tuple, None, INST): a loader that
+calls ``load`` again (legacy ``torch.save`` reads several pickles) runs it."""
+
 MAX_DEPTH = 3
 """Nested pickles (a pickle that hands bytes to ``pickle.loads``) walked this deep."""
 
@@ -284,7 +289,7 @@ def _walk_stream(
             break
         if not nxt:
             break
-        if nxt != b"\x80":  # every pickle of protocol 2+ starts with PROTO
+        if nxt not in PICKLE_STARTS:
             trailing = f"bytes from offset {reader.pos} are not a pickle (no PROTO opcode)"
             break
     return pickles, error, error_offset, limit_hit, trailing

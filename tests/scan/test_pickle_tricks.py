@@ -292,3 +292,10 @@ def test_a_nested_pickle_through_an_unpickler_object() -> None:
     data = b"\x80\x03" + b.global_("pickle", "Unpickler") + arg + b"\x85R."
     [n] = [f for f in findings(data) if f.kind == "nested_pickle"]
     assert n.imports == ("os.system",)
+
+
+def test_a_protocol_0_pickle_after_a_benign_one_is_walked() -> None:
+    data = pickle.dumps([1, 2], protocol=2) + b.proto_call(0, "os", "system", "id")
+    scan = scan_pickle_bytes(data)
+    assert scan.pickles == 2
+    assert only(scan, "os.system")[3] == "REDUCE"
