@@ -175,6 +175,13 @@ def worth_keeping(data: bytes) -> bool:
 
 _LATIN1 = frozenset({"latin1", "latin-1", "latin_1", "iso-8859-1", "iso8859-1", "l1"})
 RECONSTRUCTORS = frozenset({"__newobj__", "__newobj_ex__", "_reconstructor"})
+STATE_SETTERS: dict[tuple[str, str], int] = {
+    ("torch._utils", "_rebuild_parameter_with_state"): 3,
+    ("torch._tensor", "_rebuild_from_type_v2"): 3,
+    ("torch._utils", "_rebuild_wrapper_subclass"): 8,
+}
+"""Safe-listed rebuild functions that set attributes from a state argument (at this
+position) on what they rebuild, as BUILD does: a dunder there is an injection."""
 BYTES_HEADER = {"SHORT_BINBYTES": 2, "BINBYTES": 5, "BINBYTES8": 9, "BYTEARRAY8": 9}
 
 

@@ -15,9 +15,13 @@ What is tracked, and why:
   of latin-1 text as protocols 0-2 write bytes, base64, hex, zlib, ``io.BytesIO``): bytes
   handed to an unpickling callable (``pickle.loads``, ``torch.load`` ...) are a nested
   pickle the caller walks too;
-- tuples and dicts of constants, so BUILD's state can be read: a state that sets a dunder
-  (``__setstate__``, ``__reduce__``, ``__getattr__`` ...) or a BUILD applied to an imported
-  class or module itself rewrites behaviour for everything loaded after it.
+- tuples of tracked values and the dunder keys of dicts, so BUILD's state can be read: a
+  state that sets a dunder (``__setstate__``, ``__reduce__``, ``__getattr__`` ...) or a
+  BUILD applied to an imported class or module itself rewrites behaviour for everything
+  loaded after it (so do torch rebuild functions that set a state argument's keys).
+
+Nothing else is kept (numbers, lists, most dict contents are ``UNKNOWN``), so memory stays
+close to the memo's size.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from mlsc.scan.pickle_values import (
     MAX_NAME,
     MAX_NESTED,
     RECONSTRUCTORS,
+    STATE_SETTERS,
     UNKNOWN,
     Bytes,
     Dct,
@@ -77,9 +82,20 @@ class Machine:
         walk.mark_called(callee, site)
         module, name = canonical_module(callee.key[0]), callee.key[1]
         items = args.items if isinstance(args, Tup) else ()
-        reconstructs = module == "copyreg" and name in RECONSTRUCTORS
-        if reconstructs and items and isinstance(items[0], Ref):
-            walk.mark_called(items[0], site)  # the class it instantiates is applied too
+        if module == "copyreg" and name in RECONSTRUCTORS:
+            for item in items[:2]:  # the class it instantiates (and _reconstructor's base)
+                if isinstance(item, Ref):
+                    walk.mark_called(item, site)
+        if (module, name) in STATE_SETTERS and len(items) > STATE_SETTERS[(module, name)]:
+            keys = dunders(items[STATE_SETTERS[(module, name)]])
+            if keys:
+                walk.injections.append(
+                    Injection(
+                        f"{module}.{name} sets {', '.join(keys[:6])} on the object it "
+                        "rebuilds: it rewrites how the object behaves",
+                        site,
+                    )
+                )
         if is_nested_loader(*callee.key):
             for value in payloads(args):
                 if len(walk.payloads) < MAX_NESTED:

@@ -299,3 +299,27 @@ def test_a_protocol_0_pickle_after_a_benign_one_is_walked() -> None:
     scan = scan_pickle_bytes(data)
     assert scan.pickles == 2
     assert only(scan, "os.system")[3] == "REDUCE"
+
+
+def test_a_torch_rebuild_with_dunder_state_is_an_injection() -> None:
+    # torch._utils._rebuild_parameter_with_state(data, requires_grad, hooks, state) sets
+    # every state key on the parameter, as BUILD does
+    state = b"}(" + b.unicode("__class__") + b.global_("collections", "OrderedDict") + b"u"
+    data = (
+        b"\x80\x02" + b.global_("torch._utils", "_rebuild_parameter_with_state")
+        + b"(N\x89" + b.global_("collections", "OrderedDict") + b")R" + state + b"tR."
+    )  # fmt: skip
+    found = findings(data)
+    [f] = [f for f in found if f.kind == "state_injection"]
+    assert "__class__" in f.detail and f.opcode == "REDUCE"
+    assert data[f.offset or 0 : (f.offset or 0) + 1] == b"R"
+    benign = data.replace(b"__class__", b"_hook_cls")
+    assert kinds(benign) == {("pickle", "info")}
+
+
+def test_a_reconstructor_base_is_applied_too() -> None:
+    data = (
+        b"ccopy_reg\n_reconstructor\n(" + b.global_("builtins", "object")
+        + b.global_("mypkg", "Base") + b"NtR."
+    )  # fmt: skip
+    assert only(scan_pickle_bytes(data), "mypkg.Base")[3] == "REDUCE"
