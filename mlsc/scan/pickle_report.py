@@ -8,6 +8,7 @@ per parse error or cap; a single ``info`` finding when everything is on the safe
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -45,8 +46,24 @@ def _import_finding(path: str, imp: PickleImport, member: str | None) -> Finding
     )
 
 
+def _nested_check(path: str, n: NestedScan, member: str | None) -> str | None:
+    """A command that cuts the nested pickle out of the file (or member) and disassembles
+    it; ``None`` when the nested bytes were decoded (base64, latin-1 ...), not stored."""
+    if n.base is None or n.part:
+        return None
+    cut = f"d[{n.base}:{n.base + n.size}]"
+    if member:
+        read = "import sys,zipfile; d=zipfile.ZipFile(sys.argv[1]).read(sys.argv[2])"
+        args = f"{shlex.quote(path)} {shlex.quote(member)}"
+    else:
+        read = "import sys; d=open(sys.argv[1],'rb').read()"
+        args = shlex.quote(path)
+    return f'python -c "{read}; sys.stdout.buffer.write({cut})" {args} | python -m pickletools -'
+
+
 def _nested_findings(path: str, n: NestedScan, member: str | None) -> list[Finding]:
     part = f" ({n.part})" if n.part else ""
+    check = _nested_check(path, n, member)
     names = sorted({i.qualname for i in n.scan.imports})
     shown = ", ".join(names[:8]) + (" ..." if len(names) > 8 else "") if names else "nothing"
     out = [
@@ -60,6 +77,7 @@ def _nested_findings(path: str, n: NestedScan, member: str | None) -> list[Findi
             member,
             offset=n.offset,
             opcode=n.opcode,
+            check=check,
         )
     ]
     for f in pickle_findings(path, n.scan, member):
@@ -78,6 +96,7 @@ def _nested_findings(path: str, n: NestedScan, member: str | None) -> list[Findi
                 ],
                 offset=offset,
                 opcode=opcode,
+                check=f.check or check,
             )
         )
     return out

@@ -323,3 +323,18 @@ def test_a_reconstructor_base_is_applied_too() -> None:
         + b.global_("mypkg", "Base") + b"NtR."
     )  # fmt: skip
     assert only(scan_pickle_bytes(data), "mypkg.Base")[3] == "REDUCE"
+
+
+def test_the_check_of_a_nested_pickle_cuts_it_out(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "model.pkl"
+    path.write_bytes(b.nested_call(INNER))
+    found = pickle_findings(str(path), scan_pickle_bytes(path.read_bytes()))
+    [n] = [f for f in found if f.kind == "nested_pickle"]
+    assert n.check is not None and "pickletools" in n.check
+    # run the first half (the cut) and compare with the nested pickle: no unpickling
+    cut = n.check.split(" | ")[0].replace("python ", f"{sys.executable} ", 1)
+    out = subprocess.run(cut, shell=True, capture_output=True, check=True).stdout
+    assert out == INNER
