@@ -338,3 +338,11 @@ def test_the_check_of_a_nested_pickle_cuts_it_out(tmp_path: Path) -> None:
     cut = n.check.split(" | ")[0].replace("python ", f"{sys.executable} ", 1)
     out = subprocess.run(cut, shell=True, capture_output=True, check=True).stdout
     assert out == INNER
+
+
+def test_a_long_chain_of_calls_feeding_stack_global_is_described_not_a_crash() -> None:
+    chain = b.stack_global("_operator", "add") + b")R" + b")R" * 5000
+    data = b"\x80\x04" + b.unicode("os") + chain + b"\x93" + b.unicode("id") + b"\x85R."
+    scan = scan_pickle_bytes(data)
+    assert scan.error is None and len(scan.unresolved) == 1
+    assert "..." in scan.unresolved[0]
