@@ -1,10 +1,10 @@
 """Which callables a pickle may import: dangerous, safe, or unknown.
 
 A pickle names every callable it needs as ``module`` + ``name`` (the GLOBAL, INST and
-STACK_GLOBAL opcodes); the unpickler imports the module and looks the name up, and REDUCE
-then calls it. Importing alone can have effects (a module's top level runs), and calling
-``os.system`` or ``builtins.exec`` runs whatever the pickle chose. :func:`classify` rates one
-import:
+STACK_GLOBAL opcodes); the unpickler imports the module and looks the name up (a dotted
+name is walked attribute by attribute), and REDUCE then calls it. Importing alone can have
+effects (a module's top level runs), and calling ``os.system`` or ``builtins.exec`` runs
+whatever the pickle chose. :func:`classify` rates one import:
 
 - ``dangerous``: runs commands or code, opens files, sockets or URLs, loads another pickle,
   or reaches arbitrary attributes (``builtins.getattr``, ``operator.attrgetter``);
@@ -13,365 +13,48 @@ import:
   plain containers and value types);
 - ``unknown``: anything else, e.g. a library's own class in a whole-model pickle.
 
-The lists draw on picklescan's and on PyTorch's ``weights_only`` allow-list.
+The lists live in :mod:`mlsc.scan.callable_lists`. A name is rated as the object the
+unpickler would reach: every split of ``module.name`` into a module path and an attribute
+path is tried (``numpy`` + ``f2py.crackfortran.getlincoef`` is ``numpy.f2py``'s), aliases
+are mapped (``posix`` -> ``os``; the unpickler's own Python 2 mappings, ``SocketServer`` ->
+``socketserver``, ``__builtin__.reduce`` -> ``functools.reduce``), and spelling games (``builtins `` with a trailing space,
+compatibility unicode) are rated both as written and normalized: the worst rating wins.
 """
 
 from __future__ import annotations
 
+import _compat_pickle
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-Verdict = Literal["dangerous", "unknown", "safe"]
-
-ALL = frozenset({"*"})
-"""Every name in the module (and in its submodules)."""
-
-MODULE_ALIASES: dict[str, str] = {
-    "__builtin__": "builtins",
-    "exceptions": "builtins",
-    "copy_reg": "copyreg",
-    "posix": "os",
-    "nt": "os",
-    "_operator": "operator",
-    "_io": "io",
-    "_codecs": "codecs",
-    "cPickle": "pickle",
-    "_pickle": "pickle",
-    "commands": "subprocess",
-    "_posixsubprocess": "subprocess",
-    "popen2": "subprocess",
-    "_socket": "socket",
-    "_ctypes": "ctypes",
-    "_thread": "threading",
-    "thread": "threading",
-    "numpy._core": "numpy.core",
-    "numpy._core.multiarray": "numpy.core.multiarray",
-    "numpy._core.numeric": "numpy.core.numeric",
-}
-"""Other names of a module (Python 2 names, C accelerators), mapped to one name for rating."""
-
-DANGEROUS: dict[str, tuple[frozenset[str], str]] = {
-    "os": (ALL, "operating-system calls: os.system runs a shell command"),
-    "subprocess": (ALL, "runs processes"),
-    "pty": (ALL, "pty.spawn runs a process"),
-    "socket": (ALL, "opens network sockets"),
-    "ssl": (ALL, "network access"),
-    "http": (ALL, "network access"),
-    "httplib": (ALL, "network access"),
-    "urllib": (ALL, "network access"),
-    "urllib2": (ALL, "network access"),
-    "requests": (ALL, "network access"),
-    "ftplib": (ALL, "network access"),
-    "smtplib": (ALL, "network access"),
-    "telnetlib": (ALL, "network access"),
-    "poplib": (ALL, "network access"),
-    "imaplib": (ALL, "network access; IMAP4_stream runs a command"),
-    "nntplib": (ALL, "network access"),
-    "xmlrpc": (ALL, "network access"),
-    "webbrowser": (ALL, "opens URLs in a browser"),
-    "runpy": (ALL, "runs Python code"),
-    "code": (ALL, "runs Python code"),
-    "codeop": (ALL, "compiles Python code"),
-    "pdb": (ALL, "debugger: runs Python code"),
-    "bdb": (ALL, "debugger: runs Python code"),
-    "profile": (ALL, "profile.run executes a string"),
-    "cProfile": (ALL, "cProfile.run executes a string"),
-    "timeit": (ALL, "timeit executes a string"),
-    "trace": (ALL, "trace runs code"),
-    "pydoc": (ALL, "pydoc.locate imports anything; pipepager runs a command"),
-    "importlib": (ALL, "imports any module"),
-    "imp": (ALL, "imports any module"),
-    "pkgutil": (ALL, "resolve_name reaches any module attribute"),
-    "sys": (ALL, "interpreter state: sys.modules reaches any module"),
-    "ctypes": (ALL, "calls native code"),
-    "marshal": (ALL, "loads code objects"),
-    "pickle": (ALL, "loads a nested pickle"),
-    "dill": (ALL, "loads pickled code"),
-    "cloudpickle": (ALL, "rebuilds functions from code objects"),
-    "joblib": (frozenset({"load"}), "loads a nested pickle"),
-    "shelve": (ALL, "loads pickles from a file"),
-    "multiprocessing": (ALL, "starts processes"),
-    "concurrent": (ALL, "starts threads and processes"),
-    "threading": (ALL, "starts threads"),
-    "asyncio": (ALL, "subprocesses and network access"),
-    "shutil": (ALL, "deletes and copies files (shutil.rmtree)"),
-    "tempfile": (ALL, "creates files"),
-    "glob": (ALL, "lists the file system"),
-    "signal": (ALL, "signal handlers"),
-    "pip": (ALL, "installs packages"),
-    "ensurepip": (ALL, "installs packages"),
-    "setuptools": (ALL, "builds and installs packages"),
-    "distutils": (ALL, "builds packages, writes files"),
-    "venv": (ALL, "creates environments, runs pip"),
-    "antigravity": (ALL, "opens a web page when imported"),
-    "this": (ALL, "side effect when imported"),
-    "idlelib": (ALL, "IDE internals that run code"),
-    "lib2to3": (ALL, "grammar loading runs pickle"),
-    "test": (ALL, "test helpers spawn interpreters"),
-    "_osx_support": (ALL, "runs commands"),
-    "_aix_support": (ALL, "runs commands"),
-    "_pyrepl": (ALL, "pager runs commands"),
-    "platform": (frozenset({"popen"}), "runs a command"),
-    "uuid": (frozenset({"_get_command_stdout"}), "runs a command"),
-    "logging": (frozenset({"FileHandler", "config"}), "writes files; config runs code"),
-    "doctest": (frozenset({"debug_script", "debug_src", "script_from_examples"}), "runs code"),
-    "builtins": (
-        frozenset(
-            {
-                "eval",
-                "exec",
-                "execfile",
-                "compile",
-                "__import__",
-                "getattr",
-                "setattr",
-                "delattr",
-                "open",
-                "file",
-                "input",
-                "raw_input",
-                "breakpoint",
-                "help",
-                "globals",
-                "locals",
-                "vars",
-                "apply",
-                "reload",
-                "exit",
-                "quit",
-            }
-        ),
-        "evaluates code, reaches attributes or opens files",
-    ),
-    "operator": (
-        frozenset({"attrgetter", "methodcaller", "itemgetter"}),
-        "reaches any attribute or method by name",
-    ),
-    "types": (
-        frozenset({"CodeType", "FunctionType", "LambdaType", "MethodType", "ModuleType"}),
-        "builds code objects or functions",
-    ),
-    "io": (frozenset({"open", "FileIO", "open_code"}), "opens files"),
-    "pathlib": (
-        frozenset({"Path.write_text", "Path.write_bytes", "Path.unlink", "Path.rmdir"}),
-        "writes or deletes files",
-    ),
-    "numpy": (frozenset({"load", "fromfile", "loadtxt"}), "loads a nested pickle or a file"),
-    "numpy.f2py": (ALL, "evaluates strings"),
-    "numpy.distutils": (ALL, "builds and runs code"),
-    "numpy.testing": (ALL, "runstring executes code"),
-    "numpy.ctypeslib": (ALL, "loads native libraries"),
-    "pandas": (frozenset({"read_pickle", "read_csv", "eval"}), "loads pickles or evaluates"),
-    "torch": (frozenset({"load"}), "loads a nested pickle"),
-    "torch.serialization": (frozenset({"load", "_load"}), "loads a nested pickle"),
-    "torch.hub": (ALL, "downloads and runs code"),
-    "torch.jit": (frozenset({"load"}), "loads TorchScript"),
-    "torch.utils.cpp_extension": (ALL, "compiles and loads native code"),
-    "torch.utils.collect_env": (ALL, "runs commands"),
-    "torch.utils.bottleneck": (ALL, "runs code under a profiler"),
-    "torch._inductor.codecache": (ALL, "compile_file runs a compiler command"),
-    "torch._dynamo": (ALL, "guard evaluation runs code"),
-    "torch.fx.experimental.symbolic_shapes": (ALL, "evaluates guard expressions"),
-    "torch.jit.unsupported_tensor_ops": (ALL, "execWrapper runs code"),
-    "torch.utils._config_module": (ALL, "load_config loads a nested pickle"),
-    "torch.utils.data.datapipes.utils.decoder": (ALL, "decoders load nested pickles"),
-}
-"""Module -> (names, or :data:`ALL`; why). A module listed with ALL covers its submodules."""
-
-SAFE: dict[str, frozenset[str]] = {
-    "collections": frozenset({"OrderedDict", "defaultdict", "deque", "Counter"}),
-    "builtins": frozenset(
-        {
-            "set",
-            "frozenset",
-            "list",
-            "dict",
-            "tuple",
-            "bytearray",
-            "bytes",
-            "str",
-            "int",
-            "float",
-            "complex",
-            "bool",
-            "slice",
-            "range",
-            "object",
-            "Ellipsis",
-            "NotImplemented",
-        }
-    ),
-    "copyreg": frozenset({"_reconstructor", "__newobj__", "__newobj_ex__"}),
-    "codecs": frozenset({"encode"}),
-    "datetime": frozenset({"datetime", "date", "time", "timedelta", "timezone"}),
-    "decimal": frozenset({"Decimal"}),
-    "fractions": frozenset({"Fraction"}),
-    "uuid": frozenset({"UUID"}),
-    "argparse": frozenset({"Namespace"}),
-    "pathlib": frozenset({"Path", "PosixPath", "WindowsPath", "PurePosixPath", "PureWindowsPath"}),
-    "numpy": frozenset({"dtype", "ndarray"}),
-    "numpy.core.multiarray": frozenset({"_reconstruct", "scalar"}),
-    "numpy.core.numeric": frozenset({"_frombuffer"}),
-    "torch": frozenset(
-        {
-            *(
-                f"{t}Storage"
-                for t in (
-                    "Float",
-                    "Double",
-                    "Half",
-                    "BFloat16",
-                    "Long",
-                    "Int",
-                    "Short",
-                    "Char",
-                    "Byte",
-                    "Bool",
-                    "ComplexFloat",
-                    "ComplexDouble",
-                    "QUInt8",
-                    "QInt8",
-                    "QInt32",
-                    "QUInt4x2",
-                    "QUInt2x4",
-                    "Untyped",
-                )
-            ),
-            "Size",
-            "device",
-            "Tensor",
-            "strided",
-            "sparse_coo",
-            "sparse_csr",
-            "_mkldnn",
-            "per_tensor_affine",
-            "per_channel_affine",
-            "per_tensor_symmetric",
-            "per_channel_symmetric",
-            "per_channel_affine_float_qparams",
-            "contiguous_format",
-            "channels_last",
-            "preserve_format",
-            *[
-                "float",
-                "float16",
-                "float32",
-                "float64",
-                "bfloat16",
-                "half",
-                "double",
-                "cfloat",
-                "cdouble",
-                "complex32",
-                "complex64",
-                "complex128",
-                "uint8",
-                "uint16",
-                "uint32",
-                "uint64",
-                "int8",
-                "int16",
-                "int32",
-                "int64",
-                "short",
-                "int",
-                "long",
-                "bool",
-                "qint8",
-                "quint8",
-                "qint32",
-                "quint4x2",
-                "quint2x4",
-                "float8_e4m3fn",
-                "float8_e5m2",
-                "float8_e4m3fnuz",
-                "float8_e5m2fnuz",
-            ],
-        }
-    ),
-    "torch._utils": frozenset(
-        {
-            "_rebuild_tensor",
-            "_rebuild_tensor_v2",
-            "_rebuild_tensor_v3",
-            "_rebuild_parameter",
-            "_rebuild_parameter_with_state",
-            "_rebuild_qtensor",
-            "_rebuild_sparse_tensor",
-            "_rebuild_nested_tensor",
-            "_rebuild_meta_tensor_no_storage",
-            "_rebuild_wrapper_subclass",
-            "_rebuild_device_tensor_from_numpy",
-            "_rebuild_device_tensor_from_cpu_tensor",
-        }
-    ),
-    "torch._tensor": frozenset({"_rebuild_from_type_v2"}),
-    "torch.storage": frozenset({"UntypedStorage", "TypedStorage"}),
-    "torch.serialization": frozenset({"_get_layout"}),
-    "torch.nn.parameter": frozenset({"Parameter"}),
-}
-"""Module -> names known to only rebuild data (tensors, arrays, containers, values)."""
-
-DANGEROUS_NAMES = frozenset(
-    {
-        "system",
-        "popen",
-        "Popen",
-        "spawn",
-        "spawnl",
-        "spawnv",
-        "execv",
-        "execve",
-        "execl",
-        "check_output",
-        "check_call",
-        "getoutput",
-        "getstatusoutput",
-        "eval",
-        "exec",
-        "execfile",
-        "compile",
-        "__import__",
-        "import_module",
-        "run_path",
-        "run_module",
-        "_run_code",
-        "runcode",
-        "runsource",
-        "runctx",
-        "load",
-        "loads",
-        "read_pickle",
-        "load_library",
-        "LoadLibrary",
-        "dlopen",
-        "rmtree",
-        "remove",
-        "unlink",
-        "urlopen",
-        "getattr",
-        "setattr",
-        "attrgetter",
-        "methodcaller",
-        "__globals__",
-        "__builtins__",
-        "__subclasses__",
-        "__getattribute__",
-        "__getattr__",
-        "__code__",
-        "__dict__",
-        "__class__",
-        "__base__",
-        "__bases__",
-        "__mro__",
-        "__reduce__",
-        "__reduce_ex__",
-        "__init_subclass__",
-        "modules",
-    }
+from mlsc.scan.callable_lists import (
+    ALL,
+    DANGEROUS,
+    DANGEROUS_NAMES,
+    HARMLESS_BUILTINS,
+    MODULE_ALIASES,
+    NESTED_LOADERS,
+    PEER_UNSAFE_COMPONENTS,
+    PRIVATE_MODULES_ALLOWED,
+    SAFE,
 )
-"""Names (or attribute-path segments) that are dangerous in any module: code execution,
-nested loading, file deletion, or the attribute walks that reach such callables."""
+
+__all__ = [
+    "ALL",
+    "DANGEROUS",
+    "DANGEROUS_NAMES",
+    "MODULE_ALIASES",
+    "NESTED_LOADERS",
+    "SAFE",
+    "Rating",
+    "Verdict",
+    "canonical_module",
+    "classify",
+    "is_nested_loader",
+]
+
+Verdict = Literal["dangerous", "unknown", "safe"]
 
 
 @dataclass(frozen=True)
@@ -383,14 +66,16 @@ class Rating:
 
 
 def canonical_module(module: str) -> str:
-    """The module name used for rating: Python 2 and accelerator aliases mapped, e.g.
-    ``posix`` -> ``os``, ``__builtin__`` -> ``builtins``, ``numpy._core.multiarray`` ->
-    ``numpy.core.multiarray``."""
+    """The module name used for rating: Python 2, accelerator and private aliases mapped,
+    e.g. ``posix`` -> ``os``, ``__builtin__`` -> ``builtins``, ``numpy._core.multiarray`` ->
+    ``numpy.core.multiarray``, ``_operator`` -> ``operator``."""
     if module in MODULE_ALIASES:
         return MODULE_ALIASES[module]
-    head, _, rest = module.partition(".")
-    if rest and head in MODULE_ALIASES:
-        return f"{MODULE_ALIASES[head]}.{rest}"
+    parts = module.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        head = ".".join(parts[:i])
+        if head in MODULE_ALIASES:
+            return ".".join([MODULE_ALIASES[head], *parts[i:]])
     return module
 
 
@@ -408,20 +93,39 @@ def _dangerous_entry(module: str, name: str) -> str | None:
     return None
 
 
-def classify(module: str, name: str) -> Rating:
-    """Rate one import of ``name`` from ``module``, as an unpickler would resolve it.
+def _normalized(text: str) -> str:
+    """What a sloppy resolver might make of a spelling: NFKC, no surrounding blanks."""
+    return unicodedata.normalize("NFKC", text).strip()
 
-    A dotted ``name`` (protocol 4 allows ``Outer.inner`` attribute paths) is rated by each
-    segment: an attribute walk through ``__globals__`` or to ``system`` is dangerous even
-    from an innocent-looking module (``torch`` + ``serialization.os.system``).
-    """
-    if not module or not name:
-        return Rating("dangerous", "empty module or name: the import cannot be known")
+
+def _peer_rule(module: str, mod: str, name: str) -> str | None:
+    """Why a peer tool's broader rules make ``module.name`` dangerous, if they do:
+    builtins outside the pure ones, private stdlib modules, a dotted part on fickling's
+    list."""
+    if mod == "builtins":
+        if name in HARMLESS_BUILTINS:
+            return None
+        return "a builtin outside the value-building ones (reaches code, attributes or files)"
+    top = module.split(".")[0]
+    if top.startswith("_") and top not in PRIVATE_MODULES_ALLOWED:
+        return f"private module {top!r} (fickling GHSA-6ggj-6f2q-f7mx)"
+    for part in (*module.split("."), *name.split(".")):
+        if part in PEER_UNSAFE_COMPONENTS:
+            return f"{part!r} is on fickling's unsafe list"
+    return None
+
+
+def _rate(module: str, name: str) -> Rating:
     mod = canonical_module(module)
-    reason = _dangerous_entry(mod, name)
-    if reason is not None:
-        return Rating("dangerous", reason)
+    # every split of the dotted path: ("numpy", "f2py.x.y") is also ("numpy.f2py", "x.y")
     segments = name.split(".")
+    for i in range(len(segments)):
+        head = ".".join([mod, *segments[:i]])
+        reason = _dangerous_entry(canonical_module(head), ".".join(segments[i:]))
+        if reason is not None:
+            return Rating("dangerous", reason)
+    if (peer := _peer_rule(module, mod, name)) is not None:
+        return Rating("dangerous", peer)
     if len(segments) > 1:
         for seg in segments:
             if seg in DANGEROUS_NAMES or canonical_module(seg) in DANGEROUS:
@@ -434,3 +138,56 @@ def classify(module: str, name: str) -> Rating:
     if name in DANGEROUS_NAMES:
         return Rating("dangerous", f"{name!r} runs code, loads data or reaches attributes")
     return Rating("unknown", "not on the safe list")
+
+
+_ORDER: dict[Verdict, int] = {"dangerous": 0, "unknown": 1, "safe": 2}
+
+
+def _py2_mapped(module: str, name: str) -> tuple[str, str] | None:
+    """What the unpickler's Python 2 compatibility (``fix_imports``, protocols 0-2) turns
+    ``module.name`` into: ``__builtin__.reduce`` is ``functools.reduce``,
+    ``SocketServer`` is ``socketserver``."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    if module in _compat_pickle.IMPORT_MAPPING:
+        return _compat_pickle.IMPORT_MAPPING[module], name
+    return None
+
+
+def classify(module: str, name: str) -> Rating:
+    """Rate one import of ``name`` from ``module``, as an unpickler would resolve it.
+
+    A dotted ``name`` (protocol 4 allows ``Outer.inner`` attribute paths) is rated by each
+    segment: an attribute walk through ``__globals__`` or to ``system`` is dangerous even
+    from an innocent-looking module (``torch`` + ``serialization.os.system``). A spelling
+    that differs from its normalized form (blanks, compatibility unicode) is rated both
+    ways, and is never ``safe``.
+    """
+    if not module.strip() or not name.strip():
+        return Rating("dangerous", "empty module or name: the import cannot be known")
+    if any(not seg for seg in name.split(".")) or any(not s for s in module.split(".")):
+        return Rating("dangerous", "empty segment in a dotted path")
+    mapped = _py2_mapped(module, name)
+    if mapped is not None and (module, name) in _compat_pickle.NAME_MAPPING:
+        # only the mapped name exists on Python 3: it is what a loader reaches
+        rating = _rate(*mapped)
+    elif mapped is not None:
+        rating = min(_rate(module, name), _rate(*mapped), key=lambda r: _ORDER[r.verdict])
+    else:
+        rating = _rate(module, name)
+    nmod, nname = _normalized(module), _normalized(name)
+    if (nmod, nname) != (module, name):
+        other = _rate(nmod, nname) if nmod and nname else Rating("dangerous", "blank name")
+        worst = min((rating, other), key=lambda r: _ORDER[r.verdict])
+        if worst.verdict == "safe":
+            return Rating("unknown", "odd spelling of a safe name (blanks or unicode)")
+        if worst is other and other.verdict == "dangerous":
+            return Rating("dangerous", f"{other.reason} (spelled {module!r} {name!r})")
+        return worst
+    return rating
+
+
+def is_nested_loader(module: str, name: str) -> bool:
+    """Whether calling ``module.name`` unpickles bytes handed to it (``pickle.loads``,
+    ``torch.load`` ...)."""
+    return f"{canonical_module(module)}.{name}" in NESTED_LOADERS

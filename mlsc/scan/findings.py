@@ -60,6 +60,8 @@ Kind = Literal[
     "template_unparseable",
     "chat_template",
     "gguf_header",
+    "nested_pickle",
+    "state_injection",
 ]
 """What a finding is about:
 
@@ -95,7 +97,7 @@ Kind = Literal[
 - ``archive_anomaly``: an archive's views disagree or it was tampered with: the central
   directory and the local headers differ, bytes are prepended, names repeat (warning);
 - ``unsupported_container``: an archive or compressed stream mlsc cannot open (7z, lz4,
-  zstd) (warning; the file is ``unparseable``).
+  zstd) (warning; the file is ``unparseable``);
 - ``template_injection``: a chat template reaches Python internals, modules or commands
   when rendered without a sandbox (critical);
 - ``template_suspicious``: a chat template does what chat templates need not (a private
@@ -104,7 +106,11 @@ Kind = Literal[
   (warning);
 - ``chat_template``: the file carries a chat template and nothing in it was flagged (info);
 - ``gguf_header``: a GGUF length or count a loader would overflow on (critical) or refuse
-  (warning).
+  (warning);
+- ``nested_pickle``: a pickle hands bytes to an unpickling callable (``pickle.loads``,
+  ``torch.load`` over ``io.BytesIO``): the nested pickle is walked too (critical);
+- ``state_injection``: a BUILD sets dunder state (``__setstate__``, ``__reduce__``,
+  ``__getattr__`` ...) or sets state on an imported class or module itself (critical).
 """
 
 

@@ -1,10 +1,13 @@
 """Find what pickles import, without loading them.
 
 The engine walks the opcodes with the standard library's :func:`pickletools.genops` and
-runs a symbolic stack beside it: constant strings, memo entries and MARKs are tracked, so a
-protocol 4 ``STACK_GLOBAL`` resolves to the module and name strings it pops (however they
-were pushed: directly, through the memo, via DUP), and an operand that is not a constant
-string is reported as an *unresolved* import. Nothing is ever unpickled.
+runs a symbolic machine beside it (:mod:`mlsc.scan.pickle_vm`): constant strings, memo
+entries and MARKs are tracked, so a protocol 4 ``STACK_GLOBAL`` resolves to the module and
+name strings it pops (however they were pushed: directly, through the memo, via DUP), and
+an operand that is not a constant string is reported as an *unresolved* import. Every
+import carries its evidence: the byte offset and opcode where it is imported and where it
+is applied. Bytes handed to an unpickling callable (``pickle.loads``, ``torch.load`` over
+``io.BytesIO``) are walked as a nested pickle, a few levels deep. Nothing is ever unpickled.
 
 The containers that hold pickles (archives, ``.npy``, compressed streams) are opened by
 :mod:`mlsc.scan.containers`.
@@ -19,12 +22,27 @@ from __future__ import annotations
 
 import io
 import os
-import pickletools
-from dataclasses import dataclass, field
-from typing import IO, cast
+import zipfile
+from dataclasses import dataclass
+from typing import IO
 
 from mlsc.scan.callables import Verdict, classify
-from mlsc.scan.findings import Finding
+from mlsc.scan.pickle_report import pickle_findings
+from mlsc.scan.pickle_values import MAX_NAME, Injection, ScanLimitError, Site, Walk
+from mlsc.scan.pickle_vm import Machine
+
+__all__ = [
+    "MAX_NAME",
+    "MAX_STREAM_BYTES",
+    "NestedScan",
+    "PickleImport",
+    "PickleScan",
+    "ScanLimitError",
+    "Site",
+    "pickle_findings",
+    "scan_pickle_bytes",
+    "scan_pickle_stream",
+]
 
 MAX_OPCODES = 10_000_000
 """Opcodes walked per stream before the scan stops with a ``scan_limit`` finding."""
@@ -34,14 +52,8 @@ BIG_READ = 16 << 20
 """A single opcode argument longer than this is skipped, not read (its bytes don't matter)."""
 MAX_LINE = 64 << 10
 """Longest text line (protocol 0 arguments) read."""
-MAX_NAME = 1_000
-"""Strings longer than this are not tracked as possible module or attribute names."""
 MAX_PICKLES = 64
 """Consecutive pickles walked in one stream."""
-
-
-class ScanLimitError(Exception):
-    """A cap was reached; the scan of this stream stops here."""
 
 
 class _Skipped:
@@ -157,6 +169,15 @@ class _Reader:
         return self._peeked[:1]
 
 
+PICKLE_STARTS = frozenset({b"\x80", b"(", b"c", b"]", b"}", b")", b"N", b"i"})
+"""First bytes of a following pickle that is walked too: PROTO (protocols 2-5), or how
+protocols 0-1 start (MARK, GLOBAL, an empty list, dict or tuple, None, INST): a loader that
+calls ``load`` again (legacy ``torch.save`` reads several pickles) runs it."""
+
+MAX_DEPTH = 3
+"""Nested pickles (a pickle that hands bytes to ``pickle.loads``) walked this deep."""
+
+
 @dataclass(frozen=True)
 class PickleImport:
     """One callable a pickle imports."""
@@ -166,7 +187,14 @@ class PickleImport:
     verdict: Verdict
     reason: str
     called: bool
-    """Whether REDUCE, NEWOBJ, OBJ or INST applies it (else it is only imported)."""
+    """Whether REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST or BUILD applies it (else it is only
+    imported)."""
+    offset: int | None = None
+    """Where it is first imported (the GLOBAL, STACK_GLOBAL or INST)."""
+    opcode: str | None = None
+    call_offset: int | None = None
+    """Where it is first applied."""
+    call_opcode: str | None = None
 
     @property
     def qualname(self) -> str:
@@ -174,13 +202,41 @@ class PickleImport:
 
 
 @dataclass(frozen=True)
+class Unresolved:
+    """An import only known when loaded: a computed STACK_GLOBAL or an EXT code."""
+
+    detail: str
+    offset: int
+    opcode: str
+
+
+@dataclass(frozen=True)
+class NestedScan:
+    """A pickle carried inside another: bytes handed to an unpickling callable."""
+
+    via: str
+    """The loader it is handed to (``pickle.loads``)."""
+    offset: int
+    """Where, in the outer stream, the bytes are (their constant's opcode, or the call that
+    decoded them)."""
+    opcode: str
+    base: int | None
+    """Where the nested bytes start in the outer stream, when they are a constant: an
+    offset in the nested scan plus ``base`` is an offset in the outer stream."""
+    size: int
+    scan: PickleScan
+    part: str = ""
+    """The member of a nested archive (``archive/data.pkl``), else empty."""
+
+
+@dataclass(frozen=True)
 class PickleScan:
     """What one pickle stream imports, and how far the walk got."""
 
     imports: tuple[PickleImport, ...]
-    unresolved: tuple[str, ...]
+    unresolved_at: tuple[Unresolved, ...]
     """Imports whose module or name is not a constant (``STACK_GLOBAL`` of computed values,
-    ``EXT1``-``EXT4`` registry codes), described."""
+    ``EXT1``-``EXT4`` registry codes)."""
     opcodes: int
     pickles: int
     """Complete pickles (ending in STOP) walked."""
@@ -192,164 +248,21 @@ class PickleScan:
     """Which cap stopped the walk, if any."""
     trailing: str | None
     """Why bytes after the last complete pickle were not walked (legacy torch storages)."""
+    injections: tuple[Injection, ...] = ()
+    """BUILDs that set dunder state or set state on an imported object itself."""
+    nested: tuple[NestedScan, ...] = ()
+    """Pickles handed to ``pickle.loads`` and the like, walked."""
+
+    @property
+    def unresolved(self) -> tuple[str, ...]:
+        """The unresolved imports, described."""
+        return tuple(u.detail for u in self.unresolved_at)
 
 
-class _Ref:
-    """A global pushed on the symbolic stack (so a later REDUCE can mark it called)."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, key: tuple[str, str]) -> None:
-        self.key = key
-
-
-_UNKNOWN = object()
-_MARK = object()
-_STRING, _PUT, _MEMOIZE, _GET, _GLOBAL, _INST, _STACK_GLOBAL, _EXT = range(8)
-_MARK_OP, _DUP, _PROTO, _CALL, _NEWOBJ_EX, _OBJ = range(8, 14)
-_SPECIAL: dict[str, int] = {
-    **dict.fromkeys(
-        (
-            "STRING",
-            "BINSTRING",
-            "SHORT_BINSTRING",
-            "UNICODE",
-            "BINUNICODE",
-            "SHORT_BINUNICODE",
-            "BINUNICODE8",
-        ),
-        _STRING,
-    ),
-    **dict.fromkeys(("PUT", "BINPUT", "LONG_BINPUT"), _PUT),
-    **dict.fromkeys(("GET", "BINGET", "LONG_BINGET"), _GET),
-    **dict.fromkeys(("EXT1", "EXT2", "EXT4"), _EXT),
-    **dict.fromkeys(("REDUCE", "NEWOBJ"), _CALL),
-    "MEMOIZE": _MEMOIZE,
-    "GLOBAL": _GLOBAL,
-    "INST": _INST,
-    "STACK_GLOBAL": _STACK_GLOBAL,
-    "MARK": _MARK_OP,
-    "DUP": _DUP,
-    "PROTO": _PROTO,
-    "NEWOBJ_EX": _NEWOBJ_EX,
-    "OBJ": _OBJ,
-}
-"""Opcodes the walk handles one by one; the rest only move the stack."""
-_GENERIC: dict[str, tuple[bool, int, int]] = {
-    op.name: (
-        pickletools.markobject in op.stack_before,
-        op.stack_before.index(pickletools.markobject)
-        if pickletools.markobject in op.stack_before
-        else len(op.stack_before),
-        len(op.stack_after),
-    )
-    for op in pickletools.opcodes
-}
-"""Per opcode: (pops to a MARK, items popped besides, items pushed), from pickletools."""
-
-
-@dataclass
-class _Walk:
-    """The mutable state of one stream's walk."""
-
-    imports: dict[tuple[str, str], bool] = field(default_factory=dict)
-    unresolved: list[str] = field(default_factory=list)
-    opcodes: int = 0
-    protocol: int | None = None
-
-    def add(self, module: str, name: str) -> _Ref:
-        self.imports.setdefault((module, name), False)
-        return _Ref((module, name))
-
-    def call(self, target: object) -> None:
-        if isinstance(target, _Ref):
-            self.imports[target.key] = True
-
-
-def _walk_one(reader: _Reader, walk: _Walk) -> None:
-    """Walk one pickle (to its STOP) symbolically; raises on malformed input."""
-    stack: list[object] = []
-    marks: list[int] = []
-    memo: dict[int, object] = {}
-
-    def pop() -> object:
-        return stack.pop() if stack else _UNKNOWN
-
-    def pop_mark() -> list[object]:
-        at = marks.pop() if marks else 0
-        items = stack[at:]
-        del stack[at:]
-        return items
-
-    for opcode, arg, pos in pickletools.genops(reader):  # type: ignore[arg-type]
-        walk.opcodes += 1
-        if walk.opcodes > MAX_OPCODES:
-            raise ScanLimitError(f"more than {MAX_OPCODES} opcodes")
-        name = opcode.name
-        kind = _SPECIAL.get(name)
-        if kind is None:
-            to_mark, pops, pushes = _GENERIC[name]
-            if to_mark:
-                pop_mark()
-            if pops:
-                del stack[-pops:]
-            if pushes == 1:
-                stack.append(_UNKNOWN)
-            elif pushes:
-                stack.extend([_UNKNOWN] * pushes)
-        elif kind == _STRING:
-            stack.append(arg if isinstance(arg, str) and len(arg) <= MAX_NAME else _UNKNOWN)
-        elif kind == _PUT:
-            memo[cast(int, arg)] = stack[-1] if stack else _UNKNOWN
-        elif kind == _GET:
-            stack.append(memo.get(cast(int, arg), _UNKNOWN))
-        elif kind == _MEMOIZE:
-            memo[len(memo)] = stack[-1] if stack else _UNKNOWN
-        elif kind == _CALL:
-            pop()
-            walk.call(pop())
-            stack.append(_UNKNOWN)
-        elif kind == _GLOBAL:
-            module, _, gname = str(arg).partition(" ")
-            stack.append(walk.add(module, gname))
-        elif kind == _STACK_GLOBAL:
-            name_v, module_v = pop(), pop()
-            if isinstance(module_v, str) and isinstance(name_v, str):
-                stack.append(walk.add(module_v, name_v))
-            else:
-                shown = [v if isinstance(v, str) else "?" for v in (module_v, name_v)]
-                walk.unresolved.append(
-                    f"STACK_GLOBAL at byte {pos} of non-constant operands ({' '.join(shown)})"
-                )
-                stack.append(_UNKNOWN)
-        elif kind == _MARK_OP:
-            marks.append(len(stack))
-        elif kind == _INST:
-            module, _, gname = str(arg).partition(" ")
-            pop_mark()
-            walk.call(walk.add(module, gname))
-            stack.append(_UNKNOWN)
-        elif kind == _EXT:
-            walk.unresolved.append(f"{name} extension-registry code {arg} at byte {pos}")
-            stack.append(_UNKNOWN)
-        elif kind == _DUP:
-            stack.append(stack[-1] if stack else _UNKNOWN)
-        elif kind == _PROTO:
-            walk.protocol = arg if isinstance(arg, int) else None
-        elif kind == _NEWOBJ_EX:
-            pop(), pop()
-            walk.call(pop())
-            stack.append(_UNKNOWN)
-        else:  # OBJ: MARK, the class, its arguments
-            items = pop_mark()
-            walk.call(items[0] if items else _UNKNOWN)
-            stack.append(_UNKNOWN)
-
-
-def scan_pickle_stream(raw: IO[bytes], *, limit: int = MAX_STREAM_BYTES) -> PickleScan:
-    """Walk the pickles in a stream and rate every import; never raises on bad input."""
-    reader = _Reader(raw, limit)
-    walk = _Walk()
+def _walk_stream(
+    reader: _Reader, walk: Walk
+) -> tuple[int, str | None, int | None, str | None, str | None]:
+    """Walk consecutive pickles; (complete pickles, error, its offset, limit, trailing)."""
     error: str | None = None
     error_offset: int | None = None
     limit_hit: str | None = None
@@ -358,7 +271,7 @@ def scan_pickle_stream(raw: IO[bytes], *, limit: int = MAX_STREAM_BYTES) -> Pick
     while pickles < MAX_PICKLES:
         start = reader.pos
         try:
-            _walk_one(reader, walk)
+            Machine(walk).run(reader)  # type: ignore[arg-type]
         except ScanLimitError as e:
             limit_hit = str(e)
             break
@@ -376,17 +289,71 @@ def scan_pickle_stream(raw: IO[bytes], *, limit: int = MAX_STREAM_BYTES) -> Pick
             break
         if not nxt:
             break
-        if nxt != b"\x80":  # every pickle of protocol 2+ starts with PROTO
+        if nxt not in PICKLE_STARTS:
             trailing = f"bytes from offset {reader.pos} are not a pickle (no PROTO opcode)"
             break
+    return pickles, error, error_offset, limit_hit, trailing
+
+
+def _nested_parts(data: bytes) -> list[tuple[str, bytes, int]]:
+    """The pickle streams in nested bytes: (part, bytes, where they start in ``data``).
+    A zip (``torch.save`` to a buffer) gives its ``.pkl`` members, a ``.npy`` its payload."""
+    if data.startswith(b"PK\x03\x04"):
+        parts: list[tuple[str, bytes, int]] = []
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                for info in z.infolist()[:64]:
+                    if info.filename.endswith(".pkl") and info.file_size <= len(data) * 20:
+                        parts.append((info.filename, z.read(info)[: 64 << 20], -1))
+        except Exception:
+            return []
+        return parts
+    if data.startswith(b"\x93NUMPY") and len(data) > 12:
+        width = 2 if data[6] == 1 else 4
+        size = int.from_bytes(data[8 : 8 + width], "little")
+        start = 8 + width + size
+        return [("", data[start:], start)]
+    return [("", data, 0)]
+
+
+def _nested(walk: Walk, depth: int) -> tuple[NestedScan, ...]:
+    out: list[NestedScan] = []
+    if depth >= MAX_DEPTH:
+        return ()
+    for p in walk.payloads:
+        for part, data, start in _nested_parts(p.data):
+            inner = _scan(io.BytesIO(data), len(data), depth + 1)
+            if inner.opcodes == 0 or (inner.error is not None and not inner.imports):
+                continue  # not a pickle: nothing a loader would run
+            base = p.base + start if p.base is not None and start >= 0 else None
+            out.append(
+                NestedScan(p.via, p.site.offset, p.site.opcode, base, len(data), inner, part)
+            )
+    return tuple(out)
+
+
+def _scan(raw: IO[bytes], limit: int, depth: int) -> PickleScan:
+    reader = _Reader(raw, limit)
+    walk = Walk(max_opcodes=MAX_OPCODES)
+    pickles, error, error_offset, limit_hit, trailing = _walk_stream(reader, walk)
     imports = tuple(
-        PickleImport(m, n, r.verdict, r.reason, called)
-        for (m, n), called in walk.imports.items()
+        PickleImport(
+            m,
+            n,
+            r.verdict,
+            r.reason,
+            rec.called is not None,
+            rec.imported.offset,
+            rec.imported.opcode,
+            rec.called.offset if rec.called else None,
+            rec.called.opcode if rec.called else None,
+        )
+        for (m, n), rec in walk.imports.items()
         for r in (classify(m, n),)
     )
     return PickleScan(
         imports,
-        tuple(walk.unresolved),
+        tuple(Unresolved(u.detail, u.site.offset, u.site.opcode) for u in walk.unresolved),
         walk.opcodes,
         pickles,
         walk.protocol,
@@ -394,91 +361,16 @@ def scan_pickle_stream(raw: IO[bytes], *, limit: int = MAX_STREAM_BYTES) -> Pick
         error_offset,
         limit_hit,
         trailing,
+        tuple(walk.injections),
+        _nested(walk, depth),
     )
+
+
+def scan_pickle_stream(raw: IO[bytes], *, limit: int = MAX_STREAM_BYTES) -> PickleScan:
+    """Walk the pickles in a stream and rate every import; never raises on bad input."""
+    return _scan(raw, limit, 0)
 
 
 def scan_pickle_bytes(data: bytes) -> PickleScan:
     """:func:`scan_pickle_stream` over bytes in memory."""
     return scan_pickle_stream(io.BytesIO(data))
-
-
-# -- findings ---------------------------------------------------------------------------
-
-
-def pickle_findings(path: str, scan: PickleScan, member: str | None = None) -> list[Finding]:
-    """The findings for one walked stream: one per dangerous or unknown import, unresolved
-    imports, parse errors and caps, or a single ``info`` when everything is safe."""
-    out: list[Finding] = []
-    for imp in scan.imports:
-        how = "calls" if imp.called else "imports"
-        if imp.verdict == "dangerous":
-            out.append(
-                Finding(
-                    path,
-                    "dangerous_import",
-                    "critical",
-                    f"{how} {imp.qualname} ({imp.reason})",
-                    (imp.qualname,),
-                    member,
-                )
-            )
-        elif imp.verdict == "unknown":
-            out.append(
-                Finding(
-                    path,
-                    "unknown_import",
-                    "warning",
-                    f"{how} {imp.qualname} ({imp.reason})",
-                    (imp.qualname,),
-                    member,
-                )
-            )
-    for what in scan.unresolved:
-        out.append(
-            Finding(
-                path,
-                "unresolved_import",
-                "critical",
-                f"{what}: the callable is only known when loaded",
-                (),
-                member,
-            )
-        )
-    if scan.error is not None:
-        seen = f"; {len(scan.imports)} imports seen before it" if scan.imports else ""
-        out.append(
-            Finding(
-                path,
-                "unparseable",
-                "warning",
-                f"not a valid pickle at byte {scan.error_offset}: {scan.error}{seen}",
-                (),
-                member,
-            )
-        )
-    if scan.limit is not None:
-        out.append(
-            Finding(
-                path,
-                "scan_limit",
-                "warning",
-                f"scan stopped after {scan.opcodes} opcodes: {scan.limit}",
-                (),
-                member,
-            )
-        )
-    if not out:
-        safe = sorted(i.qualname for i in scan.imports)
-        proto = f"protocol {scan.protocol}" if scan.protocol is not None else "protocol 0/1"
-        out.append(
-            Finding(
-                path,
-                "pickle",
-                "info",
-                f"{scan.pickles} pickle(s), {proto}, {scan.opcodes} opcodes; "
-                f"{len(safe)} imports, all on the safe list",
-                tuple(safe),
-                member,
-            )
-        )
-    return out

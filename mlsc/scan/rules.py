@@ -273,6 +273,28 @@ RULES: dict[str, Rule] = {
             "and CVE-2024-21802), or merely odd (warning: loaders refuse it or disagree).",
             "xxd -l 256 {path}  # the finding's offset says where: xxd -s OFFSET -l 64 {path}",
         ),
+        Rule(
+            "MLSC110",
+            "nested_pickle",
+            "pickle carries a nested pickle",
+            "The pickle passes bytes to a callable that unpickles them (pickle.loads, "
+            "torch.load over io.BytesIO, numpy.load, joblib.load ...): loading runs a second "
+            "pickle that scanners looking only at imports do not see. The nested pickle's own "
+            "imports are reported too.",
+            _PICKLETOOLS + "  # the BINBYTES at the offset is the nested pickle; "
+            "dump it and run pickletools on it",
+            _PICKLETOOLS_MEMBER,
+        ),
+        Rule(
+            "MLSC111",
+            "state_injection",
+            "BUILD rewrites an object's behaviour",
+            "A BUILD opcode sets dunder attributes (__setstate__, __reduce__, __getattr__ ...) "
+            "through its state, or sets state on an imported class or module itself: it "
+            "monkey-patches code that runs later, even when every import looks harmless.",
+            _PICKLETOOLS + "  # look at the BUILD at the offset and the dict before it",
+            _PICKLETOOLS_MEMBER,
+        ),
     )
 }
 """Every rule, by finding kind."""

@@ -157,7 +157,7 @@ def test_a_signed_directory(tmp_path: Path) -> None:
 
 def test_without_second_opinion(tmp_path: Path) -> None:
     path = tmp_path / "p.pkl"
-    path.write_bytes(b.reduce_call("functools", "partial", "x"))
+    path.write_bytes(b.dup_call("collections", "OrderedDict", "x"))
     assert {x.engine for x in scan_path(path).files[0].findings} == {"mlsc", "picklescan"}
     assert {x.engine for x in scan_path(path, second_opinion=False).files[0].findings} == {"mlsc"}
 
