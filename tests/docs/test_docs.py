@@ -25,6 +25,7 @@ from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.store import CypherResult
 from mlsc.ingest.snapshot import ingest_snapshot
 from mlsc.queries import core
+from mlsc.queries.scorecard import Scorecard
 from tests.conftest import REPO, SAMPLE
 
 DOCS = REPO / "docs"
@@ -300,11 +301,21 @@ def test_relationship_table_matches_the_schema() -> None:
 SCORING_MD = DOCS / "scoring.md"
 
 
-def test_scoring_lists_every_fact_of_every_cell(tmp_path: Path) -> None:
-    """Every fact the code scores is in the table under its cell, and nothing else is."""
+def _worked_example(tmp_path: Path) -> Scorecard:
+    """The scorecard of docs/scoring.md's worked example (shady/base of the scorecard tests)."""
     from mlsc.queries.scorecard import scorecard
     from tests.queries.test_scorecard import graph
 
+    store = LadybugStore(tmp_path / "kb")
+    try:
+        store.write(graph())
+        return scorecard(store, "shady/base")
+    finally:
+        store.close()
+
+
+def test_scoring_lists_every_fact_of_every_cell(tmp_path: Path) -> None:
+    """Every fact the code scores is in the table under its cell, and nothing else is."""
     documented: set[tuple[str, str]] = set()
     cell = ""
     for line in SCORING_MD.read_text(encoding="utf-8").split("## The facts")[1].splitlines():
@@ -313,12 +324,7 @@ def test_scoring_lists_every_fact_of_every_cell(tmp_path: Path) -> None:
             continue
         cell = cols[0] or cell
         documented.add((cell, cols[1].removesuffix(" (veto)")))
-    store = LadybugStore(tmp_path / "kb")
-    try:
-        store.write(graph())
-        card = scorecard(store, "shady/base")
-    finally:
-        store.close()
+    card = _worked_example(tmp_path)
     coded = {(f"{c.principle} × {c.subject}", f.name) for c in card.cells for f in c.facts}
     assert documented == coded
     vetoes = {f.name for c in card.cells for f in c.facts if f.veto}
@@ -327,16 +333,8 @@ def test_scoring_lists_every_fact_of_every_cell(tmp_path: Path) -> None:
 
 
 def test_scoring_worked_example_gives_the_documented_numbers(tmp_path: Path) -> None:
-    from mlsc.queries.scorecard import scorecard
-    from tests.queries.test_scorecard import graph
-
     text = SCORING_MD.read_text(encoding="utf-8").split("## A worked example")[1]
-    store = LadybugStore(tmp_path / "kb")
-    try:
-        store.write(graph())
-        card = scorecard(store, "shady/base")
-    finally:
-        store.close()
+    card = _worked_example(tmp_path)
     assert f"`known_cells` = **{card.known_cells}**" in text
     assert f"= **{card.overall_known:.3f}**" in text
     assert f"1.5 / 9 = **{card.overall:.3f}**" in text
