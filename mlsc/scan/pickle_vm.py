@@ -96,6 +96,9 @@ class Machine:
         self.marks: list[int] = []
         self.memo: dict[int, object] = {}
         self.interned: dict[tuple[object, ...], Ints] = {}
+        self.frame_end = 0
+        """Where the last FRAME ends: an unpickler reads opcodes from the frame it buffered,
+        and joblib reads array bytes from the file, after the frame."""
 
     def tuple_of(self, items: list[object]) -> object:
         """A tuple's value: kept when it holds a tracked value, or is a short tuple of
@@ -227,8 +230,14 @@ class Machine:
         """An object array's nested pickle, which joblib reads inline with a plain
         unpickler (its own stack and memo, no placeholder reads), to its STOP."""
         protocol = self.walk.protocol
-        Machine(self.walk, joblib=False).run(reader)
+        inner = Machine(self.walk, joblib=False)
+        inner.run(reader)
         self.walk.protocol = protocol
+        if reader.tell() < inner.frame_end:  # the unpickler buffered the rest of the frame
+            raise ValueError(
+                f"an object array's nested pickle stops inside a FRAME that goes on to byte "
+                f"{inner.frame_end}: joblib skips the rest of the frame"
+            )
 
     def run(self, reader: IO[bytes]) -> None:
         walk, stack, memo = self.walk, self.stack, self.memo
@@ -262,6 +271,8 @@ class Machine:
                 push(arg if ok else UNKNOWN)
             elif kind == _NONE:
                 push(None)
+            elif kind == _FRAME:
+                self.frame_end = reader.tell() + cast(int, arg)
             elif kind == _PUT:
                 memo[cast(int, arg)] = self.memoized(stack[-1]) if stack else UNKNOWN
             elif kind == _GET:
@@ -299,6 +310,12 @@ class Machine:
                 top = stack[-1] if stack else None
                 if self.joblib and isinstance(top, joblib_arrays.Wrapper):
                     stack[-1] = UNKNOWN  # joblib replaces the placeholder by the array
+                    if reader.tell() < self.frame_end:
+                        raise ValueError(
+                            f"the array placeholder's BUILD at byte {pos} is inside a FRAME "
+                            f"that goes on to byte {self.frame_end}: joblib would read its "
+                            "array from after the frame, and the opcodes after the BUILD later"
+                        )
                     if joblib_arrays.read_inline(reader, top, walk, site):
                         self.nested(reader)
             elif kind == _TUPLE:
@@ -332,7 +349,7 @@ class Machine:
 _UNI = ("SHORT_BINUNICODE", "BINUNICODE8")
 (_STR, _BYTES, _PUT, _GET, _MEMOIZE, _MARK, _DUP, _GLOBAL, _STACK_GLOBAL, _INST) = range(10)
 (_CALL, _NEWOBJ_EX, _OBJ, _BUILD, _TUPLE, _DICT, _SETITEM, _EXT, _PROTO) = range(10, 19)
-(_INT, _NONE) = range(19, 21)
+(_INT, _NONE, _FRAME) = range(19, 22)
 _KIND: dict[str, int] = {
     **dict.fromkeys(
         ("STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE", *_UNI),
@@ -347,6 +364,7 @@ _KIND: dict[str, int] = {
     **dict.fromkeys(("EMPTY_DICT", "DICT"), _DICT),
     **dict.fromkeys(("INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"), _INT),
     "NONE": _NONE,
+    "FRAME": _FRAME,
     **dict.fromkeys(("SETITEM", "SETITEMS"), _SETITEM),
     "MEMOIZE": _MEMOIZE,
     "MARK": _MARK,

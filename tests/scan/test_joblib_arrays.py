@@ -220,3 +220,26 @@ def test_a_clean_finding_list_for_real_files_has_no_array_finding(tmp_path: Path
         if p.suffix == ".joblib" and p.read_bytes()[:1] != b"x":
             findings += pickle_findings(str(p), scan_pickle_bytes(p.read_bytes()))
     assert {f.kind for f in findings} == {"pickle"}
+
+
+def test_a_build_inside_a_frame_that_goes_on_stops_the_walk() -> None:
+    # the unpickler reads opcodes from the buffered frame, joblib the array from after it:
+    # a frame that runs past the BUILD puts the two out of step
+    ops = b"]" + j.wrapper((1,), j.dtype("f8"), None)
+    tail = b"a."
+    framed = b"\x80\x04\x95" + struct.pack("<Q", len(ops) + len(tail)) + ops + tail
+    scan = scan_pickle_bytes(framed + b.reduce_call("os", "system", "id")[:8])
+    assert scan.error is not None and "FRAME" in scan.error
+
+
+def test_frames_ending_at_the_build_as_joblib_writes_them() -> None:
+    ops = b"]" + j.wrapper((1,), j.dtype("f8"), None)
+    framed = b"\x80\x04\x95" + struct.pack("<Q", len(ops)) + ops
+    _clean(scan_pickle_bytes(framed + bytes(8) + b"a."))
+
+
+def test_a_nested_object_pickle_whose_frame_goes_on_past_its_stop() -> None:
+    inner_ops = b"N."
+    inner = b"\x80\x05\x95" + struct.pack("<Q", len(inner_ops) + 4) + inner_ops + b"\x8c\x02os"
+    scan = scan_pickle_bytes(j.joblib_file(j.wrapper((1,), j.dtype("O8"), None) + inner))
+    assert scan.error is not None and "FRAME" in scan.error
