@@ -11,8 +11,10 @@ every BUILD whose object is such a placeholder (``NumpyUnpickler.load_build``,
 - then ``prod(shape) * dtype.itemsize`` bytes of array data; or, for a dtype that holds
   Python objects, a nested pickle, read by a plain unpickler from the same stream.
 
-The older ``NDArrayWrapper`` / ``ZNDArrayWrapper`` read their array from a file beside the
-pickle: nothing inline.
+The older ``NDArrayWrapper`` / ``ZNDArrayWrapper`` read their array from the file their
+``filename`` attribute names, joined to the pickle's directory (``numpy.load(...,
+allow_pickle=True)`` for ``NDArrayWrapper``: that file may be a pickle): nothing inline, but
+each is reported (:attr:`mlsc.scan.pickle_values.Walk.external`).
 
 The symbolic machine (:mod:`mlsc.scan.pickle_vm`) follows what it takes: ``numpy.dtype``
 calls (the descr string and the BUILD state's ``elsize`` and ``flags``), the placeholders'
@@ -41,6 +43,7 @@ from mlsc.scan.pickle_values import (
     UNKNOWN,
     ArrayRegion,
     Dct,
+    External,
     Ref,
     Result,
     Site,
@@ -56,6 +59,8 @@ _INIT_OPCODES = frozenset({"REDUCE", "INST", "OBJ"})
 """Opcodes that call the class (so ``__init__`` runs); NEWOBJ and NEWOBJ_EX only call
 ``__new__``."""
 _DESCR = re.compile(r"[<>|=]?([biufcmMOSUV])(\d+)\Z", re.ASCII)
+_ESCAPE = re.compile(r"[/\\:\x00]|\A~")
+"""A file name that is not a plain name in the pickle's directory (a path, a drive)."""
 _CALLS = frozenset(
     {"GLOBAL", "STACK_GLOBAL", "INST", "OBJ", "REDUCE", "NEWOBJ", "NEWOBJ_EX", "BUILD"}
     | {"EXT1", "EXT2", "EXT4", "PERSID", "BINPERSID"}
@@ -115,6 +120,11 @@ class Wrapper(Result):
             return
         self.attrs["shape"], self.attrs["dtype"] = items[1], items[3]
         self.attrs["numpy_array_alignment_bytes"] = items[5] if len(items) > 5 else UNKNOWN
+
+    def init_compat(self, args: object) -> None:
+        """``NDArrayWrapper.__init__(filename, ...)`` / ``ZNDArrayWrapper``'s."""
+        items = args.items if isinstance(args, Tup) else ()
+        self.attrs["filename"] = items[0] if items else UNKNOWN
 
     def merge(self, state: object) -> None:
         """What ``load_build`` sets: a state dict, or a ``(dict, slots dict)`` pair."""
@@ -178,6 +188,8 @@ def construct(callee: Ref, args: object, site: Site) -> Result | None:
         made.tainted = "it was made by copyreg._reconstructor with another base class"
     elif init and made.name == "NumpyArrayWrapper":
         made.init(args)
+    elif init:
+        made.init_compat(args)
     return made
 
 
@@ -203,11 +215,26 @@ def _interesting(head: bytes) -> bool:
     return True
 
 
+def _external(w: Wrapper, walk: Walk, site: Site) -> None:
+    """Record the file an old placeholder's array is read from."""
+    name = w.attrs.get("filename")
+    pickles = w.name == "NDArrayWrapper"
+    how = "numpy.load(allow_pickle=True), which unpickles pickles" if pickles else "zlib"
+    if not isinstance(name, str) or w.tainted:
+        where, plain = "a file whose name is not known before loading", False
+    else:
+        where = f"the file {name[:200]!r} (joined to the pickle's directory)"
+        plain = bool(name) and not _ESCAPE.search(name) and name not in (".", "..")
+    detail = f"joblib {w.name} (BUILD at byte {site.offset}) reads {where} with {how}"
+    walk.external.append(External(detail, site, pickles and not plain))
+
+
 def read_inline(reader: IO[bytes], w: Wrapper, walk: Walk, site: Site) -> bool:
     """Read past what ``joblib.load`` reads after the BUILD (at ``site``) of ``w``; whether
     a nested pickle (an object array) follows instead, to be walked. Raises ``ValueError``
     when the size is not known or the stream ends first."""
     if w.name != "NumpyArrayWrapper":
+        _external(w, walk, site)
         return False
     try:
         padded, size = w.layout()

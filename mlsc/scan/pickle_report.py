@@ -173,6 +173,19 @@ def pickle_findings(path: str, scan: PickleScan, member: str | None = None) -> l
         out.extend(_nested_findings(path, n, member))
     for h in scan.hidden:
         out.extend(_hidden_findings(path, h, member))
+    for e in scan.external:
+        out.append(
+            Finding(
+                path,
+                "external_array",
+                "critical" if e.critical else "warning",
+                e.detail,
+                (),
+                member,
+                offset=e.site.offset,
+                opcode=e.site.opcode,
+            )
+        )
     if scan.error is not None:
         seen = f"; {len(scan.imports)} imports seen before it" if scan.imports else ""
         out.append(

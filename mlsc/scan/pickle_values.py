@@ -74,7 +74,7 @@ class Tup:
         self.items = items
 
 
-TRACKED_KEYS = frozenset({"shape", "dtype", "numpy_array_alignment_bytes"})
+TRACKED_KEYS = frozenset({"shape", "dtype", "numpy_array_alignment_bytes", "filename"})
 """Dict keys whose values are kept: what joblib's array placeholder needs
 (:mod:`mlsc.scan.joblib_arrays`)."""
 
@@ -136,6 +136,16 @@ class Injection:
 
 
 @dataclass(frozen=True)
+class External:
+    """A joblib placeholder whose array ``joblib.load`` reads from another file."""
+
+    detail: str
+    site: Site
+    critical: bool
+    """The file may be a pickle and its name leaves the pickle's directory or is not known."""
+
+
+@dataclass(frozen=True)
 class Payload:
     """Bytes handed to a callable that unpickles them."""
 
@@ -173,6 +183,8 @@ class Walk:
     payloads: list[Payload] = field(default_factory=list)
     arrays: list[ArrayRegion] = field(default_factory=list)
     """Array bytes joblib skips that start like a pickle (probed after the walk)."""
+    external: list[External] = field(default_factory=list)
+    """joblib placeholders whose array ``joblib.load`` reads from another file."""
     opcodes: int = 0
     protocol: int | None = None
     kept: int = 0

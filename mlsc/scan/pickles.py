@@ -31,7 +31,14 @@ from typing import IO
 
 from mlsc.scan.callables import Verdict, classify
 from mlsc.scan.pickle_report import pickle_findings
-from mlsc.scan.pickle_values import MAX_NAME, Injection, ScanLimitError, Site, Walk
+from mlsc.scan.pickle_values import (
+    MAX_NAME,
+    External,
+    Injection,
+    ScanLimitError,
+    Site,
+    Walk,
+)
 from mlsc.scan.pickle_vm import Machine
 
 __all__ = [
@@ -274,6 +281,8 @@ class PickleScan:
     """Pickles handed to ``pickle.loads`` and the like, walked."""
     hidden: tuple[HiddenArray, ...] = ()
     """joblib array bytes that ``pickle.load`` would run as opcodes."""
+    external: tuple[External, ...] = ()
+    """Old joblib placeholders whose array is read from another file."""
 
     @property
     def unresolved(self) -> tuple[str, ...]:
@@ -398,6 +407,7 @@ def _scan(raw: IO[bytes], limit: int, depth: int, *, joblib: bool = True) -> Pic
         tuple(walk.injections),
         _nested(walk, depth),
         _probe_arrays(walk, depth),
+        tuple(walk.external),
     )
 
 

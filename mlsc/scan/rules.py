@@ -309,6 +309,18 @@ RULES: dict[str, Rule] = {
             "python -m pickletools -  # START: where the array bytes start (the finding says)",
             _PICKLETOOLS_MEMBER + "  # from the offset after the BUILD",
         ),
+        Rule(
+            "MLSC151",
+            "external_array",
+            "joblib array read from another file",
+            "An old joblib placeholder (NDArrayWrapper, joblib 0.9 and earlier; or "
+            "ZNDArrayWrapper) makes joblib.load read the array from the file its filename "
+            "attribute names, joined to the pickle's directory; NDArrayWrapper reads it with "
+            "numpy.load(allow_pickle=True), which unpickles a pickle file. A name that is a "
+            "path (or not known) reaches a file outside what was scanned.",
+            _PICKLETOOLS + "  # the 'filename' in the state dict before the BUILD at the offset",
+            _PICKLETOOLS_MEMBER,
+        ),
     )
 }
 """Every rule, by finding kind."""

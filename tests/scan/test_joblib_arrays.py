@@ -243,3 +243,36 @@ def test_a_nested_object_pickle_whose_frame_goes_on_past_its_stop() -> None:
     inner = b"\x80\x05\x95" + struct.pack("<Q", len(inner_ops) + 4) + inner_ops + b"\x8c\x02os"
     scan = scan_pickle_bytes(j.joblib_file(j.wrapper((1,), j.dtype("O8"), None) + inner))
     assert scan.error is not None and "FRAME" in scan.error
+
+
+def _old(name: str, filename: bytes) -> bytes:
+    """joblib 0.9: NEWOBJ of the placeholder, BUILD with its filename (no bytes inline)."""
+    cls = b.stack_global("joblib.numpy_pickle", name) + b")\x81"
+    return cls + b"}(" + b.unicode("filename") + filename + b"ub"
+
+
+@pytest.mark.parametrize(
+    ("name", "filename", "severity"),
+    [
+        ("NDArrayWrapper", b.unicode("model.pkl_01.npy"), "warning"),
+        ("NDArrayWrapper", b.unicode("../../tmp/evil.npy"), "critical"),
+        ("NDArrayWrapper", b.unicode("/tmp/evil.npy"), "critical"),
+        ("NDArrayWrapper", b.stack_global("builtins", "str") + b")R", "critical"),
+        ("ZNDArrayWrapper", b.unicode("/etc/passwd"), "warning"),  # zlib, not a pickle
+    ],
+)
+def test_old_placeholders_name_the_file_joblib_reads(
+    name: str, filename: bytes, severity: str
+) -> None:
+    scan = scan_pickle_bytes(j.joblib_file(_old(name, filename)))
+    assert scan.error is None and scan.pickles == 1  # nothing inline
+    [f] = [f for f in pickle_findings("m.pkl", scan) if f.kind == "external_array"]
+    assert f.severity == severity and name in f.detail
+
+
+def test_an_old_placeholder_built_by_its_init_names_its_file() -> None:
+    init = b.stack_global("joblib.numpy_pickle", "NDArrayWrapper") + b"(" + b.unicode("/x.npy")
+    init += b.stack_global("numpy", "ndarray") + b"tR}b"
+    scan = scan_pickle_bytes(j.joblib_file(init))
+    [f] = [f for f in pickle_findings("m.pkl", scan) if f.kind == "external_array"]
+    assert f.severity == "critical" and "'/x.npy'" in f.detail

@@ -438,3 +438,23 @@ SAMPLES += [
         ),
     ),
 ]
+
+SAMPLES += [
+    Sample(
+        "joblib-ndarraywrapper-path-escape",
+        "joblib numpy_pickle_compat.NDArrayWrapper.read: joblib.load hands "
+        "os.path.join(dirname, filename) to numpy.load(allow_pickle=True); a filename that "
+        "leaves the model's directory unpickles a file no scan of the model covers",
+        True,
+        _raw(
+            "model.joblib",
+            j.joblib_file(
+                b.stack_global("joblib.numpy_pickle", "NDArrayWrapper")
+                + b")\x81}("
+                + b.unicode("filename")
+                + b.unicode("../../../tmp/payload.pkl")
+                + b"ub"
+            ),
+        ),
+    ),
+]
