@@ -738,4 +738,35 @@ HARMLESS_BUILTINS = frozenset(
 builtin (``type``, ``getattr``, ``print``, dotted paths like ``str.join``) is dangerous."""
 
 PRIVATE_MODULES_ALLOWED = frozenset({"_codecs", "__future__"})
+
+JOBLIB_ARRAY_WRAPPERS = frozenset(
+    (module, name)
+    for module in ("joblib.numpy_pickle", "joblib.numpy_pickle_compat")
+    for name in ("NumpyArrayWrapper", "NDArrayWrapper", "ZNDArrayWrapper")
+)
+"""joblib's placeholders for numpy arrays (``sklearn.externals.joblib`` maps here), safe
+although fickling rates every ``joblib`` name unsafe (its false positive on every real
+joblib file): building one runs no code (NEWOBJ is ``object.__new__``, ``__init__`` only
+stores its arguments, BUILD only sets attributes), and what ``joblib.load`` then does with
+it is emulated by :mod:`mlsc.scan.joblib_arrays` (the array bytes it reads inline, an
+object array's nested pickle, walked). ``joblib.load``, ``Parallel``, ``Memory`` and every
+other joblib name stay dangerous or unknown."""
+
+SKLEARN_DENIED_PARTS = frozenset(
+    {
+        *("datasets", "externals", "tests", "_testing", "_build_utils", "_show_versions"),
+        *("conftest", "estimator_checks", "_mocking", "parallel", "_joblib", "experimental"),
+    }
+)
+"""Parts of a ``sklearn`` module path whose classes are not rated safe: they download
+(``datasets``), bundle other libraries (``externals``), are test helpers (``tests``,
+``_testing``, ``estimator_checks``, ``_mocking``, ``conftest``), build or describe the
+installation, run jobs (``utils.parallel``, ``utils._joblib`` re-export joblib's
+``Parallel`` and ``Memory``) or toggle features (``experimental``)."""
+
+SKLEARN_DENIED_NAMES = frozenset(
+    {"Parallel", "Memory", "MemorizedFunc", "MemorizedResult", "NotMemorizedFunc"}
+)
+"""joblib classes older scikit-learn re-exported from ``sklearn.utils`` (they run jobs,
+read and write a cache): never rated safe as "a scikit-learn class"."""
 """Private (``_``-prefixed) top-level modules that are not dangerous by being private."""

@@ -24,6 +24,7 @@ compatibility unicode) are rated both as written and normalized: the worst ratin
 from __future__ import annotations
 
 import _compat_pickle
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -33,11 +34,14 @@ from mlsc.scan.callable_lists import (
     DANGEROUS,
     DANGEROUS_NAMES,
     HARMLESS_BUILTINS,
+    JOBLIB_ARRAY_WRAPPERS,
     MODULE_ALIASES,
     NESTED_LOADERS,
     PEER_UNSAFE_COMPONENTS,
     PRIVATE_MODULES_ALLOWED,
     SAFE,
+    SKLEARN_DENIED_NAMES,
+    SKLEARN_DENIED_PARTS,
 )
 
 __all__ = [
@@ -124,6 +128,9 @@ def _rate(module: str, name: str) -> Rating:
         reason = _dangerous_entry(canonical_module(head), ".".join(segments[i:]))
         if reason is not None:
             return Rating("dangerous", reason)
+    if (mod, name) in JOBLIB_ARRAY_WRAPPERS:
+        # before the peer rule: fickling's "joblib" entry would flag every real joblib file
+        return Rating("safe", "joblib's numpy array placeholder (builds no code)")
     if (peer := _peer_rule(module, mod, name)) is not None:
         return Rating("dangerous", peer)
     if len(segments) > 1:
@@ -137,7 +144,27 @@ def _rate(module: str, name: str) -> Rating:
         return Rating("safe", "on the safe list")
     if name in DANGEROUS_NAMES:
         return Rating("dangerous", f"{name!r} runs code, loads data or reaches attributes")
+    if _sklearn_class(mod, name):
+        return Rating("safe", "a scikit-learn class")
     return Rating("unknown", "not on the safe list")
+
+
+_CLASS_NAME = re.compile(r"_?[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*\Z", re.ASCII)
+"""A CamelCase class name (``LogisticRegression``, ``_BinMapper``), not a function's
+``snake_case`` nor a ``CONSTANT``."""
+
+
+def _sklearn_class(module: str, name: str) -> bool:
+    """Whether ``module.name`` is a scikit-learn class outside the submodules that fetch,
+    write or run things: rebuilding one runs only scikit-learn's own ``__new__``,
+    ``__setstate__`` and Cython constructors. scikit-learn functions stay ``unknown``."""
+    parts = module.split(".")
+    return (
+        parts[0] == "sklearn"
+        and _CLASS_NAME.match(name) is not None
+        and name not in SKLEARN_DENIED_NAMES
+        and not any(p in SKLEARN_DENIED_PARTS for p in parts[1:])
+    )
 
 
 _ORDER: dict[Verdict, int] = {"dangerous": 0, "unknown": 1, "safe": 2}

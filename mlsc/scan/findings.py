@@ -62,6 +62,8 @@ Kind = Literal[
     "gguf_header",
     "nested_pickle",
     "state_injection",
+    "array_opcodes",
+    "external_array",
 ]
 """What a finding is about:
 
@@ -110,7 +112,14 @@ Kind = Literal[
 - ``nested_pickle``: a pickle hands bytes to an unpickling callable (``pickle.loads``,
   ``torch.load`` over ``io.BytesIO``): the nested pickle is walked too (critical);
 - ``state_injection``: a BUILD sets dunder state (``__setstate__``, ``__reduce__``,
-  ``__getattr__`` ...) or sets state on an imported class or module itself (critical).
+  ``__getattr__`` ...) or sets state on an imported class or module itself (critical);
+- ``array_opcodes``: the bytes ``joblib.load`` reads as a numpy array's data are pickle
+  opcodes that ``pickle.load`` would run: an import or call, or opcodes to the end of the
+  array (from there ``pickle.load`` reads the file out of step with joblib) (critical);
+- ``external_array``: an old joblib placeholder (``NDArrayWrapper``, ``ZNDArrayWrapper``)
+  makes ``joblib.load`` read its array from another file: critical when that file is
+  unpickled (``numpy.load(allow_pickle=True)``) and its name is a path or not known,
+  else a warning (a file beside the pickle, which a scan of the directory covers).
 """
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from mlsc.scan.findings import Finding
 
 if TYPE_CHECKING:
-    from mlsc.scan.pickles import NestedScan, PickleImport, PickleScan
+    from mlsc.scan.pickles import HiddenArray, NestedScan, PickleImport, PickleScan
 
 
 def _where(imp: PickleImport) -> str:
@@ -102,6 +102,41 @@ def _nested_findings(path: str, n: NestedScan, member: str | None) -> list[Findi
     return out
 
 
+def _hidden_findings(path: str, h: HiddenArray, member: str | None) -> list[Finding]:
+    names = sorted({i.qualname for i in h.scan.imports})
+    what = f"imports {', '.join(names[:8])}" if names else "imports nothing"
+    if h.overrun:
+        what += "; its opcodes run to the end of the array (pickle.load reads on from there)"
+    check = None
+    if not member:
+        check = (
+            "python -c \"import sys; d=open(sys.argv[1],'rb').read(); "
+            f'sys.stdout.buffer.write(d[{h.start}:{h.start + h.size}])" '
+            f"{shlex.quote(path)} | python -m pickletools -"
+        )
+    out = [
+        Finding(
+            path,
+            "array_opcodes",
+            "critical",
+            f"the {h.size} bytes joblib.load reads as numpy array data after the "
+            f"NumpyArrayWrapper BUILD at byte {h.offset} (from byte {h.start}) are pickle "
+            f"opcodes pickle.load would run: {what}",
+            tuple(names),
+            member,
+            offset=h.start,
+            check=check,
+        )
+    ]
+    for f in pickle_findings(path, h.scan, member):
+        if f.kind in ("pickle", "unparseable", "scan_limit"):
+            continue  # real array bytes are no pickle: an error is expected
+        offset = h.start + f.offset if f.offset is not None else h.start
+        detail = f"array bytes after the BUILD at byte {h.offset}, as pickle.load reads them"
+        out.append(replace(f, detail=f"{detail}: {f.detail}"[:600], offset=offset, check=check))
+    return out
+
+
 def pickle_findings(path: str, scan: PickleScan, member: str | None = None) -> list[Finding]:
     """The findings for one walked stream (see the module docstring)."""
     out: list[Finding] = []
@@ -136,6 +171,21 @@ def pickle_findings(path: str, scan: PickleScan, member: str | None = None) -> l
         )
     for n in scan.nested:
         out.extend(_nested_findings(path, n, member))
+    for h in scan.hidden:
+        out.extend(_hidden_findings(path, h, member))
+    for e in scan.external:
+        out.append(
+            Finding(
+                path,
+                "external_array",
+                "critical" if e.critical else "warning",
+                e.detail,
+                (),
+                member,
+                offset=e.site.offset,
+                opcode=e.site.opcode,
+            )
+        )
     if scan.error is not None:
         seen = f"; {len(scan.imports)} imports seen before it" if scan.imports else ""
         out.append(

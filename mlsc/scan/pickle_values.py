@@ -74,18 +74,33 @@ class Tup:
         self.items = items
 
 
-class Dct:
-    """A dict; only its dunder keys are kept (all a BUILD check needs)."""
+TRACKED_KEYS = frozenset({"shape", "dtype", "numpy_array_alignment_bytes", "filename"})
+"""Dict keys whose values are kept: what joblib's array placeholder needs
+(:mod:`mlsc.scan.joblib_arrays`)."""
 
-    __slots__ = ("dunders",)
+
+class Dct:
+    """A dict; only its dunder keys (all a BUILD check needs), the values of the
+    :data:`TRACKED_KEYS`, and whether a key was not a constant string are kept."""
+
+    __slots__ = ("dunders", "known", "odd")
 
     def __init__(self) -> None:
         self.dunders: set[str] | None = None
+        self.known: dict[str, object] | None = None
+        self.odd = False
 
     def add_keys(self, flat: list[object]) -> None:
-        """Note the keys of ``key, value, key, value ...`` that are dunders."""
-        for k in flat[::2]:
-            if isinstance(k, str) and k.startswith("__") and k.endswith("__"):
+        """Note the keys of ``key, value, key, value ...`` that are dunders or tracked."""
+        for k, v in zip(flat[::2], flat[1::2], strict=False):
+            if not isinstance(k, str):
+                self.odd = True
+                continue
+            if k in TRACKED_KEYS:
+                if self.known is None:
+                    self.known = {}
+                self.known[k] = v
+            elif k.startswith("__") and k.endswith("__"):
                 if self.dunders is None:
                     self.dunders = set()
                 if len(self.dunders) < 64:
@@ -121,6 +136,16 @@ class Injection:
 
 
 @dataclass(frozen=True)
+class External:
+    """A joblib placeholder whose array ``joblib.load`` reads from another file."""
+
+    detail: str
+    site: Site
+    critical: bool
+    """The file may be a pickle and its name leaves the pickle's directory or is not known."""
+
+
+@dataclass(frozen=True)
 class Payload:
     """Bytes handed to a callable that unpickles them."""
 
@@ -133,6 +158,21 @@ class Payload:
     """The call that hands them over."""
 
 
+@dataclass(frozen=True)
+class ArrayRegion:
+    """Bytes ``joblib.load`` reads as a numpy array's data (not as opcodes) after the BUILD
+    of its placeholder; ``pickle.load`` would read them as opcodes, so they are probed."""
+
+    site: Site
+    """The placeholder's BUILD."""
+    start: int
+    """Where the bytes start in the stream."""
+    size: int
+    """How many bytes joblib reads (alignment padding and array data)."""
+    head: bytes
+    """Their first bytes (at most :data:`mlsc.scan.joblib_arrays.PROBE_BYTES`)."""
+
+
 @dataclass
 class Walk:
     """The mutable state of one stream's walk (all its pickles)."""
@@ -141,6 +181,10 @@ class Walk:
     unresolved: list[Unresolved] = field(default_factory=list)
     injections: list[Injection] = field(default_factory=list)
     payloads: list[Payload] = field(default_factory=list)
+    arrays: list[ArrayRegion] = field(default_factory=list)
+    """Array bytes joblib skips that start like a pickle (probed after the walk)."""
+    external: list[External] = field(default_factory=list)
+    """joblib placeholders whose array ``joblib.load`` reads from another file."""
     opcodes: int = 0
     protocol: int | None = None
     kept: int = 0

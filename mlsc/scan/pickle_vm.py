@@ -20,7 +20,13 @@ What is tracked, and why:
   BUILD applied to an imported class or module itself rewrites behaviour for everything
   loaded after it (so do torch rebuild functions that set a state argument's keys).
 
-Nothing else is kept (numbers, lists, most dict contents are ``UNKNOWN``), so memory stays
+- what joblib's loader needs to read the numpy arrays it writes inline
+  (:mod:`mlsc.scan.joblib_arrays`): ints (up to 64 bits), ``None``, short tuples of them
+  (interned, a bounded number memoized), ``numpy.dtype`` calls, the values of a few dict
+  keys (``shape``, ``dtype``) and joblib's array placeholders. With ``joblib=True`` the
+  walk reads past each placeholder's array bytes as ``joblib.load`` does.
+
+Nothing else is kept (floats, lists, most dict contents are ``UNKNOWN``), so memory stays
 close to the memo's size.
 """
 
@@ -29,6 +35,7 @@ from __future__ import annotations
 import pickletools
 from typing import IO, cast
 
+from mlsc.scan import joblib_arrays
 from mlsc.scan.callables import canonical_module, is_nested_loader
 from mlsc.scan.pickle_values import (
     BYTES_HEADER,
@@ -55,15 +62,73 @@ from mlsc.scan.pickle_values import (
     worth_keeping,
 )
 
+MAX_SMALL_TUPLE = 8
+"""Tuples of ints and ``None`` are kept up to this length (shapes, dtype states)."""
+MAX_INTERNED = 100_000
+"""Distinct short int tuples kept for the memo; past it they are not memoized (a shape
+read back from the memo is then unknown, and its array cannot be skipped)."""
+
+
+class Ints(Tup):
+    """A short tuple of ints and ``None`` (interned per walk)."""
+
+    __slots__ = ()
+
+
+_EMPTY = Ints(())
+
+
+def _scalar(value: object) -> bool:
+    return value is None or type(value) is int
+
 
 class Machine:
-    """Walks one pickle (to its STOP) over a :class:`Walk`; raises on malformed input."""
+    """Walks one pickle (to its STOP) over a :class:`Walk`; raises on malformed input.
 
-    def __init__(self, walk: Walk) -> None:
+    ``joblib``: read past the array bytes ``joblib.load`` reads after each array
+    placeholder's BUILD (``pickle.load`` does not; the probe of those bytes walks with
+    ``joblib=False``)."""
+
+    def __init__(self, walk: Walk, *, joblib: bool = True) -> None:
         self.walk = walk
+        self.joblib = joblib
         self.stack: list[object] = []
         self.marks: list[int] = []
         self.memo: dict[int, object] = {}
+        self.interned: dict[tuple[object, ...], Ints] = {}
+        self.frame_end = 0
+        """Where the last FRAME ends: an unpickler reads opcodes from the frame it buffered,
+        and joblib reads array bytes from the file, after the frame."""
+
+    def tuple_of(self, items: list[object]) -> object:
+        """A tuple's value: kept when it holds a tracked value, or is a short tuple of
+        ints and ``None`` (interned); else ``UNKNOWN`` (memory on big data pickles)."""
+        if not items:
+            return _EMPTY
+        kept = [i for i in items if i is not UNKNOWN]
+        if not kept:
+            return UNKNOWN
+        if all(_scalar(i) for i in kept):
+            if len(items) > MAX_SMALL_TUPLE:
+                return UNKNOWN
+            key = tuple(items)
+            found = self.interned.get(key)
+            if found is None:
+                found = Ints(key)
+                if len(self.interned) < MAX_INTERNED:
+                    self.interned[key] = found
+            return found
+        return Tup(tuple(items))
+
+    def memoized(self, value: object) -> object:
+        """What the memo keeps of ``value`` (a short int tuple only once interned)."""
+        if (
+            type(value) is Ints
+            and value is not _EMPTY
+            and self.interned.get(value.items) is not value
+        ):
+            return UNKNOWN
+        return value
 
     def pop(self) -> object:
         return self.stack.pop() if self.stack else UNKNOWN
@@ -102,6 +167,9 @@ class Machine:
                     walk.payloads.append(
                         Payload(f"{module}.{name}", value.data, value.base, value.site)
                     )
+        made = joblib_arrays.construct(callee, args, site)
+        if made is not None:
+            return made
         decoded = decode(module, name, items)
         if decoded is not None and walk.keep(len(decoded)):
             first = items[0]
@@ -129,6 +197,7 @@ class Machine:
                     site,
                 )
             )
+        joblib_arrays.apply_build(obj, state)
         keys = dunders(state)
         if keys:
             walk.injections.append(
@@ -157,6 +226,19 @@ class Machine:
         )
         return UNKNOWN
 
+    def nested(self, reader: IO[bytes]) -> None:
+        """An object array's nested pickle, which joblib reads inline with a plain
+        unpickler (its own stack and memo, no placeholder reads), to its STOP."""
+        protocol = self.walk.protocol
+        inner = Machine(self.walk, joblib=False)
+        inner.run(reader)
+        self.walk.protocol = protocol
+        if reader.tell() < inner.frame_end:  # the unpickler buffered the rest of the frame
+            raise ValueError(
+                f"an object array's nested pickle stops inside a FRAME that goes on to byte "
+                f"{inner.frame_end}: joblib skips the rest of the frame"
+            )
+
     def run(self, reader: IO[bytes]) -> None:
         walk, stack, memo = self.walk, self.stack, self.memo
         push, pop = stack.append, self.pop
@@ -184,12 +266,19 @@ class Machine:
                 ok = isinstance(arg, bytes) and worth_keeping(arg) and walk.keep(len(arg))
                 site = Site(pos, name)
                 push(Bytes(cast(bytes, arg), pos + BYTES_HEADER[name], site) if ok else UNKNOWN)
+            elif kind == _INT:
+                ok = type(arg) is int and -(1 << 63) <= arg < (1 << 64)
+                push(arg if ok else UNKNOWN)
+            elif kind == _NONE:
+                push(None)
+            elif kind == _FRAME:
+                self.frame_end = reader.tell() + cast(int, arg)
             elif kind == _PUT:
-                memo[cast(int, arg)] = stack[-1] if stack else UNKNOWN
+                memo[cast(int, arg)] = self.memoized(stack[-1]) if stack else UNKNOWN
             elif kind == _GET:
                 push(memo.get(cast(int, arg), UNKNOWN))
             elif kind == _MEMOIZE:
-                memo[len(memo)] = stack[-1] if stack else UNKNOWN
+                memo[len(memo)] = self.memoized(stack[-1]) if stack else UNKNOWN
             elif kind == _MARK:
                 self.marks.append(len(stack))
             elif kind == _DUP:
@@ -216,7 +305,19 @@ class Machine:
                 callee = items[0] if items else UNKNOWN
                 push(self.call(callee, Tup(tuple(items[1:])), Site(pos, name)))
             elif kind == _BUILD:
-                self.build(Site(pos, name))
+                site = Site(pos, name)
+                self.build(site)
+                top = stack[-1] if stack else None
+                if self.joblib and isinstance(top, joblib_arrays.Wrapper):
+                    stack[-1] = UNKNOWN  # joblib replaces the placeholder by the array
+                    if reader.tell() < self.frame_end:
+                        raise ValueError(
+                            f"the array placeholder's BUILD at byte {pos} is inside a FRAME "
+                            f"that goes on to byte {self.frame_end}: joblib would read its "
+                            "array from after the frame, and the opcodes after the BUILD later"
+                        )
+                    if joblib_arrays.read_inline(reader, top, walk, site):
+                        self.nested(reader)
             elif kind == _TUPLE:
                 n = _TUPLE_SIZE[name]
                 if n < 0:
@@ -224,8 +325,7 @@ class Machine:
                 else:
                     items = stack[len(stack) - n :] if n <= len(stack) else [UNKNOWN] * n
                     del stack[len(stack) - n :]
-                # a tuple of untracked values stays untracked (memory on big data pickles)
-                push(Tup(tuple(items)) if any(i is not UNKNOWN for i in items) else UNKNOWN)
+                push(self.tuple_of(items))
             elif kind == _DICT:
                 d = Dct()
                 if name == "DICT":
@@ -249,6 +349,7 @@ class Machine:
 _UNI = ("SHORT_BINUNICODE", "BINUNICODE8")
 (_STR, _BYTES, _PUT, _GET, _MEMOIZE, _MARK, _DUP, _GLOBAL, _STACK_GLOBAL, _INST) = range(10)
 (_CALL, _NEWOBJ_EX, _OBJ, _BUILD, _TUPLE, _DICT, _SETITEM, _EXT, _PROTO) = range(10, 19)
+(_INT, _NONE, _FRAME) = range(19, 22)
 _KIND: dict[str, int] = {
     **dict.fromkeys(
         ("STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE", *_UNI),
@@ -261,6 +362,9 @@ _KIND: dict[str, int] = {
     **dict.fromkeys(("REDUCE", "NEWOBJ"), _CALL),
     **dict.fromkeys(("EMPTY_TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "TUPLE"), _TUPLE),
     **dict.fromkeys(("EMPTY_DICT", "DICT"), _DICT),
+    **dict.fromkeys(("INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"), _INT),
+    "NONE": _NONE,
+    "FRAME": _FRAME,
     **dict.fromkeys(("SETITEM", "SETITEMS"), _SETITEM),
     "MEMOIZE": _MEMOIZE,
     "MARK": _MARK,

@@ -7,7 +7,10 @@ name strings it pops (however they were pushed: directly, through the memo, via 
 an operand that is not a constant string is reported as an *unresolved* import. Every
 import carries its evidence: the byte offset and opcode where it is imported and where it
 is applied. Bytes handed to an unpickling callable (``pickle.loads``, ``torch.load`` over
-``io.BytesIO``) are walked as a nested pickle, a few levels deep. Nothing is ever unpickled.
+``io.BytesIO``) are walked as a nested pickle, a few levels deep. The numpy arrays joblib
+writes inline are read past as ``joblib.load`` reads them (:mod:`mlsc.scan.joblib_arrays`),
+and those bytes are probed as opcodes too (``pickle.load`` would read them so). Nothing is
+ever unpickled.
 
 The containers that hold pickles (archives, ``.npy``, compressed streams) are opened by
 :mod:`mlsc.scan.containers`.
@@ -28,12 +31,20 @@ from typing import IO
 
 from mlsc.scan.callables import Verdict, classify
 from mlsc.scan.pickle_report import pickle_findings
-from mlsc.scan.pickle_values import MAX_NAME, Injection, ScanLimitError, Site, Walk
+from mlsc.scan.pickle_values import (
+    MAX_NAME,
+    External,
+    Injection,
+    ScanLimitError,
+    Site,
+    Walk,
+)
 from mlsc.scan.pickle_vm import Machine
 
 __all__ = [
     "MAX_NAME",
     "MAX_STREAM_BYTES",
+    "HiddenArray",
     "NestedScan",
     "PickleImport",
     "PickleScan",
@@ -230,6 +241,22 @@ class NestedScan:
 
 
 @dataclass(frozen=True)
+class HiddenArray:
+    """Bytes ``joblib.load`` reads as a numpy array's data that are pickle opcodes
+    ``pickle.load`` would run: an import or call, or opcodes to the end of the region (from
+    there ``pickle.load`` reads the rest of the stream out of step with joblib)."""
+
+    offset: int
+    """The BUILD of the array placeholder."""
+    start: int
+    """Where the array bytes start in the stream (the probe's offsets are relative to it)."""
+    size: int
+    overrun: bool
+    """The opcodes run to the end of the probed bytes (no STOP, no unknown opcode)."""
+    scan: PickleScan
+
+
+@dataclass(frozen=True)
 class PickleScan:
     """What one pickle stream imports, and how far the walk got."""
 
@@ -252,6 +279,10 @@ class PickleScan:
     """BUILDs that set dunder state or set state on an imported object itself."""
     nested: tuple[NestedScan, ...] = ()
     """Pickles handed to ``pickle.loads`` and the like, walked."""
+    hidden: tuple[HiddenArray, ...] = ()
+    """joblib array bytes that ``pickle.load`` would run as opcodes."""
+    external: tuple[External, ...] = ()
+    """Old joblib placeholders whose array is read from another file."""
 
     @property
     def unresolved(self) -> tuple[str, ...]:
@@ -260,7 +291,7 @@ class PickleScan:
 
 
 def _walk_stream(
-    reader: _Reader, walk: Walk
+    reader: _Reader, walk: Walk, joblib: bool = True
 ) -> tuple[int, str | None, int | None, str | None, str | None]:
     """Walk consecutive pickles; (complete pickles, error, its offset, limit, trailing)."""
     error: str | None = None
@@ -271,7 +302,7 @@ def _walk_stream(
     while pickles < MAX_PICKLES:
         start = reader.pos
         try:
-            Machine(walk).run(reader)  # type: ignore[arg-type]
+            Machine(walk, joblib=joblib).run(reader)  # type: ignore[arg-type]
         except ScanLimitError as e:
             limit_hit = str(e)
             break
@@ -332,10 +363,22 @@ def _nested(walk: Walk, depth: int) -> tuple[NestedScan, ...]:
     return tuple(out)
 
 
-def _scan(raw: IO[bytes], limit: int, depth: int) -> PickleScan:
+def _probe_arrays(walk: Walk, depth: int) -> tuple[HiddenArray, ...]:
+    """Walk each kept joblib array region as ``pickle.load`` would (no array skipping)."""
+    out: list[HiddenArray] = []
+    for region in walk.arrays:
+        probe = _scan(io.BytesIO(region.head), len(region.head), depth + 1, joblib=False)
+        stopped = probe.pickles > 0 or (probe.error is not None and "unknown" in probe.error)
+        overrun = not stopped  # a walk to the end of the bytes (or the probe's cap)
+        if overrun or probe.imports or probe.unresolved_at or probe.injections or probe.nested:
+            out.append(HiddenArray(region.site.offset, region.start, region.size, overrun, probe))
+    return tuple(out)
+
+
+def _scan(raw: IO[bytes], limit: int, depth: int, *, joblib: bool = True) -> PickleScan:
     reader = _Reader(raw, limit)
     walk = Walk(max_opcodes=MAX_OPCODES)
-    pickles, error, error_offset, limit_hit, trailing = _walk_stream(reader, walk)
+    pickles, error, error_offset, limit_hit, trailing = _walk_stream(reader, walk, joblib)
     imports = tuple(
         PickleImport(
             m,
@@ -363,6 +406,8 @@ def _scan(raw: IO[bytes], limit: int, depth: int) -> PickleScan:
         trailing,
         tuple(walk.injections),
         _nested(walk, depth),
+        _probe_arrays(walk, depth),
+        tuple(walk.external),
     )
 
 

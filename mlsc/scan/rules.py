@@ -295,6 +295,32 @@ RULES: dict[str, Rule] = {
             _PICKLETOOLS + "  # look at the BUILD at the offset and the dict before it",
             _PICKLETOOLS_MEMBER,
         ),
+        Rule(
+            "MLSC150",
+            "array_opcodes",
+            "joblib array bytes are pickle opcodes",
+            "joblib writes each numpy array's bytes inline after its NumpyArrayWrapper's "
+            "BUILD and joblib.load reads them as data, but pickle.load (or torch.load) reads "
+            "them as opcodes: these bytes import or call something, or run as opcodes to the "
+            "end of the array, after which pickle.load reads the file out of step with "
+            "joblib. Real array data stops at an unknown opcode at once.",
+            "python -c \"import sys; d=open(sys.argv[1],'rb').read(); "
+            'sys.stdout.buffer.write(d[int(sys.argv[2]):])" {path} START | '
+            "python -m pickletools -  # START: where the array bytes start (the finding says)",
+            _PICKLETOOLS_MEMBER + "  # from the offset after the BUILD",
+        ),
+        Rule(
+            "MLSC151",
+            "external_array",
+            "joblib array read from another file",
+            "An old joblib placeholder (NDArrayWrapper, joblib 0.9 and earlier; or "
+            "ZNDArrayWrapper) makes joblib.load read the array from the file its filename "
+            "attribute names, joined to the pickle's directory; NDArrayWrapper reads it with "
+            "numpy.load(allow_pickle=True), which unpickles a pickle file. A name that is a "
+            "path (or not known) reaches a file outside what was scanned.",
+            _PICKLETOOLS + "  # the 'filename' in the state dict before the BUILD at the offset",
+            _PICKLETOOLS_MEMBER,
+        ),
     )
 }
 """Every rule, by finding kind."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mlsc.scan.callables import canonical_module, classify
+from mlsc.scan.callables import Rating, canonical_module, classify
 
 try:  # imported before the no-unpickling guard replaces pickle.Unpickler (fickling subclasses it)
     FICKLE: Any = importlib.import_module("fickling.fickle")
@@ -98,7 +98,7 @@ def test_safe(module: str, name: str) -> None:
 @pytest.mark.parametrize(
     ("module", "name"),
     [
-        ("sklearn.tree", "DecisionTreeClassifier"),
+        ("sklearn.tree", "export_graphviz"),
         ("torch.nn.modules.linear", "Linear"),
         ("transformers.models.bert", "BertModel"),
         ("collections", "namedtuple_Thing"),
@@ -328,3 +328,78 @@ def test_everything_fickling_flags_is_dangerous() -> None:
         for name in ("type", "getattr", "print", "memoryview", "str.join", "hasattr"):
             if name not in fickle.SAFE_BUILTINS:
                 assert classify(module, name).verdict == "dangerous", (module, name)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "joblib.numpy_pickle",
+        "joblib.numpy_pickle_compat",
+        "sklearn.externals.joblib.numpy_pickle",
+    ],
+)
+@pytest.mark.parametrize("name", ["NumpyArrayWrapper", "NDArrayWrapper", "ZNDArrayWrapper"])
+def test_joblib_array_wrappers_are_safe(module: str, name: str) -> None:
+    # fickling flags every joblib name; these placeholders build no code
+    assert classify(module, name) == Rating(
+        "safe", "joblib's numpy array placeholder (builds no code)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("joblib", "load"),
+        ("joblib.numpy_pickle", "load"),
+        ("joblib.numpy_pickle", "NumpyUnpickler"),
+        ("joblib.numpy_pickle", "NumpyArrayWrapper.read"),
+        ("joblib", "NumpyArrayWrapper"),
+        ("sklearn.externals.joblib", "load"),
+        ("joblib.memory", "Memory"),
+    ],
+)
+def test_other_joblib_names_stay_dangerous(module: str, name: str) -> None:
+    assert classify(module, name).verdict == "dangerous"
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("sklearn.linear_model._logistic", "LogisticRegression"),
+        ("sklearn.tree._tree", "Tree"),
+        ("sklearn.pipeline", "Pipeline"),
+        ("sklearn.ensemble._hist_gradient_boosting.binning", "_BinMapper"),
+        ("sklearn._loss.loss", "HalfBinomialLoss"),
+    ],
+)
+def test_sklearn_classes_are_safe(module: str, name: str) -> None:
+    assert classify(module, name) == Rating("safe", "a scikit-learn class")
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("sklearn.tree", "export_graphviz"),  # a function (writes a file)
+        ("sklearn.datasets", "OpenMLDataset"),  # fetches
+        ("sklearn.datasets._openml", "Fetcher"),
+        ("sklearn.externals._packaging.version", "Version"),
+        ("sklearn.utils._testing", "TempMemmap"),
+        ("sklearn.utils.tests.test_x", "Helper"),
+        ("sklearn.utils._show_versions", "Info"),
+        ("sklearn.utils.parallel", "Parallel"),
+        ("sklearn.utils", "Parallel"),  # joblib's, re-exported by old scikit-learn
+        ("sklearn.tree._tree", "TREE_LEAF"),  # a constant
+        ("sklearn.pipeline", "Pipeline.fit"),  # an attribute path
+        ("sklearnx", "Model"),
+    ],
+)
+def test_sklearn_functions_and_denied_modules_are_not_safe(module: str, name: str) -> None:
+    assert classify(module, name).verdict != "safe"
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [("sklearn.os", "System"), ("sklearn.subprocess", "Popen"), ("sklearn.utils", "eval")],
+)
+def test_sklearn_deny_lists_run_first(module: str, name: str) -> None:
+    assert classify(module, name).verdict == "dangerous"

@@ -2,17 +2,15 @@
 
 Each file is written at build time by the library that writes it in real life (NumPy,
 safetensors, gguf, ONNX, h5py, the standard pickle module): nothing is copied from
-elsewhere and nothing is ever loaded. A library that is not installed leaves its samples
+elsewhere and nothing is ever loaded. scikit-learn and joblib files are the exception (both
+libraries too heavy for the tests): ``tests/scan/data/make_benign.py`` wrote them with
+scikit-learn and joblib, they are committed in ``tests/scan/data/benign/`` and copied. A library that is not installed leaves its samples
 out; :data:`SKIPPED` says which and why (the benchmark prints it).
 
 Left out on purpose:
 
 - NumPy object arrays (``.npy`` with ``dtype=object``): they are pickles, and what loading
   them does depends on the objects;
-- scikit-learn / joblib dumps: an estimator pickle imports ``sklearn`` classes, which mlsc
-  rates ``unknown_import`` (``warning``): not on any allow-list, and loading them does run
-  their ``__setstate__``. ``warning`` is the right verdict for them, so they are not
-  ``clean`` samples (and neither library is installed here);
 - PyTorch files written by ``torch.save`` (torch is not installed: multi-GB);
   :func:`tests.scan.builders.torch_state_dict_pickle` stands in, byte for byte.
 """
@@ -24,6 +22,7 @@ import datetime
 import decimal
 import importlib.util
 import pickle
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +44,27 @@ _PLAIN = {
     "nested": {"k": [{}, [], ()]},
 }
 """Plain data: every type the pickle protocol encodes without importing anything."""
+
+
+_DATA = Path(__file__).parent.parent / "data" / "benign"
+_SKLEARN = {
+    "sklearn-logistic.joblib": "joblib.dump of a fitted LogisticRegression",
+    "sklearn-pipeline.joblib": "joblib.dump(compress=3) of a StandardScaler + "
+    "LogisticRegression Pipeline (zlib)",
+    "sklearn-forest.joblib": "joblib.dump of a RandomForestClassifier (tree nodes: structured "
+    "dtype arrays)",
+    "sklearn-tree.pkl": "pickle.dumps(protocol=5) of a DecisionTreeClassifier",
+    "sklearn-logistic-p2.pkl": "pickle.dumps(protocol=2) of a LogisticRegression",
+    "numpy-arrays.joblib": "joblib.dump of a dict of two numpy arrays",
+}
+"""The committed scikit-learn 1.9.1 / joblib 1.6.0 files, and what each is."""
+
+
+def _committed(name: str) -> Callable[[Path], Path]:
+    def build(d: Path) -> Path:
+        return Path(shutil.copyfile(_DATA / name, d / name))
+
+    return build
 
 
 def _have(module: str) -> bool:
@@ -197,6 +217,16 @@ def _samples() -> list[Sample]:
                 "clean",
             )
             for proto in range(pickle.HIGHEST_PROTOCOL + 1)
+        ),
+        *(
+            Sample(
+                f"benign-{name.replace('.', '-')}",
+                f"scikit-learn 1.9.1 / joblib 1.6.0: {what} (tests/scan/data/benign)",
+                False,
+                _committed(name),
+                "clean",
+            )
+            for name, what in _SKLEARN.items()
         ),
         Sample(
             "benign-pickle-stdlib-values",

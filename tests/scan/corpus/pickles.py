@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.scan import builders as b
+from tests.scan import joblib_bytes as j
 from tests.scan.corpus import Sample
 
 
@@ -402,5 +403,58 @@ SAMPLES += [
         False,
         _raw("data.pkl", b"\x80\x02]\x94g0\na."),
         expect="clean",
+    ),
+]
+
+_SYSTEM = b.reduce_call("os", "system", "id")
+
+SAMPLES += [
+    Sample(
+        "joblib-array-bytes-hide-pickle",
+        "joblib NumpyUnpickler.load_build / NumpyArrayWrapper.read_array: the bytes after a "
+        "placeholder's BUILD are array data to joblib.load but opcodes to pickle.load; an "
+        "os.system pickle as a uint8 array's bytes (a scanner emulating joblib skips them)",
+        True,
+        _raw(
+            "model.joblib",
+            j.joblib_file(j.wrapper((len(_SYSTEM),), j.dtype("u1"), None) + _SYSTEM),
+        ),
+    ),
+    Sample(
+        "joblib-object-array-nested-pickle",
+        "joblib NumpyArrayWrapper.read_array: an object dtype's array is a nested pickle read "
+        "inline from the same stream; this one calls os.system",
+        True,
+        _raw("model.joblib", j.joblib_file(j.wrapper((1,), j.dtype("O8"), None) + _SYSTEM)),
+    ),
+    Sample(
+        "joblib-array-shape-past-eof",
+        "joblib NumpyArrayWrapper: a shape claiming more array bytes than the file has, so a "
+        "scanner skipping them would skip the os.system pickle that follows",
+        True,
+        _raw(
+            "model.joblib",
+            j.joblib_file(j.wrapper((1 << 30,), j.dtype("f8"), None) + _SYSTEM),
+        ),
+    ),
+]
+
+SAMPLES += [
+    Sample(
+        "joblib-ndarraywrapper-path-escape",
+        "joblib numpy_pickle_compat.NDArrayWrapper.read: joblib.load hands "
+        "os.path.join(dirname, filename) to numpy.load(allow_pickle=True); a filename that "
+        "leaves the model's directory unpickles a file no scan of the model covers",
+        True,
+        _raw(
+            "model.joblib",
+            j.joblib_file(
+                b.stack_global("joblib.numpy_pickle", "NDArrayWrapper")
+                + b")\x81}("
+                + b.unicode("filename")
+                + b.unicode("../../../tmp/payload.pkl")
+                + b"ub"
+            ),
+        ),
     ),
 ]
