@@ -1,7 +1,9 @@
 """Terminal summaries of ingestion runs: problems as notes (stderr), counts as lines (stdout).
 
-for block in snapshot_summary(report, Path("models.jsonl.gz")):
-    ...  # the CLI writes a Line to stdout, a Note to stderr
+    for block in snapshot_summary(report, Path("models.jsonl.gz")):
+        ...  # the CLI writes a Line to stdout, a Note to stderr
+
+The number of problems a terminal shows is capped here; ``--errors FILE`` writes them all.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Terminal summaries of the security reports, of a copy between stores and of an export.
 
-for block in scorecard_summary(card, "org/model"):
-    ...  # the CLI writes a Line or a Table to stdout, a Note or a Warn to stderr
+    for block in scorecard_summary(card, "org/model"):
+        ...  # the CLI writes a Line or a Table to stdout, a Note or a Warn to stderr
+
+Tables show the first rows (``--limit``); the JSON of the same report has them all.
 """
 
 from __future__ import annotations
