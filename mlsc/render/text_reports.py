@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from mlsc.queries.scorecard import PRINCIPLES, SUBJECTS
 from mlsc.render.text import Block, Line, Note, Table, Warn, pct, score
 
 if TYPE_CHECKING:
@@ -77,6 +76,8 @@ def discrepancies_summary(report: Discrepancies, limit: int) -> Iterator[Block]:
 
 def scorecard_summary(card: Scorecard, model: str) -> Iterator[Block]:
     """The overall score, the 3x3 grid, every fact, and the weakest link upstream."""
+    from mlsc.queries.scorecard import PRINCIPLES, SUBJECTS  # here: keeps `mlsc --help` instant
+
     yield Line(
         f"scorecard of {model}: overall {score(card.overall)} (unknown counts as 0); "
         f"{score(card.overall_known)} over the {card.known_cells} of 9 cells known"

@@ -58,3 +58,10 @@ def test_the_script_entry_point_has_the_same_boundary(tmp_path: Path) -> None:
     )
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.startswith(EMPTY.format(db))
+
+
+def test_help_stays_instant_no_store_or_query_is_imported() -> None:
+    code = "import sys, mlsc.cli.app; print(' '.join(m for m in sys.modules if m[:5] == 'mlsc.'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    layers = {name.split(".")[1] for name in done.stdout.split()}
+    assert layers == {"cli", "errors", "render"}
