@@ -6,7 +6,6 @@ Formats return or print data; status, progress and errors go to stderr, so
 
 from __future__ import annotations
 
-import enum
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -19,18 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-
-class Format(enum.StrEnum):
-    table = "table"
-    json = "json"
-
-
-class ScanFormat(enum.StrEnum):
-    """``mlsc scan`` output: a table, JSON, or SARIF 2.1.0 for code-scanning dashboards."""
-
-    table = "table"
-    json = "json"
-    sarif = "sarif"
+from mlsc.render.text import RIGHT_ALIGNED, cell
 
 
 class Output:
@@ -52,14 +40,10 @@ class Output:
     ) -> None:
         table = Table(title=escape(title) if title else None, title_justify="left")
         for column in columns:
-            justify = (
-                "right"
-                if column in {"depth", "downloads", "reach", "direct", "count", "models"}
-                else "left"
-            )
+            justify = "right" if column in RIGHT_ALIGNED else "left"
             table.add_column(escape(column), justify=justify, overflow="fold")  # type: ignore[arg-type]
         for row in rows:
-            table.add_row(*(escape(_cell(v)) for v in row))
+            table.add_row(*(escape(cell(v)) for v in row))
         self.out.print(table)
 
     def line(self, text: str = "") -> None:
@@ -145,16 +129,4 @@ def _json_default(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (set, frozenset)):
         return sorted(value)
-    return str(value)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:.2f}"
     return str(value)

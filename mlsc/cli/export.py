@@ -1,0 +1,65 @@
+"""``mlsc export``: the knowledge base written out for other tools.
+
+$ mlsc export cyclonedx org/model -o model.cdx.json
+$ mlsc export neo4j-admin ./import
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mlsc.cli.options import (
+    BackendOption,
+    DbOption,
+    Format,
+    FormatOption,
+    connect,
+    emit,
+    out,
+    write_page,
+)
+from mlsc.render import text_reports
+
+app = typer.Typer(help="Write the knowledge base out for other tools.")
+
+
+@app.command("cyclonedx")
+def export_cyclonedx_cmd(
+    model: Annotated[str, typer.Argument(help="A model id.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+) -> None:
+    """A CycloneDX 1.6 ML-BOM of MODEL: card fields, file hashes, licences, datasets, and
+    its whole lineage as pedigree ancestors (relation kept as a property)."""
+    from mlsc.render.cyclonedx import ml_bom_json
+
+    with connect(db, backend, read_only=True) as store:
+        document = ml_bom_json(store, model)
+    if output is None:
+        out.line(document)
+    else:
+        write_page(output, document)
+
+
+@app.command("neo4j-admin")
+def export_neo4j_admin_cmd(
+    directory: Annotated[Path, typer.Argument(help="A new or empty directory for the CSV files.")],
+    database: Annotated[str, typer.Option(help="Database name in the import command.")] = "neo4j",
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """CSV files for `neo4j-admin database import full`: a hub-scale initial load of Neo4j."""
+    from mlsc.graph.transfer import export_neo4j_admin
+
+    with connect(db, backend, read_only=True) as store:
+        report = export_neo4j_admin(store, directory, database=database)
+    for problem in report.problems:
+        out.warn(problem)
+    emit(fmt, report, text_reports.neo4j_admin_summary)

@@ -1,0 +1,218 @@
+"""``mlsc ingest``: write models, owners, derivations and commits into the knowledge base.
+
+$ mlsc ingest snapshot models.jsonl.gz --errors problems.jsonl
+$ mlsc ingest hf -m org/model --ancestors --descendants
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mlsc.cli.options import (
+    BackendOption,
+    DbOption,
+    ErrorsOption,
+    Format,
+    FormatOption,
+    connect,
+    emit,
+    out,
+    write_problems,
+)
+from mlsc.render import text_ingest
+
+if TYPE_CHECKING:
+    from mlsc.graph.store import GraphStore
+
+app = typer.Typer(help="Write models, owners and derivations into the knowledge base.")
+
+
+@app.command("snapshot")
+def ingest_snapshot_cmd(
+    file: Annotated[Path, typer.Argument(help="JSON Lines of Hub model records (.gz is fine).")],
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+    errors: ErrorsOption = None,
+    observed_at: Annotated[
+        str | None,
+        typer.Option(help="When the snapshot was taken (ISO 8601) [default: file mtime]."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=0, help="Parser processes [default: one per core for files over 32 MiB]."),
+    ] = None,
+) -> None:
+    """Ingest a snapshot of Hugging Face model records (GET /api/models?full=true shape)."""
+    from mlsc.ingest.snapshot import ingest_snapshot
+
+    with connect(db, backend, read_only=False) as store, out.progress(file.name) as bar:
+        report = ingest_snapshot(
+            store, file, observed_at=observed_at, progress=bar, workers=workers
+        )
+    if errors:
+        write_problems(errors, report.problems)
+    emit(fmt, report, text_ingest.snapshot_summary, file)
+
+
+@app.command("git")
+def ingest_git_cmd(
+    path: Annotated[Path, typer.Argument(help="A local git clone.")],
+    model: Annotated[
+        str | None, typer.Option(help="The Hugging Face model it is [default: from origin].")
+    ] = None,
+    repo: Annotated[
+        str | None, typer.Option(help="The code repository it is, as HOST/OWNER/NAME.")
+    ] = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Ingest a clone's commits: authors, files touched, and signatures as git verifies them."""
+    from mlsc.ingest.git import ingest_git
+
+    with connect(db, backend, read_only=False) as store:
+        report = ingest_git(store, path, model=model, repo=repo)
+    emit(fmt, report, text_ingest.git_summary)
+
+
+@app.command("github")
+def ingest_github_cmd(
+    repos: Annotated[list[str] | None, typer.Argument(help="OWNER/NAME repositories.")] = None,
+    from_models: Annotated[
+        bool, typer.Option(help="Also the github.com repositories ingested model cards link.")
+    ] = False,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="GITHUB_API_URL", help="API URL (GitHub Enterprise).", show_default=False
+        ),
+    ] = None,
+    max_commits: Annotated[
+        int, typer.Option(min=0, help="Newest commits per repository on a first run (0: all).")
+    ] = 1000,
+    members: Annotated[bool, typer.Option(help="Organisation members and roles.")] = True,
+    max_wait: Annotated[
+        float, typer.Option(min=0, help="Longest wait for a rate-limit reset, in seconds.")
+    ] = 900.0,
+    errors: ErrorsOption = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Ingest GitHub repositories: commits and signature verification, collaborators and
+    permissions, organisation members, branch protection (token from GITHUB_TOKEN)."""
+    from mlsc.ingest.github import GitHubOptions, ingest_github
+
+    options = GitHubOptions(
+        repos=tuple(repos or ()),
+        from_models=from_models,
+        base_url=base_url,
+        max_commits=max_commits or None,
+        members=members,
+        max_wait=max_wait,
+    )
+    with connect(db, backend, read_only=False) as store:
+        report = ingest_github(store, options)
+    if errors:
+        write_problems(errors, report.problems)
+    emit(fmt, report, text_ingest.github_summary)
+
+
+def _journal_path(store: GraphStore, plan: str) -> Path:
+    """Where a crawl plan's resumable state lives: beside an embedded knowledge base, or in
+    the user state directory for a server (one file per server, database and plan)."""
+    import hashlib
+
+    if store.backend == "ladybug":
+        return Path(store.location) / "crawls" / f"hf-{plan}.json"
+    from platformdirs import user_state_path
+
+    where = hashlib.sha256(store.location.encode()).hexdigest()[:12]
+    return user_state_path("mlsc") / "crawls" / f"hf-{where}-{plan}.json"
+
+
+@app.command("hf")
+def ingest_hf_cmd(
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="A model id (repeatable).")
+    ] = None,
+    ancestors: Annotated[
+        bool, typer.Option(help="Also crawl what the models derive from.")
+    ] = False,
+    descendants: Annotated[
+        bool, typer.Option(help="Also crawl what derives from them (by base_model: tags).")
+    ] = False,
+    depth: Annotated[
+        int | None, typer.Option(min=0, help="Hops from the given models [default: no limit].")
+    ] = None,
+    author: Annotated[
+        list[str] | None, typer.Option("--author", "-a", help="Every model of a user or org.")
+    ] = None,
+    search: Annotated[str | None, typer.Option(help="Models whose id contains this.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Fetch at most this many models.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Re-crawl only what changed since this date, or `last` (crawl)."),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Concurrent requests.")] = 4,
+    rate: Annotated[
+        float, typer.Option(min=0, help="Requests per second in all; 0 for no limit.")
+    ] = 10.0,
+    retries: Annotated[int, typer.Option(min=0, help="Retries on 429, 5xx and timeouts.")] = 5,
+    max_wait: Annotated[
+        float, typer.Option(min=0, help="Longest Retry-After to wait for, in seconds.")
+    ] = 300.0,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds per request.")] = 30.0,
+    commits: Annotated[bool, typer.Option(help="Fetch each model's commit list.")] = True,
+    owners: Annotated[
+        bool, typer.Option(help="Look up owners: organisation verification and members.")
+    ] = True,
+    endpoint: Annotated[
+        str | None, typer.Option(envvar="HF_ENDPOINT", help="The Hub's URL.", show_default=False)
+    ] = None,
+    restart: Annotated[
+        bool, typer.Option(help="Ignore an interrupted crawl of the same plan; start over.")
+    ] = False,
+    errors: ErrorsOption = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Crawl the Hugging Face Hub (token from HF_TOKEN or `hf auth login`, never printed)."""
+    from mlsc.ingest.hf import CrawlOptions, crawl_hub, iter_ids
+
+    options = CrawlOptions(
+        models=tuple(iter_ids(model or [])),
+        ancestors=ancestors,
+        descendants=descendants,
+        depth=depth,
+        authors=tuple(iter_ids(author or [])),
+        search=search,
+        limit=limit,
+        since=since,
+        workers=workers,
+        rate=rate,
+        retries=retries,
+        max_wait=max_wait,
+        timeout=timeout,
+        commits=commits,
+        owners=owners,
+        endpoint=endpoint,
+    )
+    with connect(db, backend, read_only=False) as store:
+        journal = _journal_path(store, options.plan_key())
+        if restart:
+            journal.unlink(missing_ok=True)
+        options = dataclasses.replace(options, journal=journal)
+        with out.counter("models", "models") as bar:
+            report = crawl_hub(store, options, progress=bar)
+    if errors:
+        write_problems(errors, report.problems)
+    emit(fmt, report, text_ingest.crawl_summary)

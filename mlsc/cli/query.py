@@ -1,0 +1,250 @@
+"""The queries: lineage, blast radius, reach, the rankings, counts, users' own Cypher, and a
+copy of the whole knowledge base between the two stores.
+
+    $ mlsc lineage org/model --html lineage.html
+    $ mlsc top actors -n 10 -f json
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from mlsc.cli.options import (
+    BackendOption,
+    DbOption,
+    Format,
+    FormatOption,
+    HtmlOption,
+    connect,
+    emit,
+    out,
+    write_page,
+)
+from mlsc.errors import MlscError
+from mlsc.render import text, text_reports
+
+if TYPE_CHECKING:
+    from mlsc.graph.store import GraphStore
+
+app = typer.Typer()
+"""The query commands at the root: lineage, blast-radius, reach, stats, cypher, copy."""
+top_app = typer.Typer(help="Rank models or actors by reach.")
+
+
+class _Lazy(Mapping[Any, Any]):
+    """Node or edge properties fetched only for what the page really draws."""
+
+    def __init__(self, fetch: Callable[[Any], dict[str, Any] | None]) -> None:
+        self._fetch = fetch
+        self._cache: dict[Any, dict[str, Any]] = {}
+
+    def __getitem__(self, key: Any) -> dict[str, Any]:
+        if key not in self._cache:
+            value = self._fetch(key)
+            if value is None:
+                raise KeyError(key)
+            self._cache[key] = value
+        return self._cache[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cache)
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
+def _write_html(store: GraphStore, result: Any, path: Path) -> None:
+    from mlsc.queries.results import LineageResult
+    from mlsc.render.html import render_blast_radius, render_lineage
+
+    details = _Lazy(lambda key: store.node("Model", key))
+    edges = _Lazy(lambda pair: store.derivation(pair[0], pair[1]))
+    render = render_lineage if isinstance(result, LineageResult) else render_blast_radius
+    write_page(path, render(result, details, edges))
+
+
+@app.command()
+def lineage(
+    model: Annotated[str, typer.Argument(help="Model id, e.g. meta-llama/Llama-3.1-8B.")],
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+    html: HtmlOption = None,
+) -> None:
+    """Where MODEL came from (ancestors to the roots) and what derives from it."""
+    from mlsc.queries import lineage as query
+
+    with connect(db, backend, read_only=True) as store:
+        result = query(store, model)
+        if html:
+            _write_html(store, result, html)
+    emit(fmt, result, text.lineage_summary, model)
+
+
+@app.command("blast-radius")
+def blast_radius_cmd(
+    target: Annotated[
+        str, typer.Argument(help="A model id, a user or organisation name, or a commit sha.")
+    ],
+    actor: Annotated[
+        bool, typer.Option("--actor", help="TARGET is an actor even if a model has that name.")
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(help="For an actor: follow only its commits made at or after this date."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows shown in the table (JSON has all).")] = 50,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+    html: HtmlOption = None,
+) -> None:
+    """What is affected downstream if TARGET is compromised."""
+    from mlsc.queries import blast_radius
+
+    with connect(db, backend, read_only=True) as store:
+        result = blast_radius(store, target, kind="actor" if actor else None, since=since)
+        if html:
+            _write_html(store, result, html)
+    emit(fmt, result, text.blast_radius_summary, target, limit)
+
+
+@app.command("reach")
+def reach_cmd(
+    actor: Annotated[str, typer.Argument(help="A user or organisation name.")],
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Maintainer reach: how much of the hub ACTOR can influence."""
+    from mlsc.queries import reach
+
+    with connect(db, backend, read_only=True) as store:
+        result = reach(store, actor)
+    emit(fmt, result, text.reach_summary, actor)
+
+
+def _top(kind: str, n: int, db: Path | None, backend: str | None, fmt: Format) -> None:
+    from mlsc.errors import EmptyStoreError
+    from mlsc.queries import top_actors, top_models
+
+    with connect(db, backend, read_only=True) as store:
+        if store.counts().get("Model", 0) == 0:
+            raise EmptyStoreError(store.location)
+        rows = top_models(store, n) if kind == "models" else top_actors(store, n)
+    emit(fmt, rows, text.top_summary, kind)
+
+
+TopN = Annotated[int, typer.Option("-n", "--limit", min=1, help="How many to show.")]
+
+
+@top_app.command("models")
+def top_models_cmd(
+    n: TopN = 20,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Models with the largest package reach (distinct descendants)."""
+    _top("models", n, db, backend, fmt)
+
+
+@top_app.command("actors")
+def top_actors_cmd(
+    n: TopN = 20,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Users and organisations with the largest maintainer reach."""
+    _top("actors", n, db, backend, fmt)
+
+
+@app.command()
+def stats(
+    db: DbOption = None, backend: BackendOption = None, fmt: FormatOption = Format.table
+) -> None:
+    """How many nodes and edges of each kind the knowledge base holds."""
+    with connect(db, backend, read_only=True) as store:
+        counts, location = store.counts(), store.location
+    emit(fmt, counts, text.stats_summary, location, as_json=lambda c: {"location": location, **c})
+
+
+@app.command()
+def cypher(
+    query: Annotated[str, typer.Argument(help="A Cypher query; pass values with --param.")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="NAME=VALUE (JSON values are parsed), repeatable."),
+    ] = None,
+    write: Annotated[bool, typer.Option("--write", help="Allow the query to write.")] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            help="Stop the query after this many seconds [default: 300, or MLSC_QUERY_TIMEOUT].",
+        ),
+    ] = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Run Cypher against the knowledge base (read-only unless --write)."""
+    params = _params(param or [])
+    with connect(db, backend, read_only=not write) as store:
+        result = store.cypher(query, params, write=write, timeout=timeout)
+    emit(fmt, result, text.cypher_summary, as_json=text.cypher_json)
+
+
+@app.command("copy")
+def copy_cmd(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="neo4j: copy the embedded knowledge base (--db) into Neo4j; "
+            "ladybug: copy Neo4j into the embedded one at --db.",
+        ),
+    ],
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Copy a whole knowledge base between the embedded store and Neo4j (merging into it)."""
+    from mlsc.graph.transfer import copy_graph
+
+    target_backend = to.lower()
+    if target_backend not in ("neo4j", "ladybug"):
+        raise MlscError(f"--to {to!r}: copy goes to neo4j or to ladybug")
+    source_backend = "ladybug" if target_backend == "neo4j" else "neo4j"
+    done: dict[str, int] = {}
+
+    def progress(kind: str, rows: int) -> None:
+        done[kind] = done.get(kind, 0) + rows
+        out.info(f"{kind}: {done[kind]:,} copied")
+
+    with (
+        connect(db, source_backend, read_only=True) as source,
+        connect(db, target_backend, read_only=False) as target,
+    ):
+        out.info(f"copying {source.location} -> {target.location}")
+        report = copy_graph(source, target, progress=progress)
+    emit(fmt, report, text_reports.copy_summary)
+
+
+def _params(items: list[str]) -> dict[str, Any]:
+    import orjson
+
+    params: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.isidentifier():
+            raise MlscError(f"--param {item!r} is not NAME=VALUE")
+        try:
+            params[name] = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            params[name] = value
+    return params

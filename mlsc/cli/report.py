@@ -1,0 +1,104 @@
+"""``mlsc report``: security reports over the knowledge base.
+
+$ mlsc report scorecard org/model --html scorecard.html
+$ mlsc report signing --author org -f json
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mlsc.cli.options import (
+    BackendOption,
+    DbOption,
+    Format,
+    FormatOption,
+    HtmlOption,
+    connect,
+    emit,
+    write_page,
+)
+from mlsc.render import text_reports
+
+app = typer.Typer(help="Security reports over the knowledge base.")
+
+
+@app.command("signing")
+def report_signing_cmd(
+    author: Annotated[
+        str | None, typer.Option("--author", help="Only this owner's repositories.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows shown per table (JSON has all).")] = 30,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Commit signing per repository and per organisation: signed, verified, since when."""
+    from mlsc.queries.signing import signing_report
+
+    with connect(db, backend, read_only=True) as store:
+        report = signing_report(store, author=author)
+    emit(fmt, report, text_reports.signing_summary, limit)
+
+
+@app.command("practices")
+def report_practices_cmd(
+    author: Annotated[
+        str | None, typer.Option("--author", help="Only this owner's models.")
+    ] = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+    html: HtmlOption = None,
+) -> None:
+    """Signing, verification, gating, pickles and writer concentration, beside published figures."""
+    from mlsc.queries.practices import practices
+
+    with connect(db, backend, read_only=True) as store:
+        report = practices(store, author=author)
+    if html:
+        from mlsc.render.reports import render_practices
+
+        write_page(html, render_practices(report))
+    emit(fmt, report, text_reports.practices_summary, author)
+
+
+@app.command("discrepancies")
+def report_discrepancies_cmd(
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Only findings about these.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows shown (JSON has all).")] = 50,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """What models claim against what they are: each finding with its evidence and severity."""
+    from mlsc.queries.discrepancies import discrepancies
+
+    with connect(db, backend, read_only=True) as store:
+        report = discrepancies(store, models=model or None)
+    emit(fmt, report, text_reports.discrepancies_summary, limit)
+
+
+@app.command("scorecard")
+def report_scorecard_cmd(
+    model: Annotated[str, typer.Argument(help="A model id.")],
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+    html: HtmlOption = None,
+) -> None:
+    """Transparency, Validity, Separation over artifacts, operations and actors; the weakest
+    link upstream."""
+    from mlsc.queries.scorecard import scorecard
+
+    with connect(db, backend, read_only=True) as store:
+        card = scorecard(store, model)
+    if html:
+        from mlsc.render.reports import render_scorecard
+
+        write_page(html, render_scorecard(card))
+    emit(fmt, card, text_reports.scorecard_summary, model)

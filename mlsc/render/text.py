@@ -1,0 +1,165 @@
+"""Every terminal summary: values in, blocks of text and table rows out; the CLI writes them.
+
+    for block in blast_radius_summary(result, "org/base", limit=50):
+        ...  # a Line or a Table goes to stdout, a Note or a Warn to stderr
+
+A summary never prints and never opens a store, so the same words appear whatever runs
+it. The summaries of ingestion runs are in ``text_ingest``, of reports, copies and exports
+in ``text_reports``, of a scan in ``text_scan``; this module holds the blocks, the cell
+format, and the queries' summaries (lineage, blast radius, reach, top, stats, cypher).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mlsc.graph.store import CypherResult
+    from mlsc.queries.results import BlastRadius, LineageResult, Ranked, Reach
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of data for stdout, printed as it is (no markup)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """Status for stderr: a problem, a hint, what was written where."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Warn:
+    """A warning for stderr (``warning: `` in front)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table for stdout: raw values per row, formatted by :func:`cell`."""
+
+    title: str | None
+    """Shown above the table; None for none."""
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+
+
+Block = Line | Note | Warn | Table
+"""One piece of a summary."""
+
+RIGHT_ALIGNED = frozenset({"depth", "downloads", "reach", "direct", "count", "models"})
+"""Table columns that hold numbers and line up on the right."""
+
+
+def cell(value: Any) -> str:
+    """A table cell: ``-`` for nothing, yes/no, thousands separators, two decimals."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def counts(values: Mapping[str, int]) -> str:
+    """``a 1, b 2`` (sorted by key), or ``none``."""
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(values.items())) or "none"
+
+
+def pct(value: float | None) -> str:
+    """A share as ``12.34%``, or ``-`` when unknown."""
+    return "-" if value is None else f"{value * 100:.2f}%"
+
+
+def score(value: float | None) -> str:
+    """A score as ``0.50``, or ``unknown``."""
+    return "unknown" if value is None else f"{value:.2f}"
+
+
+# -- queries -----------------------------------------------------------------------------
+
+
+def lineage_summary(result: LineageResult, model: str) -> Iterator[Block]:
+    """Ancestors and descendants of MODEL, one table each; a warning per lineage cycle."""
+    cols = ("depth", "id", "relation", "via", "owner", "downloads")
+    for title, entries in (
+        ("ancestors", result.ancestors),
+        ("descendants", result.descendants),
+    ):
+        yield Table(
+            f"{title} of {model}: {len(entries)}",
+            cols,
+            [(e.depth, e.id, e.relation, e.via, e.author, e.downloads) for e in entries],
+        )
+    for cycle in result.cycles:
+        yield Warn("lineage cycle: " + " -> ".join(cycle))
+
+
+def blast_radius_summary(result: BlastRadius, target: str, limit: int) -> Iterator[Block]:
+    """The totals, the commits, counts by depth and relation, the first LIMIT affected."""
+    yield Line(
+        f"blast radius of {result.kind} {target}: {result.count:,} models "
+        f"({len(result.seeds):,} compromised directly), {result.downloads:,} downloads, "
+        f"{len(result.owners):,} owners to notify"
+    )
+    if result.commits:
+        shown = result.commits[:limit]
+        yield Table(
+            "commits" + (f" since {result.since}" if result.since else ""),
+            ("sha", "repository", "at"),
+            [(c.sha[:12], c.repository, c.at) for c in shown],
+        )
+    if result.repositories:
+        yield Line("code repositories: " + ", ".join(result.repositories))
+    yield Table("by depth", ("depth", "models"), [(d, n) for d, n in result.by_depth.items()])
+    yield Table("by relation", ("relation", "models"), list(result.by_relation.items()))
+    rows = [(a.depth, a.id, a.relation, a.via, a.owner, a.downloads) for a in result.affected]
+    yield Table(
+        f"affected models (first {min(limit, len(rows))} of {len(rows):,} by depth, downloads)",
+        ("depth", "id", "relation", "via", "owner", "downloads"),
+        rows[:limit],
+    )
+
+
+def reach_summary(result: Reach, actor: str) -> Iterator[Block]:
+    """Maintainer reach of ACTOR in one row."""
+    yield Table(
+        f"reach of {actor}",
+        ("direct", "transitive", "total", "organisations"),
+        [(result.direct, result.transitive, result.total, ", ".join(result.organisations) or None)],
+    )
+
+
+def top_summary(rows: Sequence[Ranked], kind: str) -> Iterator[Block]:
+    """The ranking of ``models`` or ``actors`` by reach."""
+    direct = "children" if kind == "models" else "controls"
+    yield Table(
+        f"top {len(rows)} {kind} by reach",
+        ("rank", "id", "reach", direct),
+        [(i, r.id, r.reach, r.direct) for i, r in enumerate(rows, start=1)],
+    )
+
+
+def stats_summary(values: Mapping[str, int], location: str) -> Iterator[Block]:
+    """Nodes and edges of each kind in the knowledge base at LOCATION."""
+    yield Table(f"knowledge base at {location}", ("kind", "count"), list(values.items()))
+
+
+def cypher_summary(result: CypherResult) -> Iterator[Block]:
+    """The rows of a user's query under its own column names."""
+    yield Table(None, result.columns, result.rows)
+
+
+def cypher_json(result: CypherResult) -> list[dict[str, Any]]:
+    """The rows of a user's query as objects keyed by column."""
+    return [dict(zip(result.columns, row, strict=True)) for row in result.rows]

@@ -1,0 +1,67 @@
+"""The one error boundary: a library error is its message and hint on stderr and exit 1,
+from every command, in-process and from the installed script; MLSC_DEBUG=1 adds the traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mlsc.cli.app import app, main
+
+runner = CliRunner()
+EMPTY = "error: the knowledge base at {} is empty\nIngest something first"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("lineage", "x/y"),
+        ("blast-radius", "x/y"),
+        ("reach", "someone"),
+        ("top", "models"),
+        ("report", "scorecard", "x/y"),
+        ("export", "cyclonedx", "x/y"),
+    ],
+)
+def test_every_group_reports_a_library_error_once(args: tuple[str, ...], tmp_path: Path) -> None:
+    db = tmp_path / "never"
+    result = runner.invoke(app, [*args, "--db", str(db)])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.count("error: ") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_mlsc_debug_adds_the_traceback_above_the_message(tmp_path: Path) -> None:
+    args = ["blast-radius", "x/y", "--db", str(tmp_path / "never")]
+    for value in ("", "0"):
+        quiet = runner.invoke(app, args, env={"MLSC_DEBUG": value})
+        assert quiet.exit_code == 1 and "Traceback" not in quiet.stderr
+    loud = runner.invoke(app, args, env={"MLSC_DEBUG": "1"})
+    assert loud.exit_code == 1 and loud.stdout == ""
+    assert loud.stderr.startswith("Traceback (most recent call last):")
+    assert "mlsc.errors.EmptyStoreError: the knowledge base at" in loud.stderr
+    assert EMPTY.format(tmp_path / "never") in loud.stderr
+
+
+def test_the_script_entry_point_has_the_same_boundary(tmp_path: Path) -> None:
+    assert callable(main)
+    db = tmp_path / "never"
+    done = subprocess.run(
+        [sys.executable, "-m", "mlsc", "blast-radius", "x/y", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith(EMPTY.format(db))
+
+
+def test_help_stays_instant_no_store_or_query_is_imported() -> None:
+    code = "import sys, mlsc.cli.app; print(' '.join(m for m in sys.modules if m[:5] == 'mlsc.'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    layers = {name.split(".")[1] for name in done.stdout.split()}
+    assert layers == {"cli", "errors", "render"}
