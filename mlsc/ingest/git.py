@@ -40,10 +40,9 @@ from mlsc.errors import InputError
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.github import authorship
-from mlsc.ingest.hf import file_format
-from mlsc.ingest.lineage import is_valid_repo_id
 from mlsc.ingest.report import Problem
-from mlsc.ingest.snapshot import MAX_TEXT, _iso
+from mlsc.ingest.snapshot import MAX_TEXT
+from mlsc.vocab import file_format, file_kind, is_valid_repo_id, utc_iso, utc_now
 
 SOURCE = "git"
 CHUNK = 5_000
@@ -62,32 +61,6 @@ STATUS = {
 """``%G?`` letters as words."""
 
 _FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%G?", "%GK", "%GF", "%GS", "%s")
-
-CODE_SUFFIXES = (
-    ".py", ".ipynb", ".js", ".ts", ".sh", ".rs", ".go", ".c", ".cc", ".cpp", ".h", ".java",
-    ".rb", ".lua", ".pyx", ".cu", ".jl", ".r",
-)  # fmt: skip
-CONFIG_NAMES = ("config.json", "generation_config.json", "adapter_config.json", "mergekit_config")
-CONFIG_SUFFIXES = (".json", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".txt", ".model", ".tiktoken")
-
-
-def file_kind(path: str) -> str:
-    """weights, code, card, config or other, by a file's name."""
-    name = path.rsplit("/", 1)[-1].lower()
-    fmt, _ = file_format(path)
-    if fmt is not None and fmt != "openvino":
-        return "weights"
-    if name in ("readme.md", "model_card.md", "modelcard.md"):
-        return "card"
-    if name.endswith(CODE_SUFFIXES):
-        return "code"
-    if (
-        name.startswith(CONFIG_NAMES)
-        or name.startswith("tokenizer")
-        or name.endswith(CONFIG_SUFFIXES)
-    ):
-        return "config"
-    return "other"
 
 
 @dataclass(frozen=True)
@@ -342,7 +315,7 @@ def ingest_git(
             hint="Pass --model ID (a Hugging Face model) or --repo HOST/OWNER/NAME.",
         )
     report.repository, report.label = identity.id, identity.label
-    stamp = observed_at or _now()
+    stamp = observed_at or utc_now()
     prov = {"source": SOURCE, "observed_at": stamp}
     branch = _run(top, "rev-parse", "--abbrev-ref", "HEAD").strip() if _has_head(top) else None
     head_nodes: list[NodeRecord] = []
@@ -412,12 +385,6 @@ def _has_head(path: Path) -> bool:
     return done.returncode == 0
 
 
-def _now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 def _write(
     store: GraphStore,
     top: Path,
@@ -442,8 +409,8 @@ def _write(
                     "repo": identity.id,
                     "sha": c.sha,
                     "title": c.title[:MAX_TEXT],
-                    "authored_at": _iso(ad),
-                    "committed_at": _iso(cd),
+                    "authored_at": utc_iso(ad),
+                    "committed_at": utc_iso(cd),
                     "author_name": an[:MAX_TEXT],
                     "author_email": ae[:MAX_TEXT],
                     "committer_name": cn[:MAX_TEXT],

@@ -25,10 +25,9 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -40,29 +39,15 @@ from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.report import Problem
 from mlsc.ingest.snapshot import MAX_TEXT
+from mlsc.vocab import github_repos_in, is_github_repo, utc_now, utc_stamp
 
 SOURCE = "github"
 PER_PAGE = 100
 """Items per page of a listing: GitHub's maximum."""
 PERMISSIONS = ("admin", "maintain", "push", "triage", "pull")
 """Strongest first."""
-_REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
-_LINK = re.compile(r"github\.com/([A-Za-z0-9_.-]{1,100})/([A-Za-z0-9_.-]{1,100})", re.I)
 
 T = TypeVar("T")
-
-
-def github_repos_in(texts: Iterable[str]) -> list[str]:
-    """OWNER/NAME of every github.com repository linked in ``texts``, once, in order."""
-    found: dict[str, None] = {}
-    for text in texts:
-        for owner, name in _LINK.findall(text or ""):
-            name = name.removesuffix(".git").rstrip(".")
-            if owner.lower() in ("orgs", "sponsors", "topics", "features", "settings"):
-                continue
-            if name and _REPO.match(f"{owner}/{name}"):
-                found.setdefault(f"{owner}/{name}", None)
-    return list(found)
 
 
 def authorship(author: str | None, committer: str | None) -> list[tuple[str, str]]:
@@ -242,14 +227,6 @@ def _reset_wait(headers: dict[str, Any]) -> float:
     return 60.0
 
 
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 def _highest(permissions: Any) -> str | None:
     for name in PERMISSIONS:
         if getattr(permissions, name, False):
@@ -267,7 +244,7 @@ def ingest_github(
     wanted: dict[str, list[str]] = {}
     for name in options.repos:
         name = name.strip().removeprefix("https://github.com/").strip("/")
-        if not _REPO.match(name):
+        if not is_github_repo(name):
             raise InputError(f"{name[:120]!r} is not OWNER/NAME", hint="e.g. huggingface/peft")
         wanted.setdefault(name, [])
     if options.from_models:
@@ -285,7 +262,7 @@ def ingest_github(
     report = GitHubReport()
     client = _Client(options, report, sleep)
     host = _host(options.base_url)
-    stamp = options.observed_at or _iso(datetime.now(UTC))
+    stamp = options.observed_at or utc_now()
     prov = {"source": SOURCE, "observed_at": stamp}
     orgs_done: set[str] = set()
     for name, models in wanted.items():
@@ -487,8 +464,8 @@ def _commit(
                 "repo": rid,
                 "sha": c.sha,
                 "title": (git.message or "").split("\n", 1)[0][:MAX_TEXT],
-                "authored_at": _iso(getattr(author, "date", None)),
-                "committed_at": _iso(getattr(committer, "date", None)),
+                "authored_at": utc_stamp(getattr(author, "date", None)),
+                "committed_at": utc_stamp(getattr(committer, "date", None)),
                 "author_name": (getattr(author, "name", None) or "")[:MAX_TEXT] or None,
                 "author_email": (getattr(author, "email", None) or "")[:MAX_TEXT] or None,
                 "committer_name": (getattr(committer, "name", None) or "")[:MAX_TEXT] or None,

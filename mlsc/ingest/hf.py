@@ -45,10 +45,10 @@ import yaml
 from mlsc.errors import InputError, MlscError
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
-from mlsc.ingest.github import github_repos_in
-from mlsc.ingest.lineage import declared_parents, is_valid_repo_id
+from mlsc.ingest.lineage import declared_parents
 from mlsc.ingest.report import Problem
-from mlsc.ingest.snapshot import HUB, MAX_TEXT, _iso
+from mlsc.ingest.snapshot import MAX_TEXT
+from mlsc.vocab import HUB, file_format, github_repos_in, is_valid_repo_id, utc_iso, utc_now
 
 SOURCE = "hf-crawl"
 TAG_RELATIONS = ("finetune", "adapter", "quantized", "merge")
@@ -57,45 +57,6 @@ MAX_FILE_BYTES = 1 << 20
 """README, config and adapter files larger than this are not read (real ones are KiBs)."""
 MAX_SIBLINGS = 5_000
 """Files per repository beyond this many are cut, with a warning."""
-
-PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib", ".npy")
-FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("safetensors", (".safetensors",)),
-    ("gguf", (".gguf",)),
-    ("ggml", (".ggml",)),
-    ("onnx", (".onnx", ".onnx_data")),
-    ("pickle", PICKLE_SUFFIXES),
-    ("keras", (".h5", ".keras", ".hdf5")),
-    ("tflite", (".tflite",)),
-    ("msgpack", (".msgpack",)),
-    ("coreml", (".mlmodel", ".mlpackage")),
-    ("openvino", (".xml",)),
-    ("tensorrt", (".engine", ".plan")),
-    ("mlx", (".npz",)),
-)
-
-
-def file_format(path: str) -> tuple[str | None, bool]:
-    """(format, pickle-based) of a repository file by its name; (None, False) for others."""
-    name = path.rsplit("/", 1)[-1].lower()
-    for fmt, suffixes in FORMATS:
-        if name.endswith(suffixes):
-            if fmt == "openvino" and not name.startswith(("openvino", "model")):
-                return None, False
-            if fmt == "pickle" and name.endswith(".bin") and "pytorch_model" not in name:
-                # .bin is also a raw-weights format (e.g. ggml, tokenizer); call it pickle only
-                # when it is a torch checkpoint by name, else "bin".
-                return (
-                    ("pickle", True)
-                    if name.startswith(("model", "adapter_model"))
-                    else (
-                        "bin",
-                        False,
-                    )
-                )
-            return fmt, fmt == "pickle"
-    return None, False
-
 
 # -- options and report ---------------------------------------------------------------------
 
@@ -762,8 +723,8 @@ def _model_records(
         hub=HUB,
         author=author,
         sha=_text(info.sha),
-        created_at=_iso(info.created_at.isoformat() if info.created_at else None),
-        last_modified=_iso(info.last_modified.isoformat() if info.last_modified else None),
+        created_at=utc_iso(info.created_at.isoformat() if info.created_at else None),
+        last_modified=utc_iso(info.last_modified.isoformat() if info.last_modified else None),
         downloads=info.downloads,
         likes=info.likes,
         library=_text(info.library_name),
@@ -843,7 +804,7 @@ def _model_records(
             repo=rid,
             sha=sha,
             title=_text(c.title),
-            authored_at=_iso(c.created_at.isoformat() if c.created_at else None),
+            authored_at=utc_iso(c.created_at.isoformat() if c.created_at else None),
         )
         records.edge("HAS_COMMIT", "Model", rid, "Commit", sha)
         for user in c.authors or []:
@@ -962,7 +923,7 @@ class _Crawl:
         """Whether a listed model needs fetching: modified since ``since``, or not stored."""
         if self.since is None or listed.last_modified is None:
             return True
-        modified = _iso(listed.last_modified.isoformat())
+        modified = utc_iso(listed.last_modified.isoformat())
         if modified is None or modified >= self.since:
             return True
         node = self.store.node("Model", str(listed.id))
@@ -1152,10 +1113,10 @@ def crawl_hub(
                 f"{mid[:120]!r} is not a Hugging Face model id", hint="e.g. meta-llama/Llama-3.1-8B"
             )
     started = time.perf_counter()
-    observed_at = options.observed_at or _now()
+    observed_at = options.observed_at or utc_now()
     journal = _Journal.load(options.journal)
     since = journal.last_complete if options.since == "last" else options.since
-    since_iso = _iso(since) if since else None
+    since_iso = utc_iso(since) if since else None
     if since and since_iso is None:
         raise InputError(f"--since {since[:40]!r} is not a date", hint="e.g. 2026-11-01 or last")
     report = CrawlReport(endpoint="", since=since_iso)
@@ -1196,10 +1157,6 @@ def _placeholders(store: GraphStore, parents: set[str]) -> int:
         ).rows
         known += int(rows[0][0])
     return len(ids) - known
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _owners(

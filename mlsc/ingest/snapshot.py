@@ -17,7 +17,6 @@ import gzip
 import io
 import multiprocessing
 import os
-import re
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,10 +33,10 @@ from mlsc.errors import InputError
 from mlsc.graph import schema
 from mlsc.graph.records import ARROW_TYPES, EdgeTable, GraphBatch, NodeTable
 from mlsc.graph.store import GraphStore
-from mlsc.ingest.lineage import declared_parents, is_valid_repo_id
+from mlsc.ingest.lineage import declared_parents
 from mlsc.ingest.report import IngestReport, Problem
+from mlsc.vocab import HUB, is_valid_repo_id, utc_iso, utc_stamp
 
-HUB = "huggingface"
 MAX_LINE_BYTES = 8 * 1024 * 1024
 """A record larger than this is skipped as hostile or broken (real ones are a few KiB)."""
 MAX_TEXT = 512
@@ -51,24 +50,6 @@ PARALLEL_BYTES = 32 * 1024 * 1024
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total) as the file is read."""
-
-
-_CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-
-
-def _iso(value: Any) -> str | None:
-    """ISO 8601 in UTC with milliseconds, the Hub's own form; None when unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    if len(value) == 24 and _CANONICAL_TIME.fullmatch(value):
-        return value
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class _Record:
@@ -216,7 +197,7 @@ def _add(block: _Block, rec: _Record) -> None:
     )
     architectures = rec.strings(config.get("architectures"), "config.architectures")
     created, modified = raw.get("createdAt"), raw.get("lastModified")
-    created_at, last_modified = _iso(created), _iso(modified)
+    created_at, last_modified = utc_iso(created), utc_iso(modified)
     if created is not None and created_at is None:
         rec.warn("invalid-field", f"createdAt {str(created)[:40]!r} is not a date")
     if modified is not None and last_modified is None:
@@ -594,9 +575,9 @@ def ingest_snapshot(
     source = f"snapshot:{path.name}"
     if observed_at is None:
         mtime = datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
-        observed = mtime.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        observed = utc_stamp(mtime)
     else:
-        observed = _iso(observed_at) or ""
+        observed = utc_iso(observed_at) or ""
         if not observed:
             raise InputError(
                 f"--observed-at {observed_at[:40]!r} is not a date",

@@ -16,12 +16,12 @@ from mlsc.graph.records import GraphBatch, NodeRecord
 from mlsc.ingest.github import (
     GitHubOptions,
     GitHubRateLimited,
-    github_repos_in,
     ingest_github,
     signature_kind,
 )
 from mlsc.queries import blast_radius
 from mlsc.queries.signing import signing_report
+from mlsc.vocab import github_repos_in
 from tests.graph.builders import PROV
 from tests.replay.github import (
     TOKEN,
