@@ -39,9 +39,7 @@ from urllib.parse import urlsplit
 from mlsc.errors import InputError
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
-from mlsc.ingest.github import authorship
-from mlsc.ingest.report import Problem
-from mlsc.ingest.snapshot import MAX_TEXT
+from mlsc.ingest.interface import MAX_TEXT, Problem, authorship
 from mlsc.vocab import file_format, file_kind, is_valid_repo_id, utc_iso, utc_now
 
 SOURCE = "git"

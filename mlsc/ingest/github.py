@@ -37,8 +37,7 @@ import orjson
 from mlsc.errors import InputError, MlscError
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
-from mlsc.ingest.report import Problem
-from mlsc.ingest.snapshot import MAX_TEXT
+from mlsc.ingest.interface import MAX_TEXT, Problem, authorship
 from mlsc.vocab import github_repos_in, is_github_repo, utc_now, utc_stamp
 
 SOURCE = "github"
@@ -48,14 +47,6 @@ PERMISSIONS = ("admin", "maintain", "push", "triage", "pull")
 """Strongest first."""
 
 T = TypeVar("T")
-
-
-def authorship(author: str | None, committer: str | None) -> list[tuple[str, str]]:
-    """(account, role) pairs for a commit: one ``AUTHORED`` edge per account, whose role is
-    ``author``, ``committer`` or ``author,committer``."""
-    if author and author == committer:
-        return [(author, "author,committer")]
-    return [(a, r) for a, r in ((author, "author"), (committer, "committer")) if a]
 
 
 def signature_kind(signature: str | None) -> str | None:

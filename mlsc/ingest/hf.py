@@ -45,9 +45,8 @@ import yaml
 from mlsc.errors import InputError, MlscError
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
+from mlsc.ingest.interface import MAX_TEXT, Problem, Progress
 from mlsc.ingest.lineage import declared_parents
-from mlsc.ingest.report import Problem
-from mlsc.ingest.snapshot import MAX_TEXT
 from mlsc.vocab import HUB, file_format, github_repos_in, is_valid_repo_id, utc_iso, utc_now
 
 SOURCE = "hf-crawl"
@@ -875,7 +874,6 @@ class _Journal:
 
 # -- the crawl ----------------------------------------------------------------------------------
 
-Progress = Callable[[int, int | None], None]
 """Called with (models fetched, models known so far) as the crawl goes."""
 
 _Item = tuple[str, int, str, bool]

@@ -18,7 +18,7 @@ import io
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,23 +33,18 @@ from mlsc.errors import InputError
 from mlsc.graph import schema
 from mlsc.graph.records import ARROW_TYPES, EdgeTable, GraphBatch, NodeTable
 from mlsc.graph.store import GraphStore
+from mlsc.ingest.interface import MAX_TEXT, IngestReport, Problem, Progress
 from mlsc.ingest.lineage import declared_parents
-from mlsc.ingest.report import IngestReport, Problem
 from mlsc.vocab import HUB, is_valid_repo_id, utc_iso, utc_stamp
 
 MAX_LINE_BYTES = 8 * 1024 * 1024
 """A record larger than this is skipped as hostile or broken (real ones are a few KiB)."""
-MAX_TEXT = 512
-"""Scalar strings (licence, library, ...) longer than this are cut, with a warning."""
 MAX_LIST = 2_000
 """Tags, files or datasets beyond this many are cut, with a warning."""
 BLOCK = 20_000
 """Lines per block handed to a converter."""
 PARALLEL_BYTES = 32 * 1024 * 1024
 """Files at least this large are parsed in worker processes."""
-
-Progress = Callable[[int, int], None]
-"""Called with (bytes done, bytes total) as the file is read."""
 
 
 class _Record:

@@ -17,7 +17,7 @@ from mlsc.errors import StoreUnavailableError
 from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.neo4j import Neo4jStore
 from mlsc.graph.schema import EDGE_TYPES
-from mlsc.ingest.report import IngestReport
+from mlsc.ingest.interface import IngestReport
 from mlsc.ingest.snapshot import ingest_snapshot
 from tests.neo4j_engine import Engine, require_launcher
 

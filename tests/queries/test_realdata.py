@@ -19,7 +19,7 @@ import networkx as nx
 import pytest
 
 from mlsc.graph.ladybug import LadybugStore
-from mlsc.ingest.report import IngestReport
+from mlsc.ingest.interface import IngestReport
 from mlsc.ingest.snapshot import ingest_snapshot
 from mlsc.queries import blast_radius, lineage, reach, top_actors, top_models
 from mlsc.queries.results import BlastRadius, LineageResult
