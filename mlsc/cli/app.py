@@ -6,7 +6,6 @@ go to stderr. Errors of the library become one readable paragraph and exit code 
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -144,7 +143,7 @@ def ingest_snapshot_cmd(
     """Ingest a snapshot of Hugging Face model records (GET /api/models?full=true shape)."""
 
     def run() -> None:
-        from mlsc.ingest.snapshot import ingest_snapshot
+        from mlsc.ingest.hub.snapshot import ingest_snapshot
 
         with _store(db, backend, read_only=False) as store, out.progress(file.name) as bar:
             report = ingest_snapshot(
@@ -279,19 +278,6 @@ def ingest_github_cmd(
     _guard(run)
 
 
-def _journal_path(store: GraphStore, plan: str) -> Path:
-    """Where a crawl plan's resumable state lives: beside an embedded knowledge base, or in
-    the user state directory for a server (one file per server, database and plan)."""
-    import hashlib
-
-    if store.backend == "ladybug":
-        return Path(store.location) / "crawls" / f"hf-{plan}.json"
-    from platformdirs import user_state_path
-
-    where = hashlib.sha256(store.location.encode()).hexdigest()[:12]
-    return user_state_path("mlsc") / "crawls" / f"hf-{where}-{plan}.json"
-
-
 @ingest_app.command("hf")
 def ingest_hf_cmd(
     model: Annotated[
@@ -346,7 +332,8 @@ def ingest_hf_cmd(
     """Crawl the Hugging Face Hub (token from HF_TOKEN or `hf auth login`, never printed)."""
 
     def run() -> None:
-        from mlsc.ingest.hf import CrawlOptions, crawl_hub, iter_ids
+        from mlsc.ingest.hub.crawl import crawl_hub, with_journal
+        from mlsc.ingest.hub.options import CrawlOptions, iter_ids
 
         options = CrawlOptions(
             models=tuple(iter_ids(model or [])),
@@ -367,10 +354,7 @@ def ingest_hf_cmd(
             endpoint=endpoint,
         )
         with _store(db, backend, read_only=False) as store:
-            journal = _journal_path(store, options.plan_key())
-            if restart:
-                journal.unlink(missing_ok=True)
-            options = dataclasses.replace(options, journal=journal)
+            options = with_journal(store, options, restart=restart)
             with out.counter("models", "models") as bar:
                 report = crawl_hub(store, options, progress=bar)
         if errors:

@@ -242,7 +242,8 @@ def test_a_crawled_card_links_its_code_and_github_follows_it(
     server: GitHubServer, store: LadybugStore, tmp_path: Path
 ) -> None:
     """The Hub crawl keeps the github.com links of a card; --from-models ingests them."""
-    from mlsc.ingest.hf import CrawlOptions, crawl_hub
+    from mlsc.ingest.hub.crawl import crawl_hub
+    from mlsc.ingest.hub.options import CrawlOptions
     from tests.replay.hf import HubServer, hf_client_env
     from tests.replay.hub import Commit, Hub, HubFile, HubModel, render_card
 

@@ -33,8 +33,8 @@ from mlsc.errors import InputError
 from mlsc.graph import schema
 from mlsc.graph.records import ARROW_TYPES, EdgeTable, GraphBatch, NodeTable
 from mlsc.graph.store import GraphStore
+from mlsc.ingest.hub.lineage import declared_parents
 from mlsc.ingest.interface import MAX_TEXT, IngestReport, Problem, Progress
-from mlsc.ingest.lineage import declared_parents
 from mlsc.vocab import HUB, is_valid_repo_id, utc_iso, utc_stamp
 
 MAX_LINE_BYTES = 8 * 1024 * 1024
