@@ -1,21 +1,34 @@
 """THE mapping of a Hub model record to graph records.
 
-    >>> model_owner("meta-llama/Llama-3.1-8B", "meta-llama"), model_owner("gpt2", None)
-    ('meta-llama', None)
-    >>> model_licence(None, ["license:apache-2.0", "license:mit"])
-    'apache-2.0'
-    >>> model_datasets(["squad"], ["dataset:squad", "dataset:imdb"])
-    ['squad', 'imdb']
+    >>> model_owner("openai-community/gpt2", "bad author!"), model_owner("gpt2", "openai-community")
+    ('openai-community', 'openai-community')
+    >>> tags = hub_tags(["base_model:finetune:gpt2", "license:mit", "dataset:imdb"])
+    >>> tags
+    HubTags(has_base=True, licence='mit', datasets=['imdb'])
+    >>> model_licence(None, tags), model_datasets(["squad", "imdb"], tags)
+    ('mit', ['squad', 'imdb'])
 
 The rules both Hub sources (the snapshot and the crawl) apply to a model record, decided
-once: the owner, the licence, the datasets. :func:`model_records` maps one crawled model's
-facts to nodes and edges; the snapshot maps its records to Arrow columns with the same rules.
+once (tests/ingest/hub/test_model.py pins them on real Hub answers):
+
+- owner: the record's ``author`` when it is a valid Hub namespace, else the id's namespace
+  (a legacy id such as ``gpt2`` has its owner only in ``author``); never an unchecked string,
+  since it becomes an ``Actor`` key;
+- licence: the card's ``license`` (a list joined with ``", "``), else the Hub's first
+  ``license:`` tag: the Hub derives these tags from the card, so they agree when both are
+  there, and the tag still speaks when the card is missing or unreadable;
+- datasets: the card's ``datasets`` then the Hub's ``dataset:`` tags, once each, in order;
+  an id that is not a valid repository id is a warning (``invalid-dataset-id``), not a node.
+
+:func:`model_records` maps one crawled model's facts to nodes and edges; the snapshot maps
+its records to Arrow columns (:mod:`.snapshot`) with the same rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -24,11 +37,61 @@ from mlsc.ingest.hub.fetch import ModelFacts
 from mlsc.ingest.hub.lineage import declared_parents
 from mlsc.ingest.hub.options import CrawlReport
 from mlsc.ingest.interface import MAX_TEXT, Problem
-from mlsc.vocab import HUB, file_format, github_repos_in, is_valid_repo_id, utc_iso
+from mlsc.vocab import HUB, file_format, github_repos_in, is_valid_repo_id, namespace_of, utc_iso
 
 SOURCE = "hf-crawl"
 MAX_SIBLINGS = 5_000
 """Files per repository beyond this many are cut, with a warning."""
+MAX_DATASETS = 200
+"""Datasets per crawled model beyond this many are not linked."""
+
+
+class HubTags(NamedTuple):
+    """What a model's Hub tags say, read in one pass."""
+
+    has_base: bool
+    """A ``base_model:`` tag is there (the model declares a base)."""
+    licence: str | None
+    """The first ``license:`` tag's value."""
+    datasets: list[str]
+    """Every ``dataset:`` tag's value, in order."""
+
+
+def hub_tags(tags: Iterable[str]) -> HubTags:
+    """The base, licence and datasets a model's tags name."""
+    has_base = False
+    licence: str | None = None
+    datasets: list[str] = []
+    for tag in tags:
+        if tag.startswith("base_model:"):
+            has_base = True
+        elif tag.startswith("license:") and licence is None:
+            licence = tag[8:]
+        elif tag.startswith("dataset:"):
+            datasets.append(tag[8:])
+    return HubTags(has_base, licence, datasets)
+
+
+def model_owner(model_id: str, author: str | None) -> str | None:
+    """Who owns a model: its author when that is a valid namespace, else its id's namespace."""
+    if author and "/" not in author and is_valid_repo_id(author):
+        return author
+    return namespace_of(model_id)
+
+
+def model_licence(card_licence: str | None, tags: HubTags) -> str | None:
+    """The card's licence, else the Hub's ``license:`` tag."""
+    return card_licence or tags.licence
+
+
+def model_datasets(card_datasets: Iterable[str], tags: HubTags) -> list[str]:
+    """The card's datasets, then the tags', once each (valid or not: check each)."""
+    return list(dict.fromkeys([*card_datasets, *tags.datasets]))
+
+
+def gated_value(gated: Any) -> str | None:
+    """``no``, ``auto`` or ``manual`` from the Hub's ``gated`` field (None when unknown)."""
+    return "no" if gated is False else (gated if gated in ("auto", "manual") else None)
 
 
 def text_value(value: Any) -> str | None:
@@ -125,7 +188,9 @@ def model_records(
     )
     for reason, detail in declared.problems:
         problem("warning", reason, detail)
-    author = info.author or (rid.split("/", 1)[0] if "/" in rid else None)
+    tag_facts = hub_tags(tags)
+    author = model_owner(rid, info.author if isinstance(info.author, str) else None)
+    card_licence = card.get("license")
     security = getattr(info, "security_repo_status", None)
     gated = info.gated
     config = facts.config
@@ -142,10 +207,13 @@ def model_records(
         likes=info.likes,
         library=text_value(info.library_name),
         pipeline_tag=text_value(info.pipeline_tag),
-        license=text_value(card.get("license"))
-        if not isinstance(card.get("license"), list)
-        else text_value(",".join(strings(card.get("license")))),
-        gated="no" if gated is False else (gated if gated in ("auto", "manual") else None),
+        license=model_licence(
+            text_value(
+                ", ".join(strings(card_licence)) if isinstance(card_licence, list) else card_licence
+            ),
+            tag_facts,
+        ),
+        gated=gated_value(gated),
         private=info.private,
         model_type=text_value(config.get("model_type")),
         architectures=architectures,
@@ -187,8 +255,10 @@ def model_records(
         # each kind once per edge: "card:base_model=<old id> (renamed)" is card:base_model too
         report.evidence.update({e.split("=", 1)[0] for e in p.evidence})
         parents.append(p.parent)
-    for dataset in strings(card.get("datasets"))[:200]:
-        if is_valid_repo_id(dataset):
+    for dataset in model_datasets(strings(card.get("datasets")), tag_facts)[:MAX_DATASETS]:
+        if not is_valid_repo_id(dataset):
+            problem("warning", "invalid-dataset-id", f"dataset {dataset[:120]!r}")
+        else:
             records.node("Dataset", dataset, hub=HUB)
             records.edge("TRAINED_ON", "Model", rid, "Dataset", dataset)
             report.datasets += 1

@@ -34,8 +34,9 @@ from mlsc.graph import schema
 from mlsc.graph.records import ARROW_TYPES, EdgeTable, GraphBatch, NodeTable
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.hub.lineage import declared_parents
+from mlsc.ingest.hub.model import gated_value, hub_tags, model_datasets, model_licence, model_owner
 from mlsc.ingest.interface import MAX_TEXT, IngestReport, Problem, Progress
-from mlsc.vocab import HUB, is_valid_repo_id, utc_iso, utc_stamp
+from mlsc.vocab import HUB, is_valid_repo_id, namespace_of, utc_iso, utc_stamp
 
 MAX_LINE_BYTES = 8 * 1024 * 1024
 """A record larger than this is skipped as hostile or broken (real ones are a few KiB)."""
@@ -95,12 +96,6 @@ class _Record:
             self.warn("field-truncated", f"{name} has {len(out)} entries; kept {MAX_LIST}")
             out = out[:MAX_LIST]
         return out
-
-
-def _owner(model_id: str, author: str | None) -> str | None:
-    if author and is_valid_repo_id(author) and "/" not in author:
-        return author
-    return model_id.split("/", 1)[0] if "/" in model_id else None
 
 
 _SNAPSHOT_COLUMNS = (
@@ -174,22 +169,14 @@ def _add(block: _Block, rec: _Record) -> None:
     config = raw.get("config")
     config = config if isinstance(config, dict) else {}
     tags = rec.strings(raw.get("tags"), "tags")
-    owner = _owner(rid, rec.text(raw.get("author"), "author"))
-    gated = raw.get("gated")
+    owner = model_owner(rid, rec.text(raw.get("author"), "author"))
     private = raw.get("private")
-    has_base = card.get("base_model") is not None
-    license_tag: str | None = None
-    datasets = list(rec.strings(card.get("datasets"), "cardData.datasets"))
-    for tag in tags:
-        if tag.startswith("base_model:"):
-            has_base = True
-        elif tag.startswith("license:") and license_tag is None:
-            license_tag = tag[8:]
-        elif tag.startswith("dataset:"):
-            datasets.append(tag[8:])
-    license_ = rec.text(card.get("license"), "cardData.license") or rec.text(
-        license_tag, "license tag"
-    )
+    tag_facts = hub_tags(tags)
+    has_base = tag_facts.has_base or card.get("base_model") is not None
+    datasets = model_datasets(rec.strings(card.get("datasets"), "cardData.datasets"), tag_facts)
+    license_ = model_licence(rec.text(card.get("license"), "cardData.license"), tag_facts)
+    if license_ is not None and license_ is tag_facts.licence:  # checked only when used
+        license_ = rec.text(license_, "license tag")
     architectures = rec.strings(config.get("architectures"), "config.architectures")
     created, modified = raw.get("createdAt"), raw.get("lastModified")
     created_at, last_modified = utc_iso(created), utc_iso(modified)
@@ -212,7 +199,7 @@ def _add(block: _Block, rec: _Record) -> None:
             rec.text(raw.get("library_name"), "library_name"),
             rec.text(raw.get("pipeline_tag"), "pipeline_tag"),
             license_,
-            "no" if gated is False else (gated if gated in ("auto", "manual") else None),
+            gated_value(raw.get("gated")),
             private if isinstance(private, bool) else None,
             rec.text(config.get("model_type"), "config.model_type"),
             architectures or None,
@@ -242,11 +229,11 @@ def _add(block: _Block, rec: _Record) -> None:
         for parent in declared.parents:
             pid = parent.parent
             if pid not in block.placeholders:
-                block.placeholders[pid] = _owner(pid, None)
+                block.placeholders[pid] = namespace_of(pid)
             block.derived.append(
                 (rid, pid, parent.relation, list(parent.evidence), parent.confidence, line)
             )
-    for ds in dict.fromkeys(datasets):
+    for ds in datasets:
         if not is_valid_repo_id(ds):
             rec.warn("invalid-dataset-id", f"dataset {ds[:120]!r}")
             continue
