@@ -39,10 +39,10 @@ from mlsc.errors import InputError
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.hub.client import HubClient, Skipped
 from mlsc.ingest.hub.fetch import fetch_model
-from mlsc.ingest.hub.model import SOURCE, Records, model_records
+from mlsc.ingest.hub.model import SOURCE, Records, model_records, owner_records
 from mlsc.ingest.hub.options import CrawlOptions, CrawlReport
 from mlsc.ingest.interface import Problem, Progress
-from mlsc.vocab import HUB, is_valid_repo_id, utc_iso, utc_now
+from mlsc.vocab import is_valid_repo_id, utc_iso, utc_now
 
 TAG_RELATIONS = ("finetune", "adapter", "quantized", "merge")
 """The relations the Hub puts in ``base_model:<relation>:<id>`` tags."""
@@ -309,7 +309,7 @@ class _Crawl:
         """Write what is pending, then remember it in the journal."""
         if self.records.nodes or self.records.edges:
             self.records.resolve(self.aliases)
-            _owners(self.client, self.records, self.report, self.owners)
+            owner_records(self.client, self.records, self.report, self.owners)
             self.store.write(self.records.batch())
             self.journal.done.update(self.records.replace)
             self.journal.owners.update(self.owners)
@@ -402,38 +402,3 @@ def _placeholders(store: GraphStore, parents: set[str]) -> int:
         ).rows
         known += int(rows[0][0])
     return len(ids) - known
-
-
-def _owners(
-    client: HubClient,
-    records: Records,
-    report: CrawlReport,
-    known: dict[str, tuple[str, bool | None, list[str]]],
-) -> None:
-    """Kind, verification and members of every owner named by the pending records."""
-    if not client.options.owners:
-        return
-    names = sorted(
-        {
-            n.key
-            for n in records.nodes
-            if n.label == "Actor" and not n.create_only and n.props.get("kind") is None
-        }
-        - set(known)
-    )
-    for name in names:
-        try:
-            known[name] = client.owner(name)
-        except Skipped as exc:
-            report.add(Problem(0, name, exc.reason, f"owner {exc.detail}", "warning"))
-            known[name] = ("unknown", None, [])
-            continue
-        kind, verified, members = known[name]
-        report.actors += 1
-        records.node("Actor", name, hub=HUB, kind=kind, verified=verified)
-        if kind == "org":
-            report.organisations += 1
-            for member in members:
-                records.node("Actor", member, hub=HUB, kind="user")
-                records.edge("MEMBER_OF", "Actor", member, "Actor", name)
-                report.memberships += 1
