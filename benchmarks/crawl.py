@@ -24,7 +24,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from mlsc.graph.ladybug import LadybugStore  # noqa: E402
-from mlsc.ingest.hf import CrawlOptions, crawl_hub  # noqa: E402
+from mlsc.ingest.hub.crawl import crawl_hub  # noqa: E402
+from mlsc.ingest.hub.options import CrawlOptions  # noqa: E402
 from tests.replay.hf import HubServer, Paging, hf_client_env  # noqa: E402
 from tests.replay.hub import synthetic_hub  # noqa: E402
 

@@ -222,7 +222,7 @@ def environment() -> Json:
 
 def child_ingest(jsonl: Path, db: Path) -> Json:
     from mlsc.graph.ladybug import LadybugStore
-    from mlsc.ingest.snapshot import ingest_snapshot
+    from mlsc.ingest.hub.snapshot import ingest_snapshot
 
     rss_imports = peak_rss_bytes()
     started = time.perf_counter()
@@ -248,7 +248,7 @@ def child_ingest_neo4j(jsonl: Path) -> Json:
 
     Peak RSS as in ``peak_rss_bytes``: this process's VmHWM, the parser workers apart."""
     from mlsc.graph.neo4j import Neo4jSettings, Neo4jStore
-    from mlsc.ingest.snapshot import ingest_snapshot
+    from mlsc.ingest.hub.snapshot import ingest_snapshot
 
     phases: dict[str, float] = {}
 

@@ -6,7 +6,6 @@ $ mlsc ingest hf -m org/model --ancestors --descendants
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,7 +25,7 @@ from mlsc.cli.options import (
 from mlsc.render import text_ingest
 
 if TYPE_CHECKING:
-    from mlsc.graph.store import GraphStore
+    pass
 
 app = typer.Typer(help="Write models, owners and derivations into the knowledge base.")
 
@@ -48,7 +47,7 @@ def ingest_snapshot_cmd(
     ] = None,
 ) -> None:
     """Ingest a snapshot of Hugging Face model records (GET /api/models?full=true shape)."""
-    from mlsc.ingest.snapshot import ingest_snapshot
+    from mlsc.ingest.hub.snapshot import ingest_snapshot
 
     with connect(db, backend, read_only=False) as store, out.progress(file.name) as bar:
         report = ingest_snapshot(
@@ -123,19 +122,6 @@ def ingest_github_cmd(
     emit(fmt, report, text_ingest.github_summary)
 
 
-def _journal_path(store: GraphStore, plan: str) -> Path:
-    """Where a crawl plan's resumable state lives: beside an embedded knowledge base, or in
-    the user state directory for a server (one file per server, database and plan)."""
-    import hashlib
-
-    if store.backend == "ladybug":
-        return Path(store.location) / "crawls" / f"hf-{plan}.json"
-    from platformdirs import user_state_path
-
-    where = hashlib.sha256(store.location.encode()).hexdigest()[:12]
-    return user_state_path("mlsc") / "crawls" / f"hf-{where}-{plan}.json"
-
-
 @app.command("hf")
 def ingest_hf_cmd(
     model: Annotated[
@@ -186,7 +172,8 @@ def ingest_hf_cmd(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Crawl the Hugging Face Hub (token from HF_TOKEN or `hf auth login`, never printed)."""
-    from mlsc.ingest.hf import CrawlOptions, crawl_hub, iter_ids
+    from mlsc.ingest.hub.crawl import crawl_hub, with_journal
+    from mlsc.ingest.hub.options import CrawlOptions, iter_ids
 
     options = CrawlOptions(
         models=tuple(iter_ids(model or [])),
@@ -207,10 +194,7 @@ def ingest_hf_cmd(
         endpoint=endpoint,
     )
     with connect(db, backend, read_only=False) as store:
-        journal = _journal_path(store, options.plan_key())
-        if restart:
-            journal.unlink(missing_ok=True)
-        options = dataclasses.replace(options, journal=journal)
+        options = with_journal(store, options, restart=restart)
         with out.counter("models", "models") as bar:
             report = crawl_hub(store, options, progress=bar)
     if errors:

@@ -24,13 +24,9 @@ against ``gpg.ssh.allowedSignersFile``: without one git cannot check them (``unk
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
-import shutil
 import subprocess
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,55 +35,13 @@ from urllib.parse import urlsplit
 from mlsc.errors import InputError
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
-from mlsc.ingest.github import authorship
-from mlsc.ingest.hf import file_format
-from mlsc.ingest.lineage import is_valid_repo_id
-from mlsc.ingest.report import Problem
-from mlsc.ingest.snapshot import MAX_TEXT, _iso
+from mlsc.ingest.git_log import STATUS, GitCommit, git_binary, read_log, run_git, signature_kinds
+from mlsc.ingest.interface import MAX_TEXT, Problem, authorship
+from mlsc.vocab import file_format, file_kind, is_valid_repo_id, utc_iso, utc_now
 
 SOURCE = "git"
 CHUNK = 5_000
 """Commits per write."""
-
-STATUS = {
-    "G": "good",
-    "U": "good-untrusted",
-    "B": "bad",
-    "X": "expired",
-    "Y": "expired-key",
-    "R": "revoked-key",
-    "E": "unknown-key",
-    "N": "none",
-}
-"""``%G?`` letters as words."""
-
-_FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%G?", "%GK", "%GF", "%GS", "%s")
-
-CODE_SUFFIXES = (
-    ".py", ".ipynb", ".js", ".ts", ".sh", ".rs", ".go", ".c", ".cc", ".cpp", ".h", ".java",
-    ".rb", ".lua", ".pyx", ".cu", ".jl", ".r",
-)  # fmt: skip
-CONFIG_NAMES = ("config.json", "generation_config.json", "adapter_config.json", "mergekit_config")
-CONFIG_SUFFIXES = (".json", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".txt", ".model", ".tiktoken")
-
-
-def file_kind(path: str) -> str:
-    """weights, code, card, config or other, by a file's name."""
-    name = path.rsplit("/", 1)[-1].lower()
-    fmt, _ = file_format(path)
-    if fmt is not None and fmt != "openvino":
-        return "weights"
-    if name in ("readme.md", "model_card.md", "modelcard.md"):
-        return "card"
-    if name.endswith(CODE_SUFFIXES):
-        return "code"
-    if (
-        name.startswith(CONFIG_NAMES)
-        or name.startswith("tokenizer")
-        or name.endswith(CONFIG_SUFFIXES)
-    ):
-        return "config"
-    return "other"
 
 
 @dataclass(frozen=True)
@@ -173,123 +127,6 @@ class GitReport:
         }
 
 
-def _git() -> str:
-    git = shutil.which("git")
-    if git is None:
-        raise InputError("git is not installed", hint="Install git (e.g. apt-get install git).")
-    return git
-
-
-def _run(path: Path, *args: str) -> str:
-    done = subprocess.run(
-        [_git(), "-C", str(path), *args], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise InputError(
-            f"git {args[0]} failed in {path}: {done.stderr.strip()[:300]}",
-            hint="Is it a git clone? (git status there)",
-        )
-    return done.stdout
-
-
-@dataclass(frozen=True)
-class _Commit:
-    sha: str
-    parents: tuple[str, ...]
-    author: tuple[str, str, str]
-    committer: tuple[str, str, str]
-    status: str
-    key: str
-    fingerprint: str
-    signer: str
-    title: str
-    changes: tuple[tuple[str, str], ...]
-
-
-def _log(path: Path) -> Iterator[_Commit]:
-    """Every commit reachable from a branch, tag or remote ref, newest first, streamed."""
-    boundary = f"\x1eMLSC{secrets.token_hex(8)}\x1f".encode()
-    fmt = boundary.decode().replace("\x1e", "%x1e").replace("\x1f", "%x1f") + "%x1f".join(_FIELDS)
-    env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
-    with subprocess.Popen(
-        [
-            _git(), "-C", str(path), "-c", "core.quotePath=false", "log", "--branches", "--tags",
-            "--remotes", "-z", f"--format={fmt}", "--name-status", "--no-renames",
-            "--diff-merges=first-parent",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    ) as proc:  # fmt: skip
-        assert proc.stdout is not None
-        buffer = b""
-        while chunk := proc.stdout.read(1 << 20):
-            buffer += chunk
-            pieces = buffer.split(boundary)
-            buffer = pieces.pop()
-            for piece in pieces:
-                if piece:
-                    yield _parse(piece)
-        if buffer:
-            yield _parse(buffer)
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.wait() != 0 and "does not have any commits" not in err:
-            raise InputError(f"git log failed in {path}: {err.strip()[:300]}")
-
-
-def _parse(piece: bytes) -> _Commit:
-    header, _, rest = piece.partition(b"\x00")
-    fields = header.decode("utf-8", errors="replace").split("\x1f", len(_FIELDS) - 1)
-    sha, parents, an, ae, ad, cn, ce, cd, status, key, fpr, signer, title = fields
-    items = rest.lstrip(b"\n").split(b"\x00")
-    changes = tuple(
-        (items[i].decode(errors="replace"), items[i + 1].decode("utf-8", errors="replace"))
-        for i in range(0, len(items) - 1, 2)
-        if items[i]
-    )
-    return _Commit(
-        sha,
-        tuple(parents.split()),
-        (an, ae, ad),
-        (cn, ce, cd),
-        status,
-        key,
-        fpr,
-        signer,
-        title,
-        changes,
-    )
-
-
-def _signature_kinds(path: Path, shas: list[str]) -> dict[str, str]:
-    """gpg, ssh or x509 for each signed commit, from its ``gpgsig`` header."""
-    if not shas:
-        return {}
-    done = subprocess.run(
-        [_git(), "-C", str(path), "cat-file", "--batch"],
-        input="\n".join(shas).encode() + b"\n",
-        capture_output=True,
-        check=False,
-    )
-    kinds: dict[str, str] = {}
-    data = done.stdout
-    pos = 0
-    for sha in shas:
-        end = data.index(b"\n", pos)
-        meta = data[pos:end].split()
-        size = int(meta[2]) if len(meta) == 3 else 0
-        body = data[end + 1 : end + 1 + size]
-        pos = end + 1 + size + 1
-        head = body.split(b"\n\n", 1)[0]
-        if b"BEGIN SSH SIGNATURE" in head:
-            kinds[sha] = "ssh"
-        elif b"BEGIN SIGNED MESSAGE" in head or b"BEGIN CERTIFICATE" in head:
-            kinds[sha] = "x509"
-        elif b"gpgsig" in head:
-            kinds[sha] = "gpg"
-    return kinds
-
-
 def _stored_commits(store: GraphStore, identity: RepoIdentity) -> dict[str, bool]:
     """Commits already stored for this repository -> their ``rewritten`` flag."""
     rows = store.cypher(
@@ -313,12 +150,12 @@ def ingest_git(
     root = Path(path).expanduser()
     if not root.is_dir():
         raise InputError(f"{root} is not a directory", hint="Give the path of a git clone.")
-    top = Path(_run(root, "rev-parse", "--show-toplevel").strip())
+    top = Path(run_git(root, "rev-parse", "--show-toplevel").strip())
     report = GitReport(str(top))
     if model is not None and repo is not None:
         raise InputError("give --model or --repo, not both")
     remote = (
-        _run(top, "config", "--get-regexp", r"^remote\..*\.url$").split()
+        run_git(top, "config", "--get-regexp", r"^remote\..*\.url$").split()
         if _has_remote(top)
         else []
     )
@@ -342,9 +179,9 @@ def ingest_git(
             hint="Pass --model ID (a Hugging Face model) or --repo HOST/OWNER/NAME.",
         )
     report.repository, report.label = identity.id, identity.label
-    stamp = observed_at or _now()
+    stamp = observed_at or utc_now()
     prov = {"source": SOURCE, "observed_at": stamp}
-    branch = _run(top, "rev-parse", "--abbrev-ref", "HEAD").strip() if _has_head(top) else None
+    branch = run_git(top, "rev-parse", "--abbrev-ref", "HEAD").strip() if _has_head(top) else None
     head_nodes: list[NodeRecord] = []
     if identity.label == "Model":
         head_nodes.append(
@@ -364,8 +201,8 @@ def ingest_git(
 
     stored = _stored_commits(store, identity)
     present: set[str] = set()
-    pending: list[_Commit] = []
-    for commit in _log(top):
+    pending: list[GitCommit] = []
+    for commit in read_log(top):
         present.add(commit.sha)
         report.commits += 1
         if commit.sha not in stored or stored[commit.sha]:
@@ -396,7 +233,7 @@ def ingest_git(
 
 def _has_remote(path: Path) -> bool:
     done = subprocess.run(
-        [_git(), "-C", str(path), "config", "--get-regexp", r"^remote\..*\.url$"],
+        [git_binary(), "-C", str(path), "config", "--get-regexp", r"^remote\..*\.url$"],
         capture_output=True,
         check=False,
     )
@@ -405,28 +242,22 @@ def _has_remote(path: Path) -> bool:
 
 def _has_head(path: Path) -> bool:
     done = subprocess.run(
-        [_git(), "-C", str(path), "rev-parse", "--verify", "-q", "HEAD"],
+        [git_binary(), "-C", str(path), "rev-parse", "--verify", "-q", "HEAD"],
         capture_output=True,
         check=False,
     )
     return done.returncode == 0
 
 
-def _now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 def _write(
     store: GraphStore,
     top: Path,
     identity: RepoIdentity,
-    commits: list[_Commit],
+    commits: list[GitCommit],
     prov: dict[str, str],
     report: GitReport,
 ) -> None:
-    kinds_of = _signature_kinds(top, [c.sha for c in commits if c.status != "N"])
+    kinds_of = signature_kinds(top, [c.sha for c in commits if c.status != "N"])
     nodes: list[NodeRecord] = []
     edges: list[EdgeRecord] = []
     for c in commits:
@@ -442,8 +273,8 @@ def _write(
                     "repo": identity.id,
                     "sha": c.sha,
                     "title": c.title[:MAX_TEXT],
-                    "authored_at": _iso(ad),
-                    "committed_at": _iso(cd),
+                    "authored_at": utc_iso(ad),
+                    "committed_at": utc_iso(cd),
                     "author_name": an[:MAX_TEXT],
                     "author_email": ae[:MAX_TEXT],
                     "committer_name": cn[:MAX_TEXT],

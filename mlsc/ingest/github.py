@@ -23,54 +23,29 @@ collaborators needs push access: without it access is recorded as unknown
 
 from __future__ import annotations
 
-import functools
-import os
-import re
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 import orjson
 
-from mlsc.errors import InputError, MlscError
+from mlsc.errors import InputError
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
-from mlsc.ingest.report import Problem
-from mlsc.ingest.snapshot import MAX_TEXT
+from mlsc.ingest.github_client import (
+    GitHubClient,
+    GitHubOptions,
+    GitHubRateLimited,
+    GitHubReport,
+    Gone,
+)
+from mlsc.ingest.interface import MAX_TEXT, authorship
+from mlsc.vocab import github_repos_in, is_github_repo, utc_now, utc_stamp
 
 SOURCE = "github"
-PER_PAGE = 100
-"""Items per page of a listing: GitHub's maximum."""
 PERMISSIONS = ("admin", "maintain", "push", "triage", "pull")
 """Strongest first."""
-_REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
-_LINK = re.compile(r"github\.com/([A-Za-z0-9_.-]{1,100})/([A-Za-z0-9_.-]{1,100})", re.I)
-
-T = TypeVar("T")
-
-
-def github_repos_in(texts: Iterable[str]) -> list[str]:
-    """OWNER/NAME of every github.com repository linked in ``texts``, once, in order."""
-    found: dict[str, None] = {}
-    for text in texts:
-        for owner, name in _LINK.findall(text or ""):
-            name = name.removesuffix(".git").rstrip(".")
-            if owner.lower() in ("orgs", "sponsors", "topics", "features", "settings"):
-                continue
-            if name and _REPO.match(f"{owner}/{name}"):
-                found.setdefault(f"{owner}/{name}", None)
-    return list(found)
-
-
-def authorship(author: str | None, committer: str | None) -> list[tuple[str, str]]:
-    """(account, role) pairs for a commit: one ``AUTHORED`` edge per account, whose role is
-    ``author``, ``committer`` or ``author,committer``."""
-    if author and author == committer:
-        return [(author, "author,committer")]
-    return [(a, r) for a, r in ((author, "author"), (committer, "committer")) if a]
 
 
 def signature_kind(signature: str | None) -> str | None:
@@ -82,172 +57,6 @@ def signature_kind(signature: str | None) -> str | None:
     if "BEGIN SIGNED MESSAGE" in signature or "BEGIN CERTIFICATE" in signature:
         return "x509"
     return "gpg"
-
-
-@dataclass(frozen=True)
-class GitHubOptions:
-    repos: tuple[str, ...] = ()
-    from_models: bool = False
-    base_url: str | None = None
-    """GitHub's API URL: https://api.github.com, or an Enterprise server's."""
-    token: str | None = None
-    """None: ``GITHUB_TOKEN``."""
-    max_commits: int | None = 1_000
-    """Newest commits per repository on a first ingestion (None: all)."""
-    members: bool = True
-    max_wait: float = 900.0
-    retries: int = 3
-    throttle: float = 0.25
-    """Seconds between requests (PyGithub's own throttle)."""
-    timeout: int = 30
-    observed_at: str | None = None
-
-
-@dataclass
-class GitHubReport:
-    repositories: int = 0
-    commits: int = 0
-    signatures: Counter[str] = field(default_factory=Counter)
-    """New commits by verification reason (valid, unsigned, bad_email, unknown_key, ...)."""
-    collaborators: int = 0
-    access_unknown: list[str] = field(default_factory=list)
-    contributors: int = 0
-    members: int = 0
-    protected: int = 0
-    linked_models: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    problems: list[Problem] = field(default_factory=list)
-    requests: int = 0
-    waited: float = 0.0
-
-    def add(self, record: str | None, reason: str, detail: str, severity: str = "warning") -> None:
-        if severity == "skipped":
-            self.skipped[reason] += 1
-        self.problems.append(Problem(0, record, reason, detail, severity))  # type: ignore[arg-type]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "repositories": self.repositories,
-            "commits": self.commits,
-            "signatures": dict(sorted(self.signatures.items())),
-            "collaborators": self.collaborators,
-            "access_unknown": sorted(self.access_unknown),
-            "contributors": self.contributors,
-            "members": self.members,
-            "protected": self.protected,
-            "linked_models": self.linked_models,
-            "skipped": sum(self.skipped.values()),
-            "skipped_by_reason": dict(sorted(self.skipped.items())),
-            "requests": self.requests,
-            "waited_seconds": round(self.waited, 1),
-            "problems": [p.to_json() for p in self.problems],
-        }
-
-
-class GitHubRateLimited(MlscError):
-    """GitHub's rate limit is spent and resets later than we are willing to wait."""
-
-
-class _Gone(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-
-
-class _Client:
-    def __init__(
-        self, options: GitHubOptions, report: GitHubReport, sleep: Callable[[float], None]
-    ) -> None:
-        from github import Auth, Github
-
-        token = options.token if options.token is not None else os.environ.get("GITHUB_TOKEN")
-        self.gh = Github(
-            base_url=(options.base_url or "https://api.github.com").rstrip("/"),
-            auth=Auth.Token(token) if token else None,
-            timeout=options.timeout,
-            per_page=PER_PAGE,
-            retry=None,  # ours below: counted, testable, and honest about waits
-            seconds_between_requests=options.throttle or None,
-        )
-        self.options, self.report, self._sleep = options, report, sleep
-
-    def call(self, what: str, fn: Callable[[], T]) -> T:
-        """One request (or one page walk) with rate-limit waits and transient retries."""
-        from github import GithubException, RateLimitExceededException
-
-        attempt = 0
-        while True:
-            self.report.requests += 1
-            try:
-                return fn()
-            except GithubException as exc:
-                headers = {str(k).lower(): v for k, v in (exc.headers or {}).items()}
-                limited = isinstance(exc, RateLimitExceededException) or (
-                    exc.status in (403, 429)
-                    and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0")
-                )
-                if not limited:
-                    status = exc.status or 0
-                    if status in (500, 502, 503, 504) and attempt < self.options.retries:
-                        attempt += 1
-                        self._sleep(min(2.0**attempt, 30.0))
-                        continue
-                    data = exc.data if isinstance(exc.data, dict) else {}
-                    message = data.get("message") or ""
-                    raise _Gone(status, f"{what}: HTTP {status} {message}".strip()) from None
-                wait = _reset_wait(headers)
-                if wait > self.options.max_wait:
-                    at = datetime.now(UTC).timestamp() + wait
-                    raise GitHubRateLimited(
-                        f"GitHub's rate limit is spent ({what}); it resets at "
-                        f"{datetime.fromtimestamp(at, UTC):%H:%M} UTC, in {wait / 60:.0f} min",
-                        hint="Rerun then (what was written stays); set GITHUB_TOKEN for a "
-                        "higher limit, or raise --max-wait.",
-                    ) from None
-                self.report.waited += wait
-                self._sleep(wait)
-            except (ValueError, TypeError) as exc:  # a malformed answer
-                raise _Gone(0, f"{what}: unreadable answer ({type(exc).__name__})") from None
-
-    def pages(self, what: str, paginated: Any, limit: int | None = None) -> Iterator[Any]:
-        """Items of a PaginatedList, page by page, each page through ``call``."""
-        page = 0
-        seen = 0
-        while True:
-            items = self.call(
-                f"{what} page {page + 1}", functools.partial(paginated.get_page, page)
-            )
-            for item in items:
-                yield item
-                seen += 1
-                if limit is not None and seen >= limit:
-                    return
-            if len(items) < PER_PAGE:  # a short (or empty) page is the last one
-                return
-            page += 1
-
-
-def _reset_wait(headers: dict[str, Any]) -> float:
-    lowered = {str(k).lower(): v for k, v in headers.items()}
-    if lowered.get("retry-after"):
-        try:
-            return max(float(lowered["retry-after"]), 1.0)
-        except ValueError:
-            pass
-    if lowered.get("x-ratelimit-reset"):
-        try:
-            return max(float(lowered["x-ratelimit-reset"]) - time.time(), 0.0) + 1.0
-        except ValueError:
-            pass
-    return 60.0
-
-
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _highest(permissions: Any) -> str | None:
@@ -267,7 +76,7 @@ def ingest_github(
     wanted: dict[str, list[str]] = {}
     for name in options.repos:
         name = name.strip().removeprefix("https://github.com/").strip("/")
-        if not _REPO.match(name):
+        if not is_github_repo(name):
             raise InputError(f"{name[:120]!r} is not OWNER/NAME", hint="e.g. huggingface/peft")
         wanted.setdefault(name, [])
     if options.from_models:
@@ -283,15 +92,15 @@ def ingest_github(
             hint="Give OWNER/NAME, or --from-models after `mlsc ingest hf` found card links.",
         )
     report = GitHubReport()
-    client = _Client(options, report, sleep)
+    client = GitHubClient(options, report, sleep)
     host = _host(options.base_url)
-    stamp = options.observed_at or _iso(datetime.now(UTC))
+    stamp = options.observed_at or utc_now()
     prov = {"source": SOURCE, "observed_at": stamp}
     orgs_done: set[str] = set()
     for name, models in wanted.items():
         try:
             batch = _repository(client, store, name, models, host, prov, orgs_done)
-        except _Gone as gone:
+        except Gone as gone:
             reason = {404: "missing", 403: "forbidden", 401: "unauthorized"}.get(
                 gone.status, f"http-{gone.status}"
             )
@@ -311,7 +120,7 @@ def _host(base_url: str | None) -> str:
 
 
 def _repository(
-    client: _Client,
+    client: GitHubClient,
     store: GraphStore,
     name: str,
     models: list[str],
@@ -351,7 +160,7 @@ def _repository(
             }
         ).decode()
         report.protected += 1
-    except _Gone as gone:
+    except Gone as gone:
         # "Branch not protected" is a 404; so is a protection the token may not read.
         protected = False if "not protected" in str(gone).lower() else None
         if protected is None:
@@ -372,7 +181,7 @@ def _repository(
                 )
             )
             report.collaborators += 1
-    except _Gone as gone:
+    except Gone as gone:
         access_known = False
         report.access_unknown.append(rid)
         report.add(rid, "access-unknown", f"{gone} (listing collaborators needs push access)")
@@ -410,7 +219,7 @@ def _repository(
                 )
             )
             report.contributors += 1
-    except _Gone as gone:
+    except Gone as gone:
         report.add(rid, "contributors-unknown", str(gone))
     latest = store.cypher(
         "MATCH (:CodeRepository {id: $r})-[:HAS_COMMIT]->(c:Commit) WHERE c.source = $s "
@@ -429,7 +238,7 @@ def _repository(
             nodes_, edges_ = _commit(c, rid, prov, report)
             nodes += nodes_
             edges += edges_
-    except _Gone as gone:  # e.g. an empty repository (409), or commits hidden from us
+    except Gone as gone:  # e.g. an empty repository (409), or commits hidden from us
         report.add(rid, "commits-unknown", str(gone))
     if owner.type == "Organization" and options.members and owner.login not in orgs_done:
         orgs_done.add(owner.login)
@@ -449,7 +258,7 @@ def _repository(
                     )
                 )
                 report.members += 1
-        except _Gone as gone:
+        except Gone as gone:
             report.add(owner_key, "members-unknown", str(gone))
     for model_id in models:
         if store.node("Model", model_id) is not None:
@@ -487,8 +296,8 @@ def _commit(
                 "repo": rid,
                 "sha": c.sha,
                 "title": (git.message or "").split("\n", 1)[0][:MAX_TEXT],
-                "authored_at": _iso(getattr(author, "date", None)),
-                "committed_at": _iso(getattr(committer, "date", None)),
+                "authored_at": utc_stamp(getattr(author, "date", None)),
+                "committed_at": utc_stamp(getattr(committer, "date", None)),
                 "author_name": (getattr(author, "name", None) or "")[:MAX_TEXT] or None,
                 "author_email": (getattr(author, "email", None) or "")[:MAX_TEXT] or None,
                 "committer_name": (getattr(committer, "name", None) or "")[:MAX_TEXT] or None,
@@ -511,3 +320,13 @@ def _commit(
     report.commits += 1
     report.signatures[reason or "unknown"] += 1
     return nodes, edges
+
+
+__all__ = [
+    "SOURCE",
+    "GitHubOptions",
+    "GitHubRateLimited",
+    "GitHubReport",
+    "ingest_github",
+    "signature_kind",
+]

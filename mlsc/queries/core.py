@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 import numpy as np
@@ -26,6 +26,7 @@ from mlsc.errors import EmptyStoreError, InputError, NotFoundError
 from mlsc.graph.algorithms import cycles as find_cycles
 from mlsc.graph.store import CommitRef, Expansion, GraphStore
 from mlsc.queries.results import Affected, BlastRadius, LineageEntry, LineageResult, Reach, Rows
+from mlsc.vocab import utc_stamp
 
 Kind = Literal["model", "actor", "commit"]
 
@@ -146,9 +147,7 @@ def iso_time(value: str) -> str:
         raise InputError(
             f"{value[:40]!r} is not a date or time", hint="e.g. 2026-11-01 or 2026-11-01T12:00Z"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return utc_stamp(moment)
 
 
 def resolve_commit(store: GraphStore, target: str) -> str | None:

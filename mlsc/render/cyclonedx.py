@@ -86,9 +86,9 @@ from packageurl import PackageURL
 import mlsc
 from mlsc.graph.algorithms import cycles as find_cycles
 from mlsc.graph.store import GraphStore
-from mlsc.ingest.lineage import is_valid_repo_id
 from mlsc.queries.core import _entries, require_node
 from mlsc.queries.results import LineageEntry
+from mlsc.vocab import is_valid_repo_id
 
 __all__ = ["SPEC_VERSION", "ml_bom", "ml_bom_json"]
 

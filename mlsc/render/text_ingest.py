@@ -17,8 +17,8 @@ from mlsc.render.text import Block, Line, Note, counts
 if TYPE_CHECKING:
     from mlsc.ingest.git import GitReport
     from mlsc.ingest.github import GitHubReport
-    from mlsc.ingest.hf import CrawlReport
-    from mlsc.ingest.report import IngestReport
+    from mlsc.ingest.hub.options import CrawlReport
+    from mlsc.ingest.interface import IngestReport
 
 PROBLEMS_SHOWN = 20
 """Problems a snapshot shows on a terminal besides every skip and lineage cycle."""

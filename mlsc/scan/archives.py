@@ -44,8 +44,9 @@ SPOOL_IN_MEMORY = 64 << 20
 MAX_ANOMALIES = 10
 """Archive anomalies reported per archive."""
 
-PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".dat", ".data")
-"""Member names that mean a raw pickle stream."""
+PICKLE_MEMBER_SUFFIXES = (".pkl", ".pickle", ".joblib", ".dat", ".data")
+"""Archive member names that mean a raw pickle stream (not a file-format table: the names
+pickles take inside archives, hence apart from :data:`mlsc.vocab.SUFFIX_FORMATS`)."""
 TAR_MEMBERS = frozenset({"sys_info", "pickle", "storages", "tensors"})
 """The pickles in PyTorch's oldest (tar) checkpoint format."""
 
@@ -84,7 +85,7 @@ def _base(name: str) -> str:
 
 def _named_pickle(name: str) -> bool:
     base = _base(name)
-    return base == "data.pkl" or base.endswith(PICKLE_SUFFIXES) or base in TAR_MEMBERS
+    return base == "data.pkl" or base.endswith(PICKLE_MEMBER_SUFFIXES) or base in TAR_MEMBERS
 
 
 def _head(opener: Opener, n: int = 512) -> bytes:

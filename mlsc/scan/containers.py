@@ -28,7 +28,7 @@ from typing import IO
 
 from mlsc.scan.archives import (
     MAX_MEMBERS,
-    PICKLE_SUFFIXES,
+    PICKLE_MEMBER_SUFFIXES,
     TAR_MEMBERS,
     ContainerFormat,
     Walk,
@@ -54,7 +54,7 @@ from mlsc.scan.zipread import EOCD_SEARCH, EOCD_SIG, ZipReadError, list_zip
 __all__ = [
     "MAX_MEMBERS",
     "MAX_MEMBER_BYTES",
-    "PICKLE_SUFFIXES",
+    "PICKLE_MEMBER_SUFFIXES",
     "SECOND_OPINION_MAX_OPCODES",
     "TAR_MEMBERS",
     "TORCH_SUFFIXES",

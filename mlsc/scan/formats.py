@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from mlsc.vocab import SCAN_NAME_FORMATS
+
 SNIFF_BYTES = 512
 
 Magic = Literal[
@@ -45,30 +47,17 @@ ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 opens all three, by the central directory at the end)."""
 SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
 
-NAME_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("safetensors", (".safetensors",)),
-    ("gguf", (".gguf",)),
-    ("ggml", (".ggml",)),
-    ("onnx", (".onnx", ".onnx_data")),
-    ("pickle", (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".bin", ".dat")),
-    ("numpy", (".npy",)),
-    ("npz", (".npz",)),
-    ("zip", (".zip", ".mar")),
-    ("tar", (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")),
-    ("7z", (".7z",)),
-    ("keras", (".h5", ".keras", ".hdf5")),
-    ("tflite", (".tflite",)),
-    ("msgpack", (".msgpack",)),
-)
-"""Format by file-name suffix (the vocabulary of :func:`mlsc.ingest.hf.file_format`, with
-NumPy files apart)."""
+NAME_FORMATS = SCAN_NAME_FORMATS
+"""Format by file-name suffix: the scanner's reading of :data:`mlsc.vocab.SUFFIX_FORMATS`
+(NumPy files apart, archives named, ``.dat`` a pickle)."""
 
 PICKLE_NAME_HINTS = (
     *(".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".bin", ".dat", ".npy", ".npz"),
     *(".tar", ".tgz", ".tbz", ".txz", ".zip", ".mar", ".7z", ".lz4", ".zst"),
 )
 """A compressed file is opened only when its name says it holds one of these (a pickle, an
-array or an archive)."""
+array or an archive). Not a format table: a hint about what is inside a compressed stream,
+so it stays here rather than in :mod:`mlsc.vocab`."""
 
 TORCH_LEGACY_MAGIC = bytes.fromhex("80028a0a6cfc9c46f9206aa85019")
 """How a legacy (pre-zip) ``torch.save`` file starts: protocol 2, then the magic number."""

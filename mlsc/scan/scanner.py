@@ -13,7 +13,6 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from mlsc.scan.containers import SecondOpinion, probe_pickle, scan_pickle_file, should_scan
@@ -27,6 +26,7 @@ from mlsc.scan.savedmodel import savedmodel_engine
 from mlsc.scan.second_opinion import picklescan_engine
 from mlsc.scan.signing import SignatureResult, verify_model
 from mlsc.scan.template_engines import chat_template_engine, gguf_engine
+from mlsc.vocab import utc_now
 
 ENGINES: tuple[Engine, ...] = (
     keras_engine,
@@ -108,11 +108,6 @@ class ScanReport:
             "status_skipped": by_status.get("skipped", 0),
             **{f"findings_{s}": by_severity.get(s, 0) for s in ("critical", "warning", "info")},
         }
-
-
-def now() -> str:
-    """The current time as the graph stores timestamps (ISO-8601 UTC, milliseconds)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _sha256(path: Path) -> str:
@@ -253,7 +248,7 @@ def scan_path(
     if not target.exists():
         raise FileNotFoundError(str(path))
     engine = picklescan_engine() if second_opinion else None
-    stamp = now()
+    stamp = utc_now()
     if target.is_dir():
         root, is_dir = target, True
         paths, truncated = _walk(root, max_files)

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlsc.cli.app import app
-from mlsc.ingest.hf import CrawlOptions
+from mlsc.ingest.hub.options import CrawlOptions
 from tests.replay.hf import HubServer, hf_client_env
 from tests.replay.hub import Hub, synthetic_hub
 

@@ -23,7 +23,7 @@ from mlsc.graph import schema
 from mlsc.graph.algorithms import cycles as find_cycles
 from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.store import CypherResult
-from mlsc.ingest.snapshot import ingest_snapshot
+from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries import core
 from mlsc.queries.scorecard import Scorecard
 from tests.conftest import REPO, SAMPLE

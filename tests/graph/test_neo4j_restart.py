@@ -17,8 +17,8 @@ from mlsc.errors import StoreUnavailableError
 from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.neo4j import Neo4jStore
 from mlsc.graph.schema import EDGE_TYPES
-from mlsc.ingest.report import IngestReport
-from mlsc.ingest.snapshot import ingest_snapshot
+from mlsc.ingest.hub.snapshot import ingest_snapshot
+from mlsc.ingest.interface import IngestReport
 from tests.neo4j_engine import Engine, require_launcher
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]

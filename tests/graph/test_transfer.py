@@ -15,7 +15,7 @@ from mlsc.graph.neo4j import Neo4jStore
 from mlsc.graph.records import GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
 from mlsc.graph.transfer import KINDS, copy_graph, export_neo4j_admin
-from mlsc.ingest.snapshot import ingest_snapshot
+from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries import blast_radius, lineage, reach
 from tests.conftest import SAMPLE, neo4j_settings, wipe
 from tests.graph.builders import PROV, contents

@@ -14,7 +14,8 @@ import pytest
 
 from mlsc.errors import InputError
 from mlsc.graph.ladybug import LadybugStore
-from mlsc.ingest.git import clean_url, file_kind, identify, ingest_git
+from mlsc.ingest.git import clean_url, identify, ingest_git
+from mlsc.vocab import file_kind
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("git") and shutil.which("gpg") and shutil.which("ssh-keygen")),

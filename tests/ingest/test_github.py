@@ -16,12 +16,12 @@ from mlsc.graph.records import GraphBatch, NodeRecord
 from mlsc.ingest.github import (
     GitHubOptions,
     GitHubRateLimited,
-    github_repos_in,
     ingest_github,
     signature_kind,
 )
 from mlsc.queries import blast_radius
 from mlsc.queries.signing import signing_report
+from mlsc.vocab import github_repos_in
 from tests.graph.builders import PROV
 from tests.replay.github import (
     TOKEN,
@@ -242,7 +242,8 @@ def test_a_crawled_card_links_its_code_and_github_follows_it(
     server: GitHubServer, store: LadybugStore, tmp_path: Path
 ) -> None:
     """The Hub crawl keeps the github.com links of a card; --from-models ingests them."""
-    from mlsc.ingest.hf import CrawlOptions, crawl_hub
+    from mlsc.ingest.hub.crawl import crawl_hub
+    from mlsc.ingest.hub.options import CrawlOptions
     from tests.replay.hf import HubServer, hf_client_env
     from tests.replay.hub import Commit, Hub, HubFile, HubModel, render_card
 

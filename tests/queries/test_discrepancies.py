@@ -8,7 +8,7 @@ from pathlib import Path
 from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
-from mlsc.ingest.snapshot import ingest_snapshot
+from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries.discrepancies import discrepancies
 from mlsc.scan import scan_path
 from mlsc.scan.records import scan_records

@@ -12,7 +12,7 @@ import pytest
 from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.neo4j import Neo4jStore
 from mlsc.graph.store import GraphStore
-from mlsc.ingest.snapshot import ingest_snapshot
+from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries import blast_radius, lineage, reach, top_actors, top_models
 from tests.conftest import SAMPLE, neo4j_settings, wipe
 from tests.realdata import read_edges, write_snapshot

@@ -19,8 +19,8 @@ import networkx as nx
 import pytest
 
 from mlsc.graph.ladybug import LadybugStore
-from mlsc.ingest.report import IngestReport
-from mlsc.ingest.snapshot import ingest_snapshot
+from mlsc.ingest.hub.snapshot import ingest_snapshot
+from mlsc.ingest.interface import IngestReport
 from mlsc.queries import blast_radius, lineage, reach, top_actors, top_models
 from mlsc.queries.results import BlastRadius, LineageResult
 from tests.realdata import (

@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from mlsc.graph.ladybug import LadybugStore
-from mlsc.ingest.snapshot import ingest_snapshot
+from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries import lineage
 from mlsc.queries.discrepancies import discrepancies
 from mlsc.queries.practices import practices

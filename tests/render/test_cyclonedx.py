@@ -20,7 +20,7 @@ from mlsc.errors import NotFoundError
 from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
-from mlsc.ingest.snapshot import ingest_snapshot
+from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries import lineage
 from mlsc.render.cyclonedx import ml_bom, ml_bom_json
 from tests.conftest import SAMPLE

@@ -8,7 +8,7 @@ from typing import Any
 
 from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.records import GraphBatch, NodeRecord
-from mlsc.ingest.snapshot import ingest_snapshot
+from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries.practices import practices
 from mlsc.queries.scorecard import scorecard
 from mlsc.render.reports import render_practices, render_scorecard

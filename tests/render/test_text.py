@@ -6,7 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from mlsc.ingest.report import IngestReport, Problem
+from mlsc.ingest.interface import IngestReport, Problem
 from mlsc.render.text import (
     Line,
     Note,

@@ -11,8 +11,9 @@ import pytest
 
 from mlsc.errors import InputError
 from mlsc.graph.store import GraphStore
-from mlsc.ingest import snapshot
-from mlsc.ingest.snapshot import MAX_TEXT, ingest_snapshot
+from mlsc.ingest.hub import snapshot
+from mlsc.ingest.hub.snapshot import ingest_snapshot
+from mlsc.ingest.interface import MAX_TEXT
 from tests.conftest import SAMPLE
 
 

@@ -1,10 +1,23 @@
-"""What an ingestion run did: counts, and every problem with where it was found."""
+"""What every ingestion source shares: its limits, its problems, its report, its progress.
+
+    >>> report = IngestReport(source="snapshot:models.jsonl")
+    >>> report.add(Problem(3, None, "invalid-json", "unexpected end", "skipped"))
+    >>> report.to_json()["skipped_by_reason"]
+    {'invalid-json': 1}
+
+A source (the Hub snapshot, the Hub crawl, a git clone, GitHub) turns what it reads into graph
+records; what it cannot use becomes a :class:`Problem`, never an abort; progress goes to a
+:class:`Progress` observer that only the CLI draws.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
+
+MAX_TEXT = 512
+"""Longest text property kept from any source (longer ones are cut, with a warning)."""
 
 MAX_KEPT_PROBLEMS = 10_000
 """Problems kept with their full text; beyond this only the counts grow (never silently:
@@ -84,3 +97,18 @@ class IngestReport:
             "problems": [p.to_json() for p in self.problems],
             "problems_left_out": self.problems_left_out,
         }
+
+
+class Progress(Protocol):
+    """Observer of a long run: called with (done, total); total is None while unknown
+    (bytes of a snapshot file; models of a crawl, whose total grows as it is discovered)."""
+
+    def __call__(self, done: int, total: int | None, /) -> None: ...
+
+
+def authorship(author: str | None, committer: str | None) -> list[tuple[str, str]]:
+    """(account, role) pairs for a commit: one ``AUTHORED`` edge per account, whose role is
+    ``author``, ``committer`` or ``author,committer``."""
+    if author and author == committer:
+        return [(author, "author,committer")]
+    return [(a, r) for a, r in ((author, "author"), (committer, "committer")) if a]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlsc.ingest.lineage import declared_parents, is_valid_repo_id
+from mlsc.ingest.hub.lineage import declared_parents
+from mlsc.vocab import is_valid_repo_id
 
 
 def parents(**kwargs: object) -> list[tuple[str, str]]:

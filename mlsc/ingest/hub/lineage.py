@@ -24,12 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from mlsc.graph.schema import RELATIONS
-
-_PART = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?"
-REPO_ID = re.compile(rf"^(?:{_PART}/)?{_PART}$")
-"""A Hub repository id: ``namespace/name``, or a legacy name without namespace (``gpt2``).
-The Hub's own rule (``huggingface_hub.utils.validate_repo_id``), in ASCII: word characters,
-``-`` and ``.``, starting and ending with a word character, at most 96 per part."""
+from mlsc.vocab import is_valid_repo_id
 
 RELATION_ALIASES: dict[str, str] = {
     "finetune": "finetune",
@@ -65,21 +60,6 @@ _QUANTIZED_FILES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("bitsandbytes", r"bnb|4bit|8bit"),
     )
 )
-
-
-def is_valid_repo_id(value: object) -> bool:
-    """True for a syntactically valid Hub repository id."""
-    return isinstance(value, str) and _valid_str(value)
-
-
-@functools.lru_cache(maxsize=1 << 16)  # popular bases are named by thousands of records
-def _valid_str(value: str) -> bool:
-    return (
-        REPO_ID.match(value) is not None
-        and "--" not in value
-        and ".." not in value
-        and not value.endswith(".git")
-    )
 
 
 def normalise_relation(value: str) -> str | None:

@@ -28,7 +28,9 @@ from huggingface_hub.utils import _http
 from mlsc.errors import InputError, MlscError
 from mlsc.graph import schema
 from mlsc.graph.ladybug import LadybugStore
-from mlsc.ingest.hf import CrawlOptions, CrawlReport, HubUnreachable, crawl_hub
+from mlsc.ingest.hub.client import HubUnreachable
+from mlsc.ingest.hub.crawl import crawl_hub
+from mlsc.ingest.hub.options import CrawlOptions, CrawlReport
 from tests.replay.hf import HubServer, LoggedRequest, Paging, hf_client_env
 from tests.replay.hub import DATA, RELATIONS, Fault, Hub, HubFile, HubModel, synthetic_hub
 

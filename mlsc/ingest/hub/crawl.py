@@ -1,0 +1,404 @@
+"""Crawl the Hugging Face Hub with the real ``huggingface_hub`` client into the knowledge base.
+
+    >>> from mlsc.graph import open_store
+    >>> from mlsc.ingest.hub.crawl import CrawlOptions, crawl_hub
+    >>> with open_store() as store:                                        # doctest: +SKIP
+    ...     report = crawl_hub(store, CrawlOptions(models=("meta-llama/Llama-3.1-8B",),
+    ...                                            descendants=True, depth=1))
+
+What one model costs (requests): its ``model_info`` (card data, tags, config, files with
+sizes and LFS sha256, the Hub's security status), then, when the repository has them, its
+README.md (card text and front matter, checked here), adapter_config.json and
+mergekit_config.yml, and its commit list. Owners are looked up once per crawl (organisation
+overview and members, or user overview). Descendants come from listing models by the
+``base_model:`` tags (each relation, and the bare tag), ancestors from declared bases.
+
+The crawl is polite and robust: bounded concurrency (``workers``), a shared request rate,
+retries with backoff that honour ``Retry-After`` on 429 and 5xx, timeouts. Gated, private,
+disabled and missing repositories are recorded and skipped with a reason; a model that was in
+the knowledge base and is now gone is marked ``removed``, never deleted. Models are written
+in batches, and a journal beside the knowledge base records what is done, so an interrupted
+crawl resumes where it stopped; writes are idempotent, so a re-run adds nothing twice.
+``since`` re-crawls only what the Hub says changed. Tokens come from ``HF_TOKEN`` or the
+user's login (huggingface_hub's own lookup) and are never printed or logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from mlsc.errors import InputError
+from mlsc.graph.store import GraphStore
+from mlsc.ingest.hub.client import HubClient, Skipped
+from mlsc.ingest.hub.fetch import fetch_model
+from mlsc.ingest.hub.model import SOURCE, Records, model_records, owner_records
+from mlsc.ingest.hub.options import CrawlOptions, CrawlReport
+from mlsc.ingest.interface import Problem, Progress
+from mlsc.vocab import is_valid_repo_id, utc_iso, utc_now
+
+TAG_RELATIONS = ("finetune", "adapter", "quantized", "merge")
+"""The relations the Hub puts in ``base_model:<relation>:<id>`` tags."""
+
+
+# -- the journal --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Journal:
+    """Resumable state of one crawl plan: what is done, what is still to do."""
+
+    path: Path | None
+    done: set[str] = field(default_factory=set)
+    pending: list[tuple[str, int, str, bool]] = field(default_factory=list)
+    last_complete: str | None = None
+    started: str | None = None
+    owners: set[str] = field(default_factory=set)
+    """Owners already looked up and written (a resumed crawl does not ask again)."""
+
+    @classmethod
+    def load(cls, path: Path | None) -> _Journal:
+        if path is None or not path.is_file():
+            return cls(path)
+        try:
+            data = orjson.loads(path.read_bytes())
+            return cls(
+                path,
+                set(data.get("done", [])),
+                [(str(m), int(d), str(w), bool(f)) for m, d, w, f in data.get("pending", [])],
+                data.get("last_complete"),
+                data.get("started"),
+                set(data.get("owners", [])),
+            )
+        except (orjson.JSONDecodeError, TypeError, ValueError) as exc:
+            raise InputError(
+                f"the crawl journal {path} is unreadable ({exc})",
+                hint="Delete it to start this crawl afresh (writes are idempotent).",
+            ) from exc
+
+    def save(self, complete: bool = False) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "done": [] if complete else sorted(self.done),
+            "pending": [] if complete else self.pending,
+            "last_complete": self.last_complete,
+            "started": None if complete else self.started,
+            "owners": [] if complete else sorted(self.owners),
+        }
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_bytes(orjson.dumps(data))
+        tmp.replace(self.path)
+
+
+# -- the crawl ----------------------------------------------------------------------------------
+
+_Item = tuple[str, int, str, bool]
+"""(model id, hops from a seed, direction: seed/up/down, fetch it or only list its children)."""
+
+
+class _Crawl:
+    """One run of a crawl plan: a work queue walked level by level with a thread pool."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        options: CrawlOptions,
+        client: HubClient,
+        report: CrawlReport,
+        journal: _Journal,
+        observed_at: str,
+        since: str | None,
+    ) -> None:
+        self.store, self.options, self.client, self.report = store, options, client, report
+        self.journal, self.observed_at, self.since = journal, observed_at, since
+        self.records = Records(observed_at)
+        self.aliases: dict[str, str] = _known_aliases(store)
+        self.owners: dict[str, tuple[str, bool | None, list[str]]] = {
+            name: ("known", None, []) for name in journal.owners
+        }
+        self.parents: set[str] = set()
+        self.queue: list[_Item] = list(journal.pending)
+        self.seen: set[str] = set(journal.done) | {q[0] for q in self.queue}
+        self.fetched = 0
+
+    def problem(self, record: str | None, severity: str, reason: str, detail: str) -> None:
+        self.report.add(Problem(0, record, reason, detail, severity))  # type: ignore[arg-type]
+
+    def enqueue(self, mid: str, depth: int, direction: str, fetch: bool = True) -> None:
+        mid = self.aliases.get(mid, mid)
+        if mid not in self.seen:
+            self.seen.add(mid)
+            self.queue.append((mid, depth, direction, fetch))
+
+    def within(self, depth: int) -> bool:
+        return self.options.depth is None or depth < self.options.depth
+
+    def changed(self, listed: Any) -> bool:
+        """Whether a listed model needs fetching: modified since ``since``, or not stored."""
+        if self.since is None or listed.last_modified is None:
+            return True
+        modified = utc_iso(listed.last_modified.isoformat())
+        if modified is None or modified >= self.since:
+            return True
+        node = self.store.node("Model", str(listed.id))
+        return node is None or not node.get("ingested") or bool(node.get("removed"))
+
+    # -- seeds ---------------------------------------------------------------------------
+
+    def seed(self) -> None:
+        for mid in self.options.models:
+            self.enqueue(mid, 0, "seed")
+        for author in self.options.authors:
+            try:
+                listed = self.client.listing(f"models of {author}", author=author)
+            except Skipped as exc:
+                self.problem(author, "skipped", exc.reason, exc.detail)
+                continue
+            ids = {str(m.id) for m in listed}
+            for mid in self.store.owned_models([author]):
+                if mid not in ids:
+                    self.confirm_removed(mid)
+            for m in listed:
+                if self.changed(m):
+                    self.enqueue(str(m.id), 0, "seed")
+                else:
+                    self.report.unchanged += 1
+        if self.options.search:
+            try:
+                found = self.client.listing(
+                    f"search {self.options.search!r}", search=self.options.search
+                )
+            except Skipped as exc:
+                self.problem(self.options.search, "skipped", exc.reason, exc.detail)
+                found = []
+            for m in found:
+                if self.changed(m):
+                    self.enqueue(str(m.id), 0, "seed")
+                else:
+                    self.report.unchanged += 1
+
+    # -- removed models ------------------------------------------------------------------
+
+    def mark_removed(self, mid: str) -> None:
+        """A model the knowledge base holds that the Hub no longer serves: mark it."""
+        node = self.store.node("Model", mid)
+        if node is not None and node.get("ingested") and not node.get("removed"):
+            self.records.node("Model", mid, removed=True, removed_at=self.observed_at)
+            self.report.removed.append(mid)
+
+    def confirm_removed(self, mid: str) -> None:
+        """A stored model that dropped out of a listing: removed if the Hub says it is gone
+        (it may only have changed its base, or gone private)."""
+        node = self.store.node("Model", mid)
+        if node is None or not node.get("ingested") or node.get("removed"):
+            return
+        try:
+            self.client.call(mid, lambda: self.client.api.model_info(mid, expand=["sha"]))
+        except Skipped as exc:
+            if exc.reason == "missing":
+                self.mark_removed(mid)
+
+    def children(self, mid: str) -> list[Any]:
+        """Every model whose ``base_model:`` tags name ``mid``, once."""
+        found: dict[str, Any] = {}
+        for tag in [f"base_model:{mid}", *(f"base_model:{r}:{mid}" for r in TAG_RELATIONS)]:
+            for m in self.client.listing(f"children of {mid} ({tag})", filter=tag):
+                found.setdefault(str(m.id), m)
+        return list(found.values())
+
+    def known_children(self, mid: str) -> list[str]:
+        rows = self.store.cypher(
+            "MATCH (c:Model)-[:DERIVED_FROM]->(:Model {id: $p}) "
+            "WHERE c.ingested = true AND c.source = $source RETURN c.id",
+            {"p": mid, "source": SOURCE},
+        ).rows
+        return [r[0] for r in rows]
+
+    # -- the walk --------------------------------------------------------------------------
+
+    def run(self, pool: ThreadPoolExecutor, progress: Progress | None) -> None:
+        width = max(self.options.workers * 8, 8)
+        while self.queue:
+            room = None if self.options.limit is None else self.options.limit - self.fetched
+            if room is not None and room <= 0:
+                self.problem(
+                    None,
+                    "warning",
+                    "limit",
+                    f"stopped at --limit {self.options.limit}; {len(self.queue)} queued left",
+                )
+                self.queue.clear()
+                break
+            level: list[_Item] = []
+            while self.queue and len(level) < width:
+                item = self.queue.pop(0)
+                if item[3] and room is not None and sum(i[3] for i in level) >= room:
+                    self.queue.insert(0, item)
+                    break
+                level.append(item)
+            fetches = [
+                (item, pool.submit(fetch_model, self.client, item[0], self.options.commits))
+                for item in level
+                if item[3]
+            ]
+            listings: list[tuple[_Item, Any]] = [
+                (item, pool.submit(self.children, item[0])) for item in level if not item[3]
+            ]
+            for item, future in fetches:
+                mid, depth, direction, _ = item
+                try:
+                    facts = future.result()
+                except Skipped as exc:
+                    self.problem(mid, "skipped", exc.reason, exc.detail)
+                    if exc.reason == "missing":
+                        self.mark_removed(mid)
+                    self.journal.done.add(mid)
+                    continue
+                self.fetched += 1
+                self.seen.add(facts.id)
+                parents = model_records(facts, self.records, self.report, self.aliases)
+                self.parents.update(parents)
+                for reason, detail in facts.problems:
+                    self.problem(facts.id, "warning", reason, detail)
+                if self.options.ancestors and direction in ("seed", "up") and self.within(depth):
+                    for p in parents:
+                        self.enqueue(p, depth + 1, "up")
+                if (
+                    self.options.descendants
+                    and direction in ("seed", "down")
+                    and self.within(depth)
+                ):
+                    listings.append(
+                        (
+                            (facts.id, depth, direction, False),
+                            pool.submit(self.children, facts.id),
+                        )
+                    )
+                if progress:
+                    progress(self.fetched, self.fetched + len(self.queue))
+            for (mid, depth, _, _), future in listings:
+                try:
+                    kids = future.result()
+                except Skipped as exc:
+                    self.problem(mid, "warning", exc.reason, f"children not listed: {exc.detail}")
+                    continue
+                listed = {str(k.id) for k in kids}
+                for known in self.known_children(mid):
+                    if known not in listed:
+                        self.confirm_removed(known)
+                for kid in kids:
+                    fetch = self.changed(kid)
+                    if not fetch:
+                        self.report.unchanged += 1
+                    if fetch or self.within(depth + 1):
+                        self.enqueue(str(kid.id), depth + 1, "down", fetch)
+            if len(self.records) >= self.options.batch or not self.queue:
+                self.flush()
+        self.flush()
+
+    def flush(self) -> None:
+        """Write what is pending, then remember it in the journal."""
+        if self.records.nodes or self.records.edges:
+            self.records.resolve(self.aliases)
+            owner_records(self.client, self.records, self.report, self.owners)
+            self.store.write(self.records.batch())
+            self.journal.done.update(self.records.replace)
+            self.journal.owners.update(self.owners)
+            self.records = Records(self.observed_at)
+        self.journal.pending = list(self.queue)
+        self.journal.save()
+
+
+def journal_path(store: GraphStore, plan: str) -> Path:
+    """Where a crawl plan's resumable state lives: beside an embedded knowledge base, or in
+    the user state directory for a server (one file per server, database and plan)."""
+    if store.backend == "ladybug":
+        return Path(store.location) / "crawls" / f"hf-{plan}.json"
+    from platformdirs import user_state_path
+
+    where = hashlib.sha256(store.location.encode()).hexdigest()[:12]
+    return user_state_path("mlsc") / "crawls" / f"hf-{where}-{plan}.json"
+
+
+def with_journal(
+    store: GraphStore, options: CrawlOptions, *, restart: bool = False
+) -> CrawlOptions:
+    """``options`` with the journal of its plan for ``store`` (deleted first on ``restart``,
+    so the crawl starts over): what the CLI crawls with."""
+    journal = journal_path(store, options.plan_key())
+    if restart:
+        journal.unlink(missing_ok=True)
+    return replace(options, journal=journal)
+
+
+def crawl_hub(
+    store: GraphStore,
+    options: CrawlOptions,
+    *,
+    progress: Progress | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> CrawlReport:
+    """Crawl what ``options`` asks for into ``store``; return the counts."""
+    if not (options.models or options.authors or options.search):
+        raise InputError(
+            "nothing to crawl", hint="Give --model ID, --author NAME or --search TEXT."
+        )
+    for mid in options.models:
+        if not is_valid_repo_id(mid):
+            raise InputError(
+                f"{mid[:120]!r} is not a Hugging Face model id", hint="e.g. meta-llama/Llama-3.1-8B"
+            )
+    started = time.perf_counter()
+    observed_at = options.observed_at or utc_now()
+    journal = _Journal.load(options.journal)
+    since = journal.last_complete if options.since == "last" else options.since
+    since_iso = utc_iso(since) if since else None
+    if since and since_iso is None:
+        raise InputError(f"--since {since[:40]!r} is not a date", hint="e.g. 2026-11-01 or last")
+    report = CrawlReport(endpoint="", since=since_iso)
+    client = HubClient(options, report, sleep)
+    report.endpoint = client.endpoint
+    resumed = bool(journal.pending)
+    report.resumed = len(journal.done) if resumed else 0
+    if not resumed:
+        journal.done.clear()
+        journal.owners.clear()
+        journal.started = observed_at
+    crawl = _Crawl(store, options, client, report, journal, observed_at, since_iso)
+    if not resumed:
+        crawl.seed()
+    with ThreadPoolExecutor(max(options.workers, 1), thread_name_prefix="mlsc-hf") as pool:
+        crawl.run(pool, progress)
+    report.placeholders = _placeholders(store, {crawl.aliases.get(p, p) for p in crawl.parents})
+    report.seconds = time.perf_counter() - started
+    journal.last_complete = journal.started or observed_at
+    journal.save(complete=True)
+    return report
+
+
+def _known_aliases(store: GraphStore) -> dict[str, str]:
+    """Old id -> current id of every renamed model the knowledge base knows."""
+    rows = store.cypher("MATCH (m:Model) WHERE m.aliases IS NOT NULL RETURN m.id, m.aliases").rows
+    return {old: mid for mid, olds in rows for old in olds or ()}
+
+
+def _placeholders(store: GraphStore, parents: set[str]) -> int:
+    """How many of the bases named in this crawl the knowledge base knows by name only."""
+    ids = sorted(parents)
+    known = 0
+    for start in range(0, len(ids), 10_000):
+        rows = store.cypher(
+            "MATCH (m:Model) WHERE m.id IN $ids AND m.ingested = true RETURN count(m)",
+            {"ids": ids[start : start + 10_000]},
+        ).rows
+        known += int(rows[0][0])
+    return len(ids) - known
