@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from mlsc.graph import reads
 from mlsc.graph.store import GraphStore
 
 PUBLISHED: dict[str, tuple[float, str]] = {
@@ -119,25 +119,17 @@ class Practices:
         }
 
 
-def _rows(store: GraphStore, query: str, **params: Any) -> Iterable[tuple[Any, ...]]:
-    return store.cypher(query, params or None).rows
-
-
 def practices(store: GraphStore, *, author: str | None = None) -> Practices:
     """The practice figures over every ingested model (or those ``author`` owns)."""
     owners = {
         mid: owner
-        for mid, owner, hub in _rows(
-            store, "MATCH (m:Model) WHERE m.ingested = true RETURN m.id, m.author, m.hub"
-        )
+        for mid, owner, hub in reads.ingested_models(store)
         if hub in (None, "huggingface") and (author is None or owner == author)
     }
     models = set(owners)
     actors = {
         name: (kind, verified)
-        for name, kind, verified in _rows(
-            store, "MATCH (a:Actor) RETURN a.name, a.kind, a.verified"
-        )
+        for name, kind, verified in reads.actors(store)
     }
     in_scope_owners = set(owners.values())
     orgs = [
@@ -154,11 +146,7 @@ def practices(store: GraphStore, *, author: str | None = None) -> Practices:
 
     # commits: per model, with a known signing status (git or GitHub said signed or not)
     per_model: dict[str, list[tuple[Any, Any, Any]]] = defaultdict(list)
-    for mid, signature, verified, reason in _rows(
-        store,
-        "MATCH (m:Model)-[:HAS_COMMIT]->(c:Commit) "
-        "RETURN m.id, c.signature, c.verified, c.verification_reason",
-    ):
+    for mid, signature, verified, reason in reads.commit_signatures(store):
         if mid in models:
             per_model[mid].append((signature, verified, reason))
     known = {
@@ -176,7 +164,7 @@ def practices(store: GraphStore, *, author: str | None = None) -> Practices:
              sum(c[1] is True for c in signed), len(signed)),
     ]  # fmt: skip
     gated = [
-        g for mid, g in _rows(store, "MATCH (m:Model) WHERE m.ingested = true RETURN m.id, m.gated")
+        g for mid, g in reads.ingested_gating(store)
         if mid in models and g is not None
     ]  # fmt: skip
     figures.append(
@@ -185,7 +173,7 @@ def practices(store: GraphStore, *, author: str | None = None) -> Practices:
         )
     )
     files: dict[str, bool] = {}
-    for mid, pickle in _rows(store, "MATCH (m:Model)-[:HAS_FILE]->(f:File) RETURN m.id, f.pickle"):
+    for mid, pickle in reads.file_pickles(store):
         if mid in models:
             files[mid] = files.get(mid, False) or pickle is True
     figures.append(

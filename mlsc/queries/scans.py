@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import orjson
 
+from mlsc.graph import reads
 from mlsc.graph.store import GraphStore
 from mlsc.queries.core import require_node
 
@@ -71,9 +72,7 @@ def scan_context(store: GraphStore, model: str) -> ScanContext:
     """The stored files and hub verdicts of ``model``; raises :class:`NotFoundError` (with
     the closest ids) when the model is not in the knowledge base."""
     require_node(store, "Model", model)
-    rows = store.cypher(
-        "MATCH (:Model {id: $m})-[:HAS_FILE]->(f:File) RETURN f.id, f.sha256", {"m": model}
-    ).rows
+    rows = reads.file_hashes(store, model)
     node = store.node("Model", model) or {}
     return ScanContext(
         model,
