@@ -1020,10 +1020,12 @@ def export_cyclonedx_cmd(
     its whole lineage as pedigree ancestors (relation kept as a property)."""
 
     def run() -> None:
+        from mlsc.queries.bom import ml_bom_facts
         from mlsc.render.cyclonedx import ml_bom_json
 
         with _store(db, backend, read_only=True) as store:
-            document = ml_bom_json(store, model)
+            facts = ml_bom_facts(store, model)
+        document = ml_bom_json(facts)
         if output is None:
             out.line(document)
         else:

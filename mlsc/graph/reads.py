@@ -244,6 +244,26 @@ def derivations(store: GraphStore) -> list[Derivation]:
     return [Derivation(*r) for r in rows]
 
 
+class DerivationProps(NamedTuple):
+    """A DERIVED_FROM edge with its own properties (as :meth:`GraphStore.derivation`)."""
+
+    child: str
+    parent: str
+    relation: str | None
+    evidence: list[str] | None
+    confidence: float | None
+
+
+def derivations_from(store: GraphStore, children: Sequence[str]) -> list[DerivationProps]:
+    """Every DERIVED_FROM edge out of the given models, with its properties."""
+    rows = store.read(
+        "MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model) WHERE c.id IN $ms "
+        "RETURN c.id, p.id, r.relation, r.evidence, r.confidence",
+        {"ms": sorted(set(children))},
+    )
+    return [DerivationProps(*r) for r in rows]
+
+
 class Parent(NamedTuple):
     model: str
     parent: str

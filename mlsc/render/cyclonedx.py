@@ -1,8 +1,12 @@
 """A model's CycloneDX 1.6 ML-BOM: its card fields, files, licences, data sets and lineage.
 
     >>> from mlsc.graph import open_store
+    >>> from mlsc.queries.bom import ml_bom_facts
     >>> with open_store(read_only=True) as store:                    # doctest: +SKIP
-    ...     print(ml_bom_json(store, "quantlab/Evo-8B-g12-GGUF"))
+    ...     print(ml_bom_json(ml_bom_facts(store, "quantlab/Evo-8B-g12-GGUF")))
+
+Values in, text out: :func:`mlsc.queries.bom.ml_bom_facts` reads what the document needs;
+this module never touches a store.
 
 The document is built with cyclonedx-python-lib's model classes and its JSON 1.6 outputter.
 The library has no model card (``Component.model_card`` is a TODO there) and no ``data``
@@ -84,10 +88,9 @@ from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 import mlsc
-from mlsc.graph.algorithms import cycles as find_cycles
-from mlsc.graph.store import GraphStore
+from mlsc.graph.reads import BomFile, TrainedOn
 from mlsc.ingest.lineage import is_valid_repo_id
-from mlsc.queries.core import _entries, require_node
+from mlsc.queries.bom import BomEdge, MlBomFacts
 from mlsc.queries.results import LineageEntry
 
 __all__ = ["SPEC_VERSION", "ml_bom", "ml_bom_json"]
@@ -107,27 +110,6 @@ _PLACEHOLDER = "record not ingested: known only as a base that another model nam
 
 
 @dataclass(frozen=True)
-class _Edge:
-    """One DERIVED_FROM edge of the lineage with all its properties."""
-
-    child: str
-    parent: str
-    relation: str | None
-    evidence: tuple[str, ...]
-    confidence: float | None
-
-    def to_json(self) -> str:
-        return _compact(
-            {
-                "parent": self.parent,
-                "relation": self.relation,
-                "evidence": list(self.evidence),
-                "confidence": self.confidence,
-            }
-        )
-
-
-@dataclass(frozen=True)
 class _Dataset:
     """A data set the model was trained on."""
 
@@ -137,46 +119,31 @@ class _Dataset:
     """Its ``data`` entry (CycloneDX ``componentData``), which the library cannot write."""
 
 
-@dataclass(frozen=True)
-class _Lineage:
-    """What the document needs about the model's ancestry."""
-
-    nodes: Mapping[str, Mapping[str, Any]]
-    """Model id -> its node, for the model and every ancestor."""
-    ancestors: Sequence[LineageEntry]
-    """In lineage order: depth, downloads (most first), id."""
-    edges: Mapping[str, Sequence[_Edge]]
-    """Child id -> its DERIVED_FROM edges, by parent id."""
-    cycles: tuple[tuple[str, ...], ...]
-
-
-def ml_bom(store: GraphStore, model_id: str, *, now: datetime | None = None) -> dict[str, Any]:
-    """The CycloneDX 1.6 ML-BOM of ``model_id`` as a JSON-ready dict.
+def ml_bom(facts: MlBomFacts, *, now: datetime | None = None) -> dict[str, Any]:
+    """The CycloneDX 1.6 ML-BOM of the model ``facts`` describe, as a JSON-ready dict.
 
     ``now`` is the document's timestamp (default: the current time); with the same ``now``
-    and the same graph the document is the same. Raises
-    :class:`~mlsc.errors.NotFoundError` for an unknown model (and
-    :class:`~mlsc.errors.EmptyStoreError` on an empty store).
+    and the same facts the document is the same.
     """
-    require_node(store, "Model", model_id)
-    lineage = _lineage(store, model_id)
+    lineage = facts
+    model_id = facts.model
     node = lineage.nodes[model_id]
     refs = _Refs()
     model_ref = refs.take(_model_ref(node))
     ancestor_refs = {a.id: refs.take(_model_ref(lineage.nodes[a.id])) for a in lineage.ancestors}
     model_refs = {model_id: model_ref, **ancestor_refs}
 
-    datasets = _datasets(store, model_id, refs)
-    files = _files(store, model_id, node, refs)
+    datasets = _datasets(facts.datasets, refs)
+    files = _files(facts.files, model_id, node, refs)
 
-    model = _model_component(store, node, model_ref)
+    model = _model_component(facts.owners, node, model_ref)
     model.properties.update(_derived_from(lineage.edges.get(model_id, ())))
     for cycle in lineage.cycles:
         model.properties.add(Property(name=_p("lineage-cycle"), value=_compact(list(cycle))))
     if lineage.ancestors:
         model.pedigree = Pedigree(
             ancestors=[
-                _ancestor_component(store, lineage, entry, ancestor_refs[entry.id])
+                _ancestor_component(lineage, entry, ancestor_refs[entry.id])
                 for entry in lineage.ancestors
             ]
         )
@@ -227,54 +194,19 @@ def ml_bom(store: GraphStore, model_id: str, *, now: datetime | None = None) -> 
     return doc
 
 
-def ml_bom_json(
-    store: GraphStore, model_id: str, *, now: datetime | None = None, indent: int | None = 2
-) -> str:
+def ml_bom_json(facts: MlBomFacts, *, now: datetime | None = None, indent: int | None = 2) -> str:
     """:func:`ml_bom` as JSON text (ASCII: any other character is ``\\u`` escaped)."""
-    return json.dumps(ml_bom(store, model_id, now=now), indent=indent, ensure_ascii=True)
+    return json.dumps(ml_bom(facts, now=now), indent=indent, ensure_ascii=True)
 
 
 # ------------------------------------------------------------------------------------------
-# Reading the graph
+# Data sets and files
 
 
-def _lineage(store: GraphStore, model_id: str) -> _Lineage:
-    """The model's ancestors (as ``mlsc lineage`` lists them) with their nodes and edges."""
-    up = store.expand([model_id], "up")
-    ancestors = list(_entries(up, "up"))
-    members = {model_id, *(a.id for a in ancestors)}
-    nodes: dict[str, Mapping[str, Any]] = {}
-    for member in sorted(members):
-        found = store.node("Model", member)
-        nodes[member] = found if found is not None else {"id": member}
-    edges: dict[str, list[_Edge]] = {}
-    triples = zip(*(up.edges.column(c).to_pylist() for c in ("child", "parent")), strict=True)
-    for child, parent in sorted(set(triples)):
-        if child not in members or parent not in members:
-            continue  # cannot happen going up: every parent of a reached model is reached
-        props = store.derivation(child, parent) or {}
-        confidence = props.get("confidence")
-        edges.setdefault(child, []).append(
-            _Edge(
-                child,
-                parent,
-                props.get("relation"),
-                tuple(str(e) for e in props.get("evidence") or ()),
-                float(confidence) if confidence is not None else None,
-            )
-        )
-    cycles = find_cycles((e.child, e.parent) for es in edges.values() for e in es)
-    return _Lineage(nodes, ancestors, edges, tuple(cycles))
-
-
-def _datasets(store: GraphStore, model_id: str, refs: _Refs) -> list[_Dataset]:
+def _datasets(rows: Iterable[TrainedOn], refs: _Refs) -> list[_Dataset]:
     """Each data set the model was trained on, as a ``data`` component and its ``data``."""
-    rows = store.cypher(
-        "MATCH (m:Model {id: $id})-[:TRAINED_ON]->(d:Dataset) RETURN d.id, d.hub ORDER BY d.id",
-        {"id": model_id},
-    ).rows
     out = []
-    for dataset_id, hub in rows:
+    for _, dataset_id, hub in rows:
         group, name = _split(dataset_id)
         ref = refs.take(f"mlsc:dataset:{dataset_id}")
         data: dict[str, Any] = {"type": "dataset", "name": dataset_id}
@@ -296,15 +228,9 @@ def _datasets(store: GraphStore, model_id: str, refs: _Refs) -> list[_Dataset]:
 
 
 def _files(
-    store: GraphStore, model_id: str, node: Mapping[str, Any], refs: _Refs
+    rows: Iterable[BomFile], model_id: str, node: Mapping[str, Any], refs: _Refs
 ) -> list[Component]:
     """Each file of the model's repository, as a ``file`` component with its SHA-256."""
-    rows = store.cypher(
-        "MATCH (m:Model {id: $id})-[:HAS_FILE]->(f:File) "
-        "RETURN f.id, f.path, f.size, f.sha256, f.format, f.pickle, f.source, f.observed_at "
-        "ORDER BY f.id",
-        {"id": model_id},
-    ).rows
     out = []
     revision = node.get("sha") or "main"
     for file_id, path, size, sha256, fmt, pickle, source, observed_at in rows:
@@ -345,7 +271,9 @@ def _files(
 # Components
 
 
-def _model_component(store: GraphStore, node: Mapping[str, Any], ref: str) -> Component:
+def _model_component(
+    owners: Mapping[str, Mapping[str, Any]], node: Mapping[str, Any], ref: str
+) -> Component:
     """A model as a ``machine-learning-model`` component (card fields are added later)."""
     model_id = str(node["id"])
     group, name = _split(model_id)
@@ -356,7 +284,7 @@ def _model_component(store: GraphStore, node: Mapping[str, Any], ref: str) -> Co
     if author:
         urls = [XsUri(f"{HUB_URL}/{_path(author)}")] if huggingface else []
         supplier = OrganizationalEntity(name=author, urls=urls)
-        owner = store.node("Actor", author)
+        owner = owners.get(author)
         if owner is not None:
             props["owner-kind"] = owner.get("kind")
             props["owner-verified"] = owner.get("verified")
@@ -386,11 +314,9 @@ def _model_component(store: GraphStore, node: Mapping[str, Any], ref: str) -> Co
     )
 
 
-def _ancestor_component(
-    store: GraphStore, lineage: _Lineage, entry: LineageEntry, ref: str
-) -> Component:
+def _ancestor_component(lineage: MlBomFacts, entry: LineageEntry, ref: str) -> Component:
     """An ancestor, with the hop that reached it and every derivation out of it."""
-    component = _model_component(store, lineage.nodes[entry.id], ref)
+    component = _model_component(lineage.owners, lineage.nodes[entry.id], ref)
     hop = next((e for e in lineage.edges.get(entry.via, ()) if e.parent == entry.id), None)
     component.properties.update(
         _properties(
@@ -408,8 +334,19 @@ def _ancestor_component(
     return component
 
 
-def _derived_from(edges: Iterable[_Edge]) -> list[Property]:
-    return [Property(name=_p("derived-from"), value=e.to_json()) for e in edges]
+def _derived_from(edges: Iterable[BomEdge]) -> list[Property]:
+    return [Property(name=_p("derived-from"), value=_edge_json(e)) for e in edges]
+
+
+def _edge_json(edge: BomEdge) -> str:
+    return _compact(
+        {
+            "parent": edge.parent,
+            "relation": edge.relation,
+            "evidence": list(edge.evidence),
+            "confidence": edge.confidence,
+        }
+    )
 
 
 def _licences(text: Any) -> list[License]:
@@ -457,7 +394,7 @@ def _add_card(component: dict[str, Any], cards: Mapping[str, dict[str, Any]]) ->
 
 
 def _dependencies(
-    entries: Iterable[dict[str, Any]], lineage: _Lineage, refs: Mapping[str, str]
+    entries: Iterable[dict[str, Any]], lineage: MlBomFacts, refs: Mapping[str, str]
 ) -> list[dict[str, Any]]:
     """The library's entries plus every DERIVED_FROM edge of the lineage, sorted."""
     graph: dict[str, set[str]] = {e["ref"]: set(e.get("dependsOn", ())) for e in entries}
