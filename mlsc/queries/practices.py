@@ -24,6 +24,7 @@ from typing import Any
 
 from mlsc.graph import reads
 from mlsc.graph.store import GraphStore
+from mlsc.queries.results import JsonFields
 
 PUBLISHED: dict[str, tuple[float, str]] = {
     "organisations_verified": (0.0319, "ICSE 2023 (Jiang et al.), Hugging Face"),
@@ -99,7 +100,7 @@ class Distribution:
 
 
 @dataclass(frozen=True)
-class Practices:
+class Practices(JsonFields):
     scope: str | None
     models: int
     figures: tuple[Figure, ...]
@@ -108,15 +109,6 @@ class Practices:
 
     def figure(self, name: str) -> Figure:
         return next(f for f in self.figures if f.name == name)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "scope": self.scope,
-            "models": self.models,
-            "figures": [f.to_json() for f in self.figures],
-            "writers_per_model": self.writers_per_model.to_json(),
-            "models_per_writer": self.models_per_writer.to_json(),
-        }
 
 
 def practices(store: GraphStore, *, author: str | None = None) -> Practices:

@@ -16,6 +16,7 @@ import orjson
 
 from mlsc.graph import reads
 from mlsc.graph.store import GraphStore
+from mlsc.queries.results import JsonFields
 from mlsc.queries.scans import hub_file_verdicts
 
 PRINCIPLES = ("transparency", "validity", "separation")
@@ -23,7 +24,7 @@ SUBJECTS = ("artifacts", "operations", "actors")
 
 
 @dataclass(frozen=True)
-class Fact:
+class Fact(JsonFields):
     """One fact of a cell and its score."""
 
     name: str
@@ -34,15 +35,6 @@ class Fact:
     """Its weight in the cell's mean."""
     veto: bool = False
     """A veto fact that scores 0 sets its whole cell to 0 (a critical scan verdict)."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "value": self.value,
-            "score": self.score,
-            "weight": self.weight,
-            "veto": self.veto,
-        }
 
 
 def _yes(value: bool | None) -> float | None:
