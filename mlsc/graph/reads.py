@@ -188,10 +188,14 @@ class FileFormat(NamedTuple):
     format: str
 
 
-def file_formats(store: GraphStore) -> list[FileFormat]:
-    """Every model file's known format."""
+def file_formats(store: GraphStore, models: Sequence[str] | None = None) -> list[FileFormat]:
+    """Every model file's known format (of the given models only, when given)."""
+    where = " AND m.id IN $ms" if models is not None else ""
     rows = store.read(
-        "MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE f.format IS NOT NULL RETURN m.id, f.format"
+        "MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE f.format IS NOT NULL"
+        + where
+        + " RETURN m.id, f.format",
+        {"ms": sorted(set(models))} if models is not None else None,
     )
     return [FileFormat(*r) for r in rows]
 
@@ -203,11 +207,15 @@ class ChatTemplate(NamedTuple):
     scan_findings: list[str] | None
 
 
-def chat_templates(store: GraphStore) -> list[ChatTemplate]:
-    """Every model file carrying a chat template, with its hash and the scan's findings."""
+def chat_templates(store: GraphStore, models: Sequence[str] | None = None) -> list[ChatTemplate]:
+    """Every model file carrying a chat template, with its hash and the scan's findings (of
+    the given models only, when given)."""
+    where = " AND m.id IN $ms" if models is not None else ""
     rows = store.read(
-        "MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE f.chat_template_sha256 IS NOT NULL "
-        "RETURN m.id, f.path, f.chat_template_sha256, f.scan_findings"
+        "MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE f.chat_template_sha256 IS NOT NULL"
+        + where
+        + " RETURN m.id, f.path, f.chat_template_sha256, f.scan_findings",
+        {"ms": sorted(set(models))} if models is not None else None,
     )
     return [ChatTemplate(*r) for r in rows]
 
@@ -234,14 +242,24 @@ class Derivation(NamedTuple):
     parent_aliases: list[str] | None
 
 
-def derivations(store: GraphStore) -> list[Derivation]:
-    """Every DERIVED_FROM edge, with both ends' type, architectures and dates."""
-    rows = store.read(
-        "MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model) RETURN c.id, p.id, r.relation, r.evidence, "
-        "r.confidence, c.model_type, c.architectures, p.model_type, p.architectures, "
-        "c.created_at, p.created_at, p.ingested, p.removed, p.aliases"
-    )
-    return [Derivation(*r) for r in rows]
+_DERIVATION = (
+    "RETURN c.id, p.id, r.relation, r.evidence, r.confidence, c.model_type, c.architectures, "
+    "p.model_type, p.architectures, c.created_at, p.created_at, p.ingested, p.removed, p.aliases"
+)
+
+
+def derivations(store: GraphStore, touching: Sequence[str] | None = None) -> list[Derivation]:
+    """Every DERIVED_FROM edge (or those into or out of the ``touching`` models), with both
+    ends' type, architectures and dates."""
+    match = "MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model) "
+    if touching is None:
+        return [Derivation(*r) for r in store.read(match + _DERIVATION)]
+    params = {"ms": sorted(set(touching))}
+    out = [Derivation(*r) for r in store.read(match + "WHERE c.id IN $ms " + _DERIVATION, params)]
+    seen = {(d.child, d.parent) for d in out}
+    into = store.read(match + "WHERE p.id IN $ms " + _DERIVATION, params)
+    out.extend(d for d in map(Derivation._make, into) if (d.child, d.parent) not in seen)
+    return out
 
 
 class DerivationProps(NamedTuple):

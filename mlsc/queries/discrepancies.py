@@ -96,10 +96,10 @@ def _arch(model_type: Any, architectures: Any) -> tuple[str | None, tuple[str, .
 _TemplateFiles = dict[str, dict[str, tuple[str, bool]]]
 
 
-def _chat_templates(store: GraphStore) -> _TemplateFiles:
+def _chat_templates(store: GraphStore, models: Sequence[str] | None) -> _TemplateFiles:
     """model -> file path -> (chat_template_sha256, whether the scan flagged it critical)."""
     found: _TemplateFiles = defaultdict(dict)
-    for mid, path, digest, flagged in reads.chat_templates(store):
+    for mid, path, digest, flagged in reads.chat_templates(store, models):
         bad = any(str(x).startswith("critical template_") for x in flagged or [])
         found[mid][path] = (digest, bad)
     return found
@@ -142,11 +142,15 @@ def discrepancies(store: GraphStore, *, models: Sequence[str] | None = None) -> 
                 Finding(kind, severity, model, tuple(related), detail, tuple(evidence.items()))
             )
 
+    # Scoped to ``models``, only the edges into or out of them matter: every finding is
+    # about the child of an edge, except quantized-with-children, about its parent.
+    scope = sorted(wanted) if wanted is not None else None
+    rows = reads.derivations(store, scope)
     formats: dict[str, set[str]] = defaultdict(set)
-    for mid, fmt in reads.file_formats(store):
+    for mid, fmt in reads.file_formats(store, scope):
         formats[mid].add(fmt)
-    templates = _chat_templates(store)
-    rows = reads.derivations(store)
+    ends = sorted({m for r in rows for m in (r.child, r.parent)}) if scope is not None else None
+    templates = _chat_templates(store, ends)
     children: dict[str, list[tuple[str, str]]] = defaultdict(list)
     own: dict[str, set[str]] = defaultdict(set)  # the relations a model itself was made by
     for (child, parent, relation, evidence, confidence, c_type, c_arch, p_type, p_arch,
