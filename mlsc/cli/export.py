@@ -37,10 +37,12 @@ def export_cyclonedx_cmd(
 ) -> None:
     """A CycloneDX 1.6 ML-BOM of MODEL: card fields, file hashes, licences, datasets, and
     its whole lineage as pedigree ancestors (relation kept as a property)."""
+    from mlsc.queries.bom import ml_bom_facts
     from mlsc.render.cyclonedx import ml_bom_json
 
     with connect(db, backend, read_only=True) as store:
-        document = ml_bom_json(store, model)
+        facts = ml_bom_facts(store, model)
+    document = ml_bom_json(facts)
     if output is None:
         out.line(document)
     else:

@@ -602,6 +602,9 @@ class LadybugStore(GraphStore):
         )
         return out
 
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self._rows(query, params)]
+
     def cypher(
         self,
         query: str,

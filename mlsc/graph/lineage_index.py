@@ -8,6 +8,7 @@ no path enumeration; cycles stop because each model is visited once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +71,47 @@ class LineageIndex:
         self.edge_count = len(child)
         self.parents = _CSR.build(n, child, parent, codes)
         self.children = _CSR.build(n, parent, child, codes)
+        self.number: dict[str, int] = {}
+        """Id -> dense number (filled by :meth:`from_pairs` only)."""
+
+    @classmethod
+    def from_pairs(cls, edges: Iterable[tuple[str, str]], ids: Iterable[str] = ()) -> LineageIndex:
+        """An index over (child, parent) id pairs alone, plus any further ``ids`` (models
+        without an edge): what whole-graph rankings traverse. Models carry no properties and
+        every relation is the empty string."""
+        number: dict[str, int] = {}
+        child: list[int] = []
+        parent: list[int] = []
+        for c, p in edges:
+            parent.append(number.setdefault(p, len(number)))
+            child.append(number.setdefault(c, len(number)))
+        for i in ids:
+            number.setdefault(i, len(number))
+        models = pa.table(
+            {
+                "o": pa.array(np.arange(len(number), dtype=np.int64)),
+                "id": pa.array(list(number), pa.string()),
+            }
+        )
+        pairs = pa.table(
+            {
+                "child": pa.array(np.asarray(child, dtype=np.int64)),
+                "parent": pa.array(np.asarray(parent, dtype=np.int64)),
+                "relation": pa.array([""] * len(child), pa.string()),
+            }
+        )
+        index = cls(models, pairs)
+        index.number = number
+        return index
+
+    def children_lists(self) -> list[list[int]]:
+        """Per dense number, its children's numbers (for algorithms written over lists)."""
+        indptr, indices = self.children.indptr.tolist(), self.children.indices.tolist()
+        return [indices[indptr[v] : indptr[v + 1]] for v in range(self.size)]
+
+    def reach(self, seeds: Ints) -> int:
+        """How many models are reachable from ``seeds`` going down, the seeds included."""
+        return len(self.bfs(seeds, "down")[0])
 
     def bfs(self, seeds: Ints, direction: str) -> tuple[Ints, Ints]:
         """(reached nodes, their depth): multi-source shortest distance, seeds at 0."""

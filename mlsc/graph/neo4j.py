@@ -658,6 +658,10 @@ class Neo4jStore(GraphStore):
         )[0]["c"]
         return out
 
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        records = self._read(query, **dict(params or {}))
+        return [tuple(_plain(v) for v in record.values()) for record in records]
+
     def cypher(
         self,
         query: str,

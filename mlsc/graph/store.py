@@ -192,12 +192,12 @@ class GraphStore(abc.ABC):
         out: list[CommitRef] = []
         when = "coalesce(c.committed_at, c.authored_at)"
         for label in ("Model", "CodeRepository"):
-            rows = self.cypher(
+            rows = self.read(
                 f"MATCH (:Actor {{name: $a}})-[:AUTHORED]->(c:Commit)<-[:HAS_COMMIT]-(r:{label}) "
                 + (f"WHERE {when} >= $since " if since else "")
                 + f"RETURN DISTINCT c.id, r.id, {when}",
                 {"a": actor, "since": since} if since else {"a": actor},
-            ).rows
+            )
             out.extend(CommitRef(sha, label, repo, at) for sha, repo, at in rows)
         return sorted(out, key=lambda c: (c.repository, c.at or "", c.sha))
 
@@ -205,11 +205,11 @@ class GraphStore(abc.ABC):
         """The models and code repositories that hold commit ``sha``."""
         out: list[CommitRef] = []
         for label in ("Model", "CodeRepository"):
-            rows = self.cypher(
+            rows = self.read(
                 f"MATCH (r:{label})-[:HAS_COMMIT]->(c:Commit {{id: $sha}}) "
                 "RETURN r.id, coalesce(c.committed_at, c.authored_at)",
                 {"sha": sha},
-            ).rows
+            )
             out.extend(CommitRef(sha, label, repo, at) for repo, at in rows)
         return sorted(out, key=lambda c: (c.label, c.repository))
 
@@ -236,6 +236,12 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def counts(self) -> dict[str, int]:
         """Number of nodes per label and edges per type, plus ``relation:<r>`` counts."""
+
+    @abc.abstractmethod
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Rows of one of mlsc's own read-only queries (:mod:`mlsc.graph.reads` holds them
+        all; values always come as ``params``). Not for users' queries: no write check and
+        no user time limit, that is :meth:`cypher`."""
 
     @abc.abstractmethod
     def cypher(

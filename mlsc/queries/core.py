@@ -95,7 +95,9 @@ def _columns(table: pa.Table, names: Iterable[str]) -> list[pa.Array]:
     return [table.column(n).combine_chunks() for n in names]
 
 
-def _entries(expansion: Expansion, direction: Literal["down", "up"]) -> Rows[LineageEntry]:
+def lineage_entries(expansion: Expansion, direction: Literal["down", "up"]) -> Rows[LineageEntry]:
+    """The reached models except the seeds, in lineage order (depth, downloads, id), each
+    with the hop that reached it on a shortest path: what ``mlsc lineage`` lists."""
     table = _with_hops(expansion, direction)
     table = table.filter(pc.greater(table.column("depth"), 0))
     names = ("id", "depth", "relation", "via", "author", "downloads", "ingested")
@@ -129,8 +131,8 @@ def lineage(store: GraphStore, model: str) -> LineageResult:
     edges = tuple(sorted(set(_edge_triples(pa.concat_tables([up.edges, down.edges]), relatives))))
     return LineageResult(
         model=model,
-        ancestors=_entries(up, "up"),
-        descendants=_entries(down, "down"),
+        ancestors=lineage_entries(up, "up"),
+        descendants=lineage_entries(down, "down"),
         cycles=tuple(find_cycles((c, p) for c, p, _ in edges)),
         edges=edges,
     )

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mlsc.graph import reads
 from mlsc.graph.store import GraphStore
 
 Severity = Literal["high", "medium", "low"]
@@ -95,13 +96,10 @@ def _arch(model_type: Any, architectures: Any) -> tuple[str | None, tuple[str, .
 _TemplateFiles = dict[str, dict[str, tuple[str, bool]]]
 
 
-def _chat_templates(store: GraphStore) -> _TemplateFiles:
+def _chat_templates(store: GraphStore, models: Sequence[str] | None) -> _TemplateFiles:
     """model -> file path -> (chat_template_sha256, whether the scan flagged it critical)."""
     found: _TemplateFiles = defaultdict(dict)
-    for mid, path, digest, flagged in store.cypher(
-        "MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE f.chat_template_sha256 IS NOT NULL "
-        "RETURN m.id, f.path, f.chat_template_sha256, f.scan_findings"
-    ).rows:
+    for mid, path, digest, flagged in reads.chat_templates(store, models):
         bad = any(str(x).startswith("critical template_") for x in flagged or [])
         found[mid][path] = (digest, bad)
     return found
@@ -144,17 +142,15 @@ def discrepancies(store: GraphStore, *, models: Sequence[str] | None = None) -> 
                 Finding(kind, severity, model, tuple(related), detail, tuple(evidence.items()))
             )
 
+    # Scoped to ``models``, only the edges into or out of them matter: every finding is
+    # about the child of an edge, except quantized-with-children, about its parent.
+    scope = sorted(wanted) if wanted is not None else None
+    rows = reads.derivations(store, scope)
     formats: dict[str, set[str]] = defaultdict(set)
-    for mid, fmt in store.cypher(
-        "MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE f.format IS NOT NULL RETURN m.id, f.format"
-    ).rows:
+    for mid, fmt in reads.file_formats(store, scope):
         formats[mid].add(fmt)
-    templates = _chat_templates(store)
-    rows = store.cypher(
-        "MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model) RETURN c.id, p.id, r.relation, r.evidence, "
-        "r.confidence, c.model_type, c.architectures, p.model_type, p.architectures, "
-        "c.created_at, p.created_at, p.ingested, p.removed, p.aliases"
-    ).rows
+    ends = sorted({m for r in rows for m in (r.child, r.parent)}) if scope is not None else None
+    templates = _chat_templates(store, ends)
     children: dict[str, list[tuple[str, str]]] = defaultdict(list)
     own: dict[str, set[str]] = defaultdict(set)  # the relations a model itself was made by
     for (child, parent, relation, evidence, confidence, c_type, c_arch, p_type, p_arch,
@@ -245,9 +241,9 @@ def discrepancies(store: GraphStore, *, models: Sequence[str] | None = None) -> 
                 "loads onto a base its card does not name", card=parent, adapter_config=other)  # fmt: skip
     for parent, kids in children.items():
         for child, relation in kids:
-            for severity, detail, evidence in _template_changes(templates, child, parent):
+            for severity, detail, found in _template_changes(templates, child, parent):
                 add("chat-template-changed", severity, child, [parent], detail,
-                    relation=relation, **evidence)  # fmt: skip
+                    relation=relation, **found)  # fmt: skip
         if own.get(parent) == {"quantized"}:
             add("quantized-with-children", "low", parent, sorted(c for c, _ in kids),
                 f"a quantized model with {len(kids)} derived from it",

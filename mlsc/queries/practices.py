@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from mlsc.graph import reads
 from mlsc.graph.store import GraphStore
+from mlsc.queries.results import JsonFields
 
 PUBLISHED: dict[str, tuple[float, str]] = {
     "organisations_verified": (0.0319, "ICSE 2023 (Jiang et al.), Hugging Face"),
@@ -99,7 +100,7 @@ class Distribution:
 
 
 @dataclass(frozen=True)
-class Practices:
+class Practices(JsonFields):
     scope: str | None
     models: int
     figures: tuple[Figure, ...]
@@ -109,35 +110,18 @@ class Practices:
     def figure(self, name: str) -> Figure:
         return next(f for f in self.figures if f.name == name)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "scope": self.scope,
-            "models": self.models,
-            "figures": [f.to_json() for f in self.figures],
-            "writers_per_model": self.writers_per_model.to_json(),
-            "models_per_writer": self.models_per_writer.to_json(),
-        }
-
-
-def _rows(store: GraphStore, query: str, **params: Any) -> Iterable[tuple[Any, ...]]:
-    return store.cypher(query, params or None).rows
-
 
 def practices(store: GraphStore, *, author: str | None = None) -> Practices:
     """The practice figures over every ingested model (or those ``author`` owns)."""
     owners = {
         mid: owner
-        for mid, owner, hub in _rows(
-            store, "MATCH (m:Model) WHERE m.ingested = true RETURN m.id, m.author, m.hub"
-        )
+        for mid, owner, hub in reads.ingested_models(store)
         if hub in (None, "huggingface") and (author is None or owner == author)
     }
     models = set(owners)
     actors = {
         name: (kind, verified)
-        for name, kind, verified in _rows(
-            store, "MATCH (a:Actor) RETURN a.name, a.kind, a.verified"
-        )
+        for name, kind, verified in reads.actors(store)
     }
     in_scope_owners = set(owners.values())
     orgs = [
@@ -154,11 +138,7 @@ def practices(store: GraphStore, *, author: str | None = None) -> Practices:
 
     # commits: per model, with a known signing status (git or GitHub said signed or not)
     per_model: dict[str, list[tuple[Any, Any, Any]]] = defaultdict(list)
-    for mid, signature, verified, reason in _rows(
-        store,
-        "MATCH (m:Model)-[:HAS_COMMIT]->(c:Commit) "
-        "RETURN m.id, c.signature, c.verified, c.verification_reason",
-    ):
+    for mid, signature, verified, reason in reads.commit_signatures(store):
         if mid in models:
             per_model[mid].append((signature, verified, reason))
     known = {
@@ -176,7 +156,7 @@ def practices(store: GraphStore, *, author: str | None = None) -> Practices:
              sum(c[1] is True for c in signed), len(signed)),
     ]  # fmt: skip
     gated = [
-        g for mid, g in _rows(store, "MATCH (m:Model) WHERE m.ingested = true RETURN m.id, m.gated")
+        g for mid, g in reads.ingested_gating(store)
         if mid in models and g is not None
     ]  # fmt: skip
     figures.append(
@@ -185,7 +165,7 @@ def practices(store: GraphStore, *, author: str | None = None) -> Practices:
         )
     )
     files: dict[str, bool] = {}
-    for mid, pickle in _rows(store, "MATCH (m:Model)-[:HAS_FILE]->(f:File) RETURN m.id, f.pickle"):
+    for mid, pickle in reads.file_pickles(store):
         if mid in models:
             files[mid] = files.get(mid, False) or pickle is True
     figures.append(

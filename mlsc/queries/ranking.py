@@ -4,85 +4,47 @@ Package reach (distinct descendants) of every model would cost a traversal per m
 rank with upper bounds instead: on the graph of strongly connected components, a model's
 reach is at most the sum over its children of (1 + their bound). Candidates are evaluated
 exactly in decreasing bound order until the k-th exact reach beats every remaining bound, so
-the ranking is exact while only a handful of traversals run.
+the ranking is exact while only a handful of traversals run, each a breadth-first search on
+the lineage index (:class:`~mlsc.graph.lineage_index.LineageIndex`), the one traversal every
+query uses.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections import deque
-from collections.abc import Iterable
+
+import numpy as np
 
 from mlsc.graph.algorithms import strongly_connected
+from mlsc.graph.lineage_index import LineageIndex
 from mlsc.graph.store import GraphStore
 from mlsc.queries.results import Ranked
 
 
-class _Graph:
-    """Children lists over integer ids, built once from the store's edge list."""
-
-    def __init__(self, edges: Iterable[tuple[str, str]]) -> None:
-        self.index: dict[str, int] = {}
-        self.names: list[str] = []
-        self.children: list[list[int]] = []
-        for child, parent in edges:
-            self.children[self.id(parent)].append(self.id(child))
-
-    def id(self, name: str) -> int:
-        i = self.index.get(name)
-        if i is None:
-            i = self.index[name] = len(self.names)
-            self.names.append(name)
-            self.children.append([])
-        return i
-
-    def reach(self, seeds: Iterable[int]) -> set[int]:
-        """Every node reachable from ``seeds`` by one hop or more, plus the seeds."""
-        seen = set(seeds)
-        queue = deque(seen)
-        children = self.children
-        while queue:
-            for c in children[queue.popleft()]:
-                if c not in seen:
-                    seen.add(c)
-                    queue.append(c)
-        return seen
-
-    def descendants(self, node: int) -> int:
-        """Distinct models downstream of ``node``, never counting itself (even on a cycle)."""
-        seen: set[int] = set()
-        queue = deque(self.children[node])
-        while queue:
-            c = queue.popleft()
-            if c not in seen:
-                seen.add(c)
-                queue.extend(self.children[c])
-        seen.discard(node)
-        return len(seen)
-
-    def upper_bounds(self) -> list[int]:
-        """Per node, an upper bound of its descendant count (exact on trees)."""
-        n = len(self.names)
-        comp, order = strongly_connected(self.children)
-        size = [0] * (max(comp, default=-1) + 1)
-        for c in comp:
-            size[c] += 1
-        bound_c = [0] * len(size)
-        members: list[list[int]] = [[] for _ in size]
-        for v, c in enumerate(comp):
-            members[c].append(v)
-        # Tarjan emits components children-first, so one pass in that order is enough.
-        for c in order:
-            total = size[c] - 1
-            seen_children: set[int] = set()
-            for v in members[c]:
-                for w in self.children[v]:
-                    cw = comp[w]
-                    if cw != c and cw not in seen_children:
-                        seen_children.add(cw)
-                        total += size[cw] + bound_c[cw]
-            bound_c[c] = min(total, n)
-        return [bound_c[comp[v]] for v in range(n)]
+def _upper_bounds(index: LineageIndex) -> list[int]:
+    """Per dense number, an upper bound of its descendant count (exact on trees)."""
+    n = index.size
+    children = index.children_lists()
+    comp, order = strongly_connected(children)
+    size = [0] * (max(comp, default=-1) + 1)
+    for c in comp:
+        size[c] += 1
+    bound_c = [0] * len(size)
+    members: list[list[int]] = [[] for _ in size]
+    for v, c in enumerate(comp):
+        members[c].append(v)
+    # Tarjan emits components children-first, so one pass in that order is enough.
+    for c in order:
+        total = size[c] - 1
+        seen_children: set[int] = set()
+        for v in members[c]:
+            for w in children[v]:
+                cw = comp[w]
+                if cw != c and cw not in seen_children:
+                    seen_children.add(cw)
+                    total += size[cw] + bound_c[cw]
+        bound_c[c] = min(total, n)
+    return [bound_c[comp[v]] for v in range(n)]
 
 
 def _top(candidates: list[tuple[int, str, int]], k: int, exact: dict[str, int]) -> list[str]:
@@ -104,39 +66,40 @@ def _top(candidates: list[tuple[int, str, int]], k: int, exact: dict[str, int]) 
 
 def top_models(store: GraphStore, k: int = 20) -> list[Ranked]:
     """The ``k`` models with the most distinct descendants (package reach)."""
-    g = _Graph(store.derivation_edges())
-    bounds = g.upper_bounds()
+    g = LineageIndex.from_pairs(store.derivation_edges())
+    bounds = _upper_bounds(g)
+    names = list(g.number)
+    direct = np.diff(g.children.indptr)
 
     class _Lazy(dict[str, int]):
         def __missing__(self, name: str) -> int:
-            value = self[name] = g.descendants(g.index[name])
+            # distinct models downstream, never counting the model itself (even on a cycle)
+            value = self[name] = g.reach(np.array([g.number[name]], dtype=np.int64)) - 1
             return value
 
     lazy = _Lazy()
-    candidates = [
-        (-bounds[i], g.names[i], len(g.children[i])) for i in range(len(g.names)) if bounds[i]
-    ]
+    candidates = [(-bounds[i], names[i], int(direct[i])) for i in range(len(names)) if bounds[i]]
     evaluated = _top(candidates, k, lazy)
-    rows = [Ranked(n, lazy[n], len(g.children[g.index[n]])) for n in evaluated]
+    rows = [Ranked(n, lazy[n], int(direct[g.number[n]])) for n in evaluated]
     rows.sort(key=lambda r: (-r.reach, r.id))
     return rows[:k]
 
 
 def top_actors(store: GraphStore, k: int = 20) -> list[Ranked]:
     """The ``k`` actors with the largest maintainer reach (controlled ∪ downstream)."""
-    g = _Graph(store.derivation_edges())
+    ownership = list(store.ownership_edges())
+    g = LineageIndex.from_pairs(store.derivation_edges(), (model for _, model in ownership))
     owned: dict[str, set[int]] = {}
-    for actor, model in store.ownership_edges():
-        owned.setdefault(actor, set()).add(g.id(model))
+    for actor, model in ownership:
+        owned.setdefault(actor, set()).add(g.number[model])
     for member, org in store.membership_edges():
         owned.setdefault(member, set()).update(owned.get(org, set()))
-    bounds = g.upper_bounds() if g.names else []
-    bounds += [0] * (len(g.names) - len(bounds))
-    n = len(g.names)
+    bounds = _upper_bounds(g)
+    n = g.size
 
     class _Lazy(dict[str, int]):
         def __missing__(self, actor: str) -> int:
-            value = self[actor] = len(g.reach(owned[actor]))
+            value = self[actor] = g.reach(np.fromiter(owned[actor], dtype=np.int64))
             return value
 
     lazy = _Lazy()

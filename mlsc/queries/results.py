@@ -1,17 +1,48 @@
 """Result values of the queries. Frozen, and each knows its JSON shape (``to_json``).
 
-The JSON shapes are a public contract that scripts depend on: add keys, never rename.
+The JSON shapes are a public contract that scripts depend on: add keys, never rename. Most
+results are their fields as they are (:class:`JsonFields`); the rest say what they add.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, ClassVar, Literal, TypeVar, overload
 
 from mlsc.graph.store import CommitRef
 
 T = TypeVar("T")
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready data: a result by its ``to_json()``, a mapping as a dict, any
+    other sequence but text as a list, the rest as it is."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    to_json = getattr(value, "to_json", None)
+    if to_json is not None:
+        return to_json()
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return [plain(v) for v in value]
+    return value
+
+
+class JsonFields:
+    """Mixin for a dataclass result whose JSON is its fields, in order, made :func:`plain`
+    (``json_omit`` left out: what is only for drawing, say)."""
+
+    json_omit: ClassVar[tuple[str, ...]] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            f.name: plain(getattr(self, f.name))
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if f.name not in self.json_omit
+        }
 
 
 class Rows(Sequence[T]):
@@ -84,6 +115,8 @@ class LineageEntry:
     ingested: bool
 
     def to_json(self) -> dict[str, Any]:
+        # written out: a lineage can list tens of thousands. "owner" is the same column
+        # under the name blast-radius JSON gives it.
         return {
             "id": self.id,
             "depth": self.depth,
@@ -92,11 +125,14 @@ class LineageEntry:
             "author": self.author,
             "downloads": self.downloads,
             "ingested": self.ingested,
+            "owner": self.author,
         }
 
 
 @dataclass(frozen=True)
-class LineageResult:
+class LineageResult(JsonFields):
+    json_omit = ("edges",)
+
     model: str
     ancestors: Sequence[LineageEntry]
     descendants: Sequence[LineageEntry]
@@ -104,14 +140,6 @@ class LineageResult:
     """Each cycle met on the way, as the model ids on it (smallest id first)."""
     edges: tuple[tuple[str, str, str], ...]
     """(child, parent, relation) among the model and all its relatives, for drawing."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "ancestors": [a.to_json() for a in self.ancestors],
-            "descendants": [d.to_json() for d in self.descendants],
-            "cycles": [list(c) for c in self.cycles],
-        }
 
 
 @dataclass(frozen=True)
@@ -129,6 +157,7 @@ class Affected:
     downloads: int | None
 
     def to_json(self) -> dict[str, Any]:
+        # written out: a blast radius can list tens of thousands
         return {
             "id": self.id,
             "depth": self.depth,
@@ -185,7 +214,7 @@ class BlastRadius:
 
 
 @dataclass(frozen=True)
-class Reach:
+class Reach(JsonFields):
     """Maintainer reach of an actor."""
 
     actor: str
@@ -197,18 +226,9 @@ class Reach:
     """Distinct models in direct ∪ transitive."""
     organisations: tuple[str, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "actor": self.actor,
-            "direct": self.direct,
-            "transitive": self.transitive,
-            "total": self.total,
-            "organisations": list(self.organisations),
-        }
-
 
 @dataclass(frozen=True)
-class Ranked:
+class Ranked(JsonFields):
     """One row of a `top` ranking."""
 
     id: str
@@ -216,6 +236,3 @@ class Ranked:
     """Package reach (descendants) for a model; maintainer reach (total) for an actor."""
     direct: int
     """Direct children for a model; models controlled directly for an actor."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "reach": self.reach, "direct": self.direct}

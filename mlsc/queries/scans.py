@@ -15,8 +15,10 @@ from typing import Any, Literal
 
 import orjson
 
+from mlsc.graph import reads
 from mlsc.graph.store import GraphStore
 from mlsc.queries.core import require_node
+from mlsc.queries.results import JsonFields
 
 HubStatus = Literal["critical", "warning", "info"]
 
@@ -71,9 +73,7 @@ def scan_context(store: GraphStore, model: str) -> ScanContext:
     """The stored files and hub verdicts of ``model``; raises :class:`NotFoundError` (with
     the closest ids) when the model is not in the knowledge base."""
     require_node(store, "Model", model)
-    rows = store.cypher(
-        "MATCH (:Model {id: $m})-[:HAS_FILE]->(f:File) RETURN f.id, f.sha256", {"m": model}
-    ).rows
+    rows = reads.file_hashes(store, model)
     node = store.node("Model", model) or {}
     return ScanContext(
         model,
@@ -83,7 +83,7 @@ def scan_context(store: GraphStore, model: str) -> ScanContext:
 
 
 @dataclass(frozen=True)
-class Disagreement:
+class Disagreement(JsonFields):
     """Where a local scan and what another source recorded do not agree."""
 
     path: str
@@ -91,9 +91,6 @@ class Disagreement:
     detail: str
     status: Literal["critical", "warning"]
     """The least status the file gets from it (a peer's verdict is never lowered)."""
-
-    def to_json(self) -> dict[str, str]:
-        return {"path": self.path, "kind": self.kind, "detail": self.detail, "status": self.status}
 
 
 _RANK = {"skipped": 0, "clean": 0, "info": 0, "warning": 1, "unparseable": 1, "critical": 2}

@@ -25,7 +25,7 @@ from typing import Any
 from mlsc.graph.store import GraphStore
 from mlsc.queries.core import lineage, require_node
 from mlsc.queries.discrepancies import discrepancies
-from mlsc.queries.scorecard_facts import PRINCIPLES, SUBJECTS, Fact, model_cells
+from mlsc.queries.scorecard_facts import PRINCIPLES, SUBJECTS, Fact, gather, model_cells
 
 __all__ = ["PRINCIPLES", "SUBJECTS", "Cell", "Fact", "Scorecard", "Weakest", "scorecard"]
 
@@ -187,10 +187,12 @@ def scorecard(store: GraphStore, model: str) -> Scorecard:
     for f in found.findings:
         by_model.setdefault(f.model, []).append(f.severity)
 
+    gathered = gather(store, [model, *(a.id for a in ancestors)])
+
     def cells_of(mid: str) -> tuple[Cell, ...]:
         sev = by_model.get(mid, [])
         worst = "high" if "high" in sev else "medium" if "medium" in sev else "low" if sev else None
-        facts = model_cells(store, mid, len(sev), worst)
+        facts = model_cells(gathered[mid], len(sev), worst)
         return tuple(Cell(p, s, facts[(p, s)]) for s in SUBJECTS for p in PRINCIPLES)
 
     own = cells_of(model)

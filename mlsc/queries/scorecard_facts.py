@@ -7,12 +7,16 @@ between, ``None`` unknown. How cells and the overall score are formed from them 
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from mlsc.graph import reads
 from mlsc.graph.store import GraphStore
+from mlsc.queries.results import JsonFields
 from mlsc.queries.scans import hub_file_verdicts
 
 PRINCIPLES = ("transparency", "validity", "separation")
@@ -20,7 +24,7 @@ SUBJECTS = ("artifacts", "operations", "actors")
 
 
 @dataclass(frozen=True)
-class Fact:
+class Fact(JsonFields):
     """One fact of a cell and its score."""
 
     name: str
@@ -32,15 +36,6 @@ class Fact:
     veto: bool = False
     """A veto fact that scores 0 sets its whole cell to 0 (a critical scan verdict)."""
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "value": self.value,
-            "score": self.score,
-            "weight": self.weight,
-            "veto": self.veto,
-        }
-
 
 def _yes(value: bool | None) -> float | None:
     return None if value is None else float(value)
@@ -50,15 +45,17 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
-def _rows(store: GraphStore, query: str, **params: Any) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in store.cypher(query, params).rows]
-
-
-def _scan_fact(files: list[tuple[Any, ...]]) -> Fact:
+def _scan_fact(files: Sequence[reads.ModelFile]) -> Fact:
     """mlsc's scan verdicts on the model's files: critical vetoes the cell, a warning or an
     unparseable file lowers it, unknown when no file was scanned."""
     flagged, scanned, worst = [], 0, 1.0
-    for path, *_, status, imports, findings, _pickle in files:
+    for file in files:
+        path, status, imports, findings = (
+            file.path,
+            file.scan_status,
+            file.scan_imports,
+            file.scan_findings,
+        )
         if status is None or status == "skipped":
             continue
         scanned += 1
@@ -69,7 +66,7 @@ def _scan_fact(files: list[tuple[Any, ...]]) -> Fact:
         else:
             continue
         callables = list(imports or [])[:10]
-        reason = (findings or [None])[0]
+        reason = findings[0] if findings else None
         flagged.append({"file": path, "verdict": status, "callables": callables,
                         "finding": reason})  # fmt: skip
     flagged.sort(key=lambda f: (f["verdict"] != "critical", f["file"]))
@@ -96,75 +93,110 @@ def _hub_fact(security_status: str | None) -> Fact:
     return Fact("files the hub's scanner flags", value, score, veto=True)
 
 
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the knowledge base holds about one model, as the scorecard reads it."""
+
+    node: Mapping[str, Any]
+    """The model's properties (empty when unknown)."""
+    files: tuple[reads.ModelFile, ...]
+    """By path."""
+    parents: int
+    datasets: int
+    commits: tuple[reads.ModelCommit, ...]
+    authors: tuple[reads.CommitAuthor, ...]
+    code: tuple[reads.CodeLink, ...]
+    actor: Mapping[str, Any] | None
+    """The owner's properties, when the owner is a known actor."""
+    members: int
+    """Accounts that are members of the owner."""
+    breadth: int
+    """Models the owner owns."""
+
+
+def gather(store: GraphStore, models: Sequence[str]) -> dict[str, ModelFacts]:
+    """The facts of every model in ``models``, in a handful of reads whatever their number."""
+    wanted = sorted(set(models))
+    found = reads.nodes(store, "Model", wanted)
+    by: dict[str, dict[str, list[Any]]] = {m: defaultdict(list) for m in wanted}
+    for f in reads.model_files(store, wanted):
+        by[f.model]["files"].append(f)
+    for p in reads.parents_of(store, wanted):
+        by[p.model]["parents"].append(p)
+    for d in reads.datasets_of(store, wanted):
+        by[d.model]["datasets"].append(d)
+    for c in reads.commits_of(store, wanted):
+        by[c.model]["commits"].append(c)
+    for a in reads.commit_authors_of(store, wanted):
+        by[a.model]["authors"].append(a)
+    for r in reads.code_of(store, wanted):
+        by[r.model]["code"].append(r)
+    owners = sorted({o for n in found.values() if (o := n.get("author"))})
+    actors = reads.nodes(store, "Actor", owners)
+    members: Counter[str] = Counter(m.organisation for m in reads.members_of(store, owners))
+    breadth = reads.owned_counts(store, owners)
+    out = {}
+    for mid in wanted:
+        node = found.get(mid, {})
+        owner = node.get("author")
+        facts = by[mid]
+        out[mid] = ModelFacts(
+            node=node,
+            files=tuple(facts["files"]),
+            parents=len(facts["parents"]),
+            datasets=len(facts["datasets"]),
+            commits=tuple(facts["commits"]),
+            authors=tuple(facts["authors"]),
+            code=tuple(facts["code"]),
+            actor=actors.get(owner) if owner else None,
+            members=members.get(owner, 0) if owner else 0,
+            breadth=breadth.get(owner, 0) if owner else 0,
+        )
+    return out
+
+
 def model_cells(
-    store: GraphStore, model: str, findings: int, worst: str | None
+    facts: ModelFacts, findings: int, worst: str | None
 ) -> dict[tuple[str, str], tuple[Fact, ...]]:
-    """Every cell's facts for ``model``, keyed by (principle, subject); ``findings`` and
+    """Every cell's facts for one model, keyed by (principle, subject); ``findings`` and
     ``worst`` are its discrepancy count and most severe finding."""
-    node = store.node("Model", model) or {}
-    files = _rows(
-        store,
-        "MATCH (:Model {id: $m})-[:HAS_FILE]->(f:File) RETURN f.path, f.format, f.pickle, "
-        "coalesce(f.sha256, f.scan_sha256), f.source, f.scan_status, f.scan_imports, "
-        "f.scan_findings, f.scan_pickle ORDER BY f.path",
-        m=model,
-    )
-    pickled = [f[0] for f in files if f[2] or f[8]]
-    weights = [f for f in files if f[1] not in (None, "bin") or f[2] or f[8]]
-    parents = _rows(store, "MATCH (:Model {id: $m})-[:DERIVED_FROM]->(p:Model) RETURN p.id",
-                    m=model)  # fmt: skip
-    datasets = _rows(store, "MATCH (:Model {id: $m})-[:TRAINED_ON]->(d:Dataset) RETURN d.id",
-                     m=model)  # fmt: skip
-    commits = _rows(
-        store,
-        "MATCH (:Model {id: $m})-[:HAS_COMMIT]->(c:Commit) RETURN c.id, c.title, c.signature, "
-        "c.verified, c.verification_reason, c.rewritten",
-        m=model,
-    )
-    authors = _rows(
-        store,
-        "MATCH (:Model {id: $m})-[:HAS_COMMIT]->(c:Commit)<-[:AUTHORED]-(a:Actor) "
-        "RETURN DISTINCT a.name, c.id, c.signature",
-        m=model,
-    )
-    code = _rows(
-        store,
-        "MATCH (:Model {id: $m})-[:CODE_AT]->(r:CodeRepository) RETURN r.id, r.protected, "
-        "r.protection",
-        m=model,
-    )
+    node, files, commits, code = facts.node, facts.files, facts.commits, facts.code
+    pickled = [f.path for f in files if f.pickle or f.scan_pickle]
+    weights = [f for f in files if f.format not in (None, "bin") or f.pickle or f.scan_pickle]
+    parents, datasets = facts.parents, facts.datasets
+    authors = [(a.author, a.sha, a.signature) for a in facts.authors]
     owner = node.get("author")
-    actor = store.node("Actor", owner) if owner else None
-    members = _rows(store, "MATCH (u:Actor)-[:MEMBER_OF]->(:Actor {name: $o}) RETURN u.name",
-                    o=owner or "")  # fmt: skip
-    breadth = len(store.owned_models([owner])) if owner else 0
-    known_status = [c for c in commits if c[2] is not None or c[4] is not None]
+    actor = facts.actor
+    breadth = facts.breadth
+    known_status = [
+        c for c in commits if c.signature is not None or c.verification_reason is not None
+    ]
     # A card is a hub fact: a local scan's listing (source "scan") never says it is missing.
-    listed = [f for f in files if f[4] != "scan"]
-    card: bool | None = True if any(f[0] == "README.md" for f in files) else None
+    listed = [f for f in files if f.source != "scan"]
+    card: bool | None = True if any(f.path == "README.md" for f in files) else None
     if card is None and listed:
         card = False
     if card is None and node.get("ingested"):
         card = bool(node.get("license") or node.get("pipeline_tag")) or None
     reviews = None
-    for _, protected, protection in code:
+    for _, _, protected, protection in code:
         rules = orjson.loads(protection) if protection else {}
         required = rules.get("required_reviews") or 0
         score = 1.0 if protected and required else 0.5 if protected else 0.0
         reviews = score if reviews is None else max(reviews, score)
     signature = node.get("signature_status")
-    writers = len(members) if members else (1 if owner else 0)
+    writers = facts.members if facts.members else (1 if owner else 0)
     kind = actor.get("kind") if actor else None
     verified = actor.get("verified") if actor else None
     signers = {a for a, _, sig in authors if sig is not None}
     names = {a for a, _, _ in authors}
-    hashed = sum(1 for f in weights if f[3])
-    py = [f[0] for f in files if f[0].endswith(".py")]
+    hashed = sum(1 for f in weights if f.sha256)
+    py = [f.path for f in files if f.path.endswith(".py")]
     return {
         ("transparency", "artifacts"): (
             Fact("card present", card, _yes(card)),
-            Fact("lineage declared", len(parents), 1.0 if parents else None),
-            Fact("datasets named", len(datasets),
+            Fact("lineage declared", parents, 1.0 if parents else None),
+            Fact("datasets named", datasets,
                  1.0 if datasets else 0.0 if node.get("ingested") else None),
             Fact("weight hashes known", f"{hashed}/{len(weights)}", _share(hashed, len(weights))),
         ),
@@ -184,18 +216,18 @@ def model_cells(
         ),
         ("transparency", "operations"): (
             Fact("commit history known", len(commits), 1.0 if commits else None),
-            Fact("commits titled", f"{sum(1 for c in commits if c[1])}/{len(commits)}",
-                 _share(sum(1 for c in commits if c[1]), len(commits))),
+            Fact("commits titled", f"{sum(1 for c in commits if c.title)}/{len(commits)}",
+                 _share(sum(1 for c in commits if c.title), len(commits))),
         ),
         ("validity", "operations"): (
             Fact("commits signed and verified",
-                 f"{sum(1 for c in known_status if c[3] is True)}/{len(known_status)}",
-                 _share(sum(1 for c in known_status if c[3] is True), len(known_status))),
-            Fact("history rewritten", sum(1 for c in commits if c[5]),
-                 None if not commits else float(not any(c[5] for c in commits))),
+                 f"{sum(1 for c in known_status if c.verified is True)}/{len(known_status)}",
+                 _share(sum(1 for c in known_status if c.verified is True), len(known_status))),
+            Fact("history rewritten", sum(1 for c in commits if c.rewritten),
+                 None if not commits else float(not any(c.rewritten for c in commits))),
         ),
         ("separation", "operations"): (
-            Fact("linked code requires reviews", [c[0] for c in code], reviews),
+            Fact("linked code requires reviews", [c.repository for c in code], reviews),
             Fact("distinct committers", len(names), None if not names else float(len(names) > 1)),
         ),
         ("transparency", "actors"): (

@@ -13,10 +13,10 @@ commit list has no such field) are counted as ``unknown``, not as unsigned.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from mlsc.graph import reads
 from mlsc.graph.store import GraphStore
 
 
@@ -119,21 +119,15 @@ def signing_report(store: GraphStore, *, author: str | None = None) -> SigningRe
     (``author``: only repositories of that owner)."""
     repos: dict[tuple[str, str], _Tally] = {}
     owner_of: dict[tuple[str, str], str | None] = {}
-    queries = (
-        ("Model", "r.author"),
-        ("CodeRepository", "NULL"),
-    )
-    for label, author_expr in queries:
-        rows: Iterable[tuple[Any, ...]] = store.cypher(
-            f"MATCH (r:{label})-[:HAS_COMMIT]->(c:Commit) RETURN r.id, {author_expr}, c.id, "
-            "c.signature, c.verified, c.verification_reason, "
-            "coalesce(c.committed_at, c.authored_at)"
-        ).rows
-        for repo_id, repo_author, sha, signature, verified, reason, at in rows:
-            key = (label, repo_id)
+    labels: tuple[reads.RepositoryLabel, ...] = ("Model", "CodeRepository")
+    for label in labels:
+        for repo_id, repo_author, sha, signature, verified, reason, at in reads.repository_commits(
+            store, label
+        ):
+            key: tuple[str, str] = (label, repo_id)
             owner_of[key] = _owner(label, repo_id, repo_author)
             repos.setdefault(key, _Tally()).add(sha, signature, verified, reason, at)
-    kinds = dict(store.cypher("MATCH (a:Actor) WHERE a.kind = 'org' RETURN a.name, a.kind").rows)
+    kinds = reads.organisations(store)
     orgs: dict[str, _Tally] = {}
     for key, tally in repos.items():
         owner = owner_of[key]

@@ -133,3 +133,20 @@ def test_chat_template_changed_from_the_base(store: GraphStore, tmp_path: Path) 
     assert evil["files"] == ["model.Q4_K_M.gguf"] and evil["flagged"] == ["model.Q4_K_M.gguf"]
     assert evil["base_chat_template_sha256"] == [templates_sha256([("default", gb.CHATML)])]
     assert found[0].related == ("a/base",) and dict(found[1].evidence)["relation"] == "finetune"
+
+
+def test_findings_about_some_models_are_those_of_the_whole_graph(store: GraphStore) -> None:
+    """Scoped to some models, only the edges into and out of them are read: the findings
+    must be exactly the whole graph's findings about those models."""
+    store.write(one_of_each())
+    everything = discrepancies(store).findings
+    models = sorted({f.model for f in everything} | {r for f in everything for r in f.related})
+    for model_id in models:
+        assert list(discrepancies(store, models=[model_id]).findings) == [
+            f for f in everything if f.model == model_id
+        ], model_id
+    pairs = [models[i : i + 3] for i in range(0, len(models), 3)]
+    for some in pairs:
+        assert list(discrepancies(store, models=some).findings) == [
+            f for f in everything if f.model in some
+        ], some

@@ -22,7 +22,8 @@ from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries import lineage
-from mlsc.render.cyclonedx import ml_bom, ml_bom_json
+from mlsc.queries.bom import ml_bom_facts
+from mlsc.render import cyclonedx
 from tests.conftest import SAMPLE
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -34,6 +35,17 @@ WITH_FILES = "kvcache/math-llama-3.1-8b-instruct"  # three data sets in the samp
 ON_PLACEHOLDER = "driftwood-ai/gpt2-shakespeare"  # derives from the placeholder gpt2
 IN_CYCLE = "loopwright/qwen-chat-v1"  # qwen-chat-v1 <-> qwen-chat-v2
 EXPRESSION = "lic-test/expression"
+
+
+
+def ml_bom(store: GraphStore, model: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """The document of ``model``: what the CLI does (gather, then render)."""
+    return cyclonedx.ml_bom(ml_bom_facts(store, model), now=now)
+
+
+def ml_bom_json(store: GraphStore, model: str, *, now: datetime | None = None) -> str:
+    return cyclonedx.ml_bom_json(ml_bom_facts(store, model), now=now)
+
 
 HOSTILE = 'evil-org/"><img src=x onerror=alert(1)>'
 HOSTILE_BASE = "evil-org/plain-base"
