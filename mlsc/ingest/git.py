@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mlsc.errors import InputError
+from mlsc.graph.reads_ingest import RepositoryLabel, stored_commits
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.git_log import STATUS, GitCommit, git_binary, read_log, run_git, signature_kinds
@@ -48,7 +49,7 @@ CHUNK = 5_000
 class RepoIdentity:
     """Which node a clone's history belongs to."""
 
-    label: str
+    label: RepositoryLabel
     """``Model`` or ``CodeRepository``."""
     id: str
     host: str | None
@@ -129,12 +130,7 @@ class GitReport:
 
 def _stored_commits(store: GraphStore, identity: RepoIdentity) -> dict[str, bool]:
     """Commits already stored for this repository -> their ``rewritten`` flag."""
-    rows = store.cypher(
-        f"MATCH (r:{identity.label} {{id: $id}})-[:HAS_COMMIT]->(c:Commit) "
-        "RETURN c.id, c.rewritten",
-        {"id": identity.id},
-    ).rows
-    return {sha: bool(rewritten) for sha, rewritten in rows}
+    return stored_commits(store, identity.label, identity.id)
 
 
 def ingest_git(

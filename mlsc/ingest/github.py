@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 
 from mlsc.errors import InputError
+from mlsc.graph.reads_ingest import code_links, latest_commit_time
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.github_client import (
@@ -80,11 +81,8 @@ def ingest_github(
             raise InputError(f"{name[:120]!r} is not OWNER/NAME", hint="e.g. huggingface/peft")
         wanted.setdefault(name, [])
     if options.from_models:
-        rows = store.cypher(
-            "MATCH (m:Model) WHERE m.code_links IS NOT NULL RETURN m.id, m.code_links"
-        ).rows
-        for model_id, links in rows:
-            for name in github_repos_in(links or []):
+        for model_id, links in code_links(store):
+            for name in github_repos_in(links):
                 wanted.setdefault(name, []).append(model_id)
     if not wanted:
         raise InputError(
@@ -221,12 +219,7 @@ def _repository(
             report.contributors += 1
     except Gone as gone:
         report.add(rid, "contributors-unknown", str(gone))
-    latest = store.cypher(
-        "MATCH (:CodeRepository {id: $r})-[:HAS_COMMIT]->(c:Commit) WHERE c.source = $s "
-        "RETURN max(c.committed_at)",
-        {"r": rid, "s": SOURCE},
-    ).rows
-    since = latest[0][0] if latest and latest[0][0] else None
+    since = latest_commit_time(store, rid, SOURCE)
     listing = (
         repo.get_commits(sha=branch, since=datetime.fromisoformat(since.replace("Z", "+00:00")))
         if since

@@ -34,7 +34,7 @@ from mlsc.scan.pickles import (
     PickleImport,
     PickleScan,
     ScanLimitError,
-    _Reader,
+    StreamReader,
     pickle_findings,
     scan_pickle_stream,
 )
@@ -153,7 +153,7 @@ class Collector:
         assert self.second is not None
         with ExitStack() as stack:
             try:
-                flagged = self.second(cast(IO[bytes], _Reader(opener(stack), MAX_MEMBER_BYTES)))
+                flagged = self.second(cast(IO[bytes], StreamReader(opener(stack), MAX_MEMBER_BYTES)))
             except Exception:
                 flagged = None
         if not flagged:

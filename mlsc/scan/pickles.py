@@ -83,7 +83,7 @@ class _Skipped:
         return self.n
 
 
-class _Reader:
+class StreamReader:
     """A bounded, position-tracking reader for :func:`pickletools.genops`."""
 
     def __init__(self, raw: IO[bytes], limit: int = MAX_STREAM_BYTES) -> None:
@@ -291,7 +291,7 @@ class PickleScan:
 
 
 def _walk_stream(
-    reader: _Reader, walk: Walk, joblib: bool = True
+    reader: StreamReader, walk: Walk, joblib: bool = True
 ) -> tuple[int, str | None, int | None, str | None, str | None]:
     """Walk consecutive pickles; (complete pickles, error, its offset, limit, trailing)."""
     error: str | None = None
@@ -376,7 +376,7 @@ def _probe_arrays(walk: Walk, depth: int) -> tuple[HiddenArray, ...]:
 
 
 def _scan(raw: IO[bytes], limit: int, depth: int, *, joblib: bool = True) -> PickleScan:
-    reader = _Reader(raw, limit)
+    reader = StreamReader(raw, limit)
     walk = Walk(max_opcodes=MAX_OPCODES)
     pickles, error, error_offset, limit_hit, trailing = _walk_stream(reader, walk, joblib)
     imports = tuple(

@@ -128,3 +128,28 @@ def test_repository_commits(store: GraphStore) -> None:
         ("o/a", "o", "c1", "2026-01-02T00:00:00.000Z"),
         ("o/a", "o", "c2", "2026-01-01T00:00:00.000Z"),
     ]
+
+
+def test_what_ingestion_asks_before_it_writes(store: GraphStore) -> None:
+    from mlsc.graph import reads_ingest as ri
+
+    store.write(_kb())
+    store.write(
+        GraphBatch(
+            [model("o/c", aliases=["old/c", HOSTILE], code_links=["github.com/o/r"],
+                   source="hf"),
+             NodeRecord("Model", "o/ghost", {"ingested": False, **PROV})],
+            [derived("o/c", "o/a")],
+        )
+    )  # fmt: skip
+    assert ri.ingested_children(store, "o/a", "hf") == ["o/c"]
+    assert ri.ingested_children(store, "o/a", "test") == ["o/b"]
+    assert ri.ingested_children(store, HOSTILE, "hf") == []
+    assert ri.known_aliases(store) == {"old/c": "o/c", HOSTILE: "o/c"}
+    assert ri.ingested_count(store, ["o/a", "o/ghost", "nope", HOSTILE, "o/a"]) == 2
+    assert ri.stored_commits(store, "Model", "o/a") == {"c1": False, "c2": True}
+    assert ri.stored_commits(store, "CodeRepository", "github.com/o/r") == {"c1": False}
+    assert ri.stored_commits(store, "Model", HOSTILE) == {}
+    assert ri.code_links(store) == [("o/c", ["github.com/o/r"])]
+    assert ri.latest_commit_time(store, "github.com/o/r", "test") == "2026-01-02T00:00:00.000Z"
+    assert ri.latest_commit_time(store, "github.com/o/r", "github") is None

@@ -13,7 +13,7 @@ import pytest
 from mlsc.scan.findings import Finding
 from mlsc.scan.pickle_values import UNKNOWN, Walk
 from mlsc.scan.pickle_vm import MAX_SMALL_TUPLE, Ints, Machine
-from mlsc.scan.pickles import PickleScan, _Reader, pickle_findings, scan_pickle_bytes
+from mlsc.scan.pickles import PickleScan, StreamReader, pickle_findings, scan_pickle_bytes
 from tests.scan import builders as b
 from tests.scan import joblib_bytes as j
 
@@ -202,7 +202,7 @@ def test_without_the_joblib_emulation_the_bytes_are_opcodes() -> None:
     data = j.joblib_file(j.wrapper((2,), j.dtype("f8")) + j.padded(bytes(16)))
     walk = Walk()
     with pytest.raises(ValueError, match="unknown"):
-        Machine(walk, joblib=False).run(_Reader(io.BytesIO(data)))  # type: ignore[arg-type]
+        Machine(walk, joblib=False).run(StreamReader(io.BytesIO(data)))  # type: ignore[arg-type]
 
 
 def test_int_tuples_are_kept_only_short_and_interned() -> None:

@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 
 from mlsc.errors import InputError
+from mlsc.graph.reads_ingest import ingested_children, ingested_count, known_aliases
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.hub.client import HubClient, Skipped
 from mlsc.ingest.hub.fetch import fetch_model
@@ -216,12 +217,7 @@ class _Crawl:
         return list(found.values())
 
     def known_children(self, mid: str) -> list[str]:
-        rows = self.store.cypher(
-            "MATCH (c:Model)-[:DERIVED_FROM]->(:Model {id: $p}) "
-            "WHERE c.ingested = true AND c.source = $source RETURN c.id",
-            {"p": mid, "source": SOURCE},
-        ).rows
-        return [r[0] for r in rows]
+        return ingested_children(self.store, mid, SOURCE)
 
     # -- the walk --------------------------------------------------------------------------
 
@@ -387,18 +383,9 @@ def crawl_hub(
 
 def _known_aliases(store: GraphStore) -> dict[str, str]:
     """Old id -> current id of every renamed model the knowledge base knows."""
-    rows = store.cypher("MATCH (m:Model) WHERE m.aliases IS NOT NULL RETURN m.id, m.aliases").rows
-    return {old: mid for mid, olds in rows for old in olds or ()}
+    return known_aliases(store)
 
 
 def _placeholders(store: GraphStore, parents: set[str]) -> int:
     """How many of the bases named in this crawl the knowledge base knows by name only."""
-    ids = sorted(parents)
-    known = 0
-    for start in range(0, len(ids), 10_000):
-        rows = store.cypher(
-            "MATCH (m:Model) WHERE m.id IN $ids AND m.ingested = true RETURN count(m)",
-            {"ids": ids[start : start + 10_000]},
-        ).rows
-        known += int(rows[0][0])
-    return len(ids) - known
+    return len(parents) - ingested_count(store, list(parents))
