@@ -164,6 +164,7 @@ class Affected:
             "relation": self.relation,
             "via": self.via,
             "owner": self.owner,
+            "author": self.owner,  # the same column's name in lineage JSON
             "downloads": self.downloads,
         }
 

@@ -84,6 +84,7 @@ def test_blast_radius_json_shape(db: Path) -> None:
         "relation": None,
         "via": None,
         "owner": "meta-llama",
+        "author": "meta-llama",  # added beside owner: lineage JSON calls it author
         "downloads": data["affected"][0]["downloads"],
     }
     deepest = max(a["depth"] for a in data["affected"])
