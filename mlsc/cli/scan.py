@@ -72,7 +72,7 @@ def scan_cmd(
         raise MlscError(f"--fail-on {fail_on!r}: use critical, warning or none")
     from mlsc.queries.scans import ScanContext, disagreements, scan_context
     from mlsc.render.text_scan import ScanView, scan_summary
-    from mlsc.scan import scan_path, scan_records
+    from mlsc.scan import record_scan, scan_path
     from mlsc.scan.findings import worst_status
 
     if not path.exists():
@@ -90,9 +90,7 @@ def scan_cmd(
 
         known = tuple(context.files) if context else ()
         with connect(db, backend, read_only=False) as store:
-            store.write(
-                scan_records(report, model, known_files=known, observed_at=report.scanned_at)
-            )
+            record_scan(store, report, model, known_files=known)
             if model and report.status == "critical" and report.is_dir:
                 radius = blast_radius(store, model)
                 downstream = {

@@ -42,7 +42,9 @@ QUANTIZED_ONLY = {"gguf", "ggml"}
 
 
 @dataclass(frozen=True)
-class Finding:
+class Discrepancy:
+    """One thing a model claims that its record, files or lineage contradict."""
+
     kind: str
     severity: Severity
     model: str
@@ -64,7 +66,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class Discrepancies:
-    findings: tuple[Finding, ...]
+    findings: tuple[Discrepancy, ...]
     """Most severe first, then by kind and model."""
 
     @property
@@ -76,7 +78,7 @@ class Discrepancies:
         counts: Counter[str] = Counter(f.severity for f in self.findings)
         return {s: counts[s] for s in SEVERITY_ORDER if counts[s]}
 
-    def of(self, model: str) -> list[Finding]:
+    def of(self, model: str) -> list[Discrepancy]:
         return [f for f in self.findings if f.model == model]
 
     def to_json(self) -> dict[str, Any]:
@@ -133,13 +135,13 @@ def _template_changes(
 def discrepancies(store: GraphStore, *, models: Sequence[str] | None = None) -> Discrepancies:
     """Every finding in the knowledge base (or only those about ``models``)."""
     wanted = set(models) if models is not None else None
-    findings: list[Finding] = []
+    findings: list[Discrepancy] = []
 
     def add(kind: str, severity: Severity, model: str, related: Sequence[str], detail: str,
             **evidence: Any) -> None:  # fmt: skip
         if wanted is None or model in wanted:
             findings.append(
-                Finding(kind, severity, model, tuple(related), detail, tuple(evidence.items()))
+                Discrepancy(kind, severity, model, tuple(related), detail, tuple(evidence.items()))
             )
 
     # Scoped to ``models``, only the edges into or out of them matter: every finding is

@@ -23,6 +23,7 @@ from typing import Any
 
 from mlsc.graph import schema
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
+from mlsc.graph.store import GraphStore
 from mlsc.scan.scanner import FileScan, ScanReport
 
 SOURCE = "scan"
@@ -171,3 +172,17 @@ def scan_records(
         }
         nodes.append(NodeRecord("Model", repo, props("Model", values)))
     return GraphBatch(nodes, edges)
+
+
+def record_scan(
+    store: GraphStore,
+    report: ScanReport,
+    repo_id: str | None = None,
+    *,
+    known_files: Collection[str] = (),
+) -> None:
+    """Write a scan into a knowledge base (see :func:`scan_records` for what is written and
+    what is never overwritten); idempotent, like every ingestion."""
+    store.write(
+        scan_records(report, repo_id, known_files=known_files, observed_at=report.scanned_at)
+    )

@@ -164,3 +164,18 @@ def test_a_local_scan_never_overwrites_what_the_hub_said(tmp_path: Path, model: 
         ]
     finally:
         store.close()
+
+
+def test_record_scan_writes_the_records_once(tmp_path: Path, model: Path) -> None:
+    from mlsc.scan import record_scan
+
+    store = LadybugStore(tmp_path / "kb")
+    try:
+        report = scan_path(model)
+        record_scan(store, report, "org/bert")
+        first = store.counts()
+        record_scan(store, report, "org/bert")  # idempotent
+        assert store.counts() == first and first["File"] == 3
+        assert (store.node("File", "org/bert/pytorch_model.bin") or {})["scan_status"] == "critical"
+    finally:
+        store.close()
