@@ -8,13 +8,10 @@ owners, fact values) is attacker-controlled and escaped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from mlsc.queries.practices import Practices
 from mlsc.queries.scorecard import PRINCIPLES, SUBJECTS, Scorecard
-from mlsc.render.html import _esc
+from mlsc.render.page import esc, static_page
 
-_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}"
     "h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}"
@@ -22,16 +19,6 @@ _STYLE = (
     "vertical-align:top;text-align:left}th{background:#f6f6f6}.num{text-align:right}"
     ".muted{color:#777}.cell{width:14rem}ul{margin:.2rem 0;padding-left:1.1rem}"
 )
-
-
-def _page(title: str, body: Iterable[str]) -> str:
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">"
-        f"<title>{_esc(title)}</title><style>{_STYLE}</style></head><body>"
-        + "".join(body)
-        + "</body></html>"
-    )
 
 
 def _pct(value: float | None) -> str:
@@ -52,7 +39,7 @@ def _bars(rows: list[tuple[str, float | None, float | None]], width: int = 520) 
            "role='img' aria-label='shares, log scale'>"]  # fmt: skip
     for i, (label, ours, published) in enumerate(rows):
         y = 20 + i * 34
-        out.append(f"<text x='0' y='{y + 12}' font-size='12'>{_esc(label, 60)}</text>")
+        out.append(f"<text x='0' y='{y + 12}' font-size='12'>{esc(label, 60)}</text>")
         out.append(f"<rect x='250' y='{y}' width='{x(ours):.1f}' height='12' fill='#1f77b4'/>")
         out.append(f"<text x='{255 + x(ours):.1f}' y='{y + 11}' font-size='11'>{_pct(ours)}</text>")
         if published is not None:
@@ -82,10 +69,10 @@ def _unit_bars(rows: list[tuple[str, float | None, str]], width: int = 400) -> s
     for i, (label, value, text) in enumerate(rows):
         y = 6 + i * 26
         w = max(0.0, min(1.0, value or 0.0)) * width
-        out.append(f"<text x='0' y='{y + 12}' font-size='12'>{_esc(label, 60)}</text>")
+        out.append(f"<text x='0' y='{y + 12}' font-size='12'>{esc(label, 60)}</text>")
         out.append(f"<rect x='250' y='{y}' width='{width}' height='14' fill='#eeeeee'/>")
         out.append(f"<rect x='250' y='{y}' width='{w:.1f}' height='14' fill='{_colour(value)}'/>")
-        out.append(f"<text x='{256 + width}' y='{y + 12}' font-size='12'>{_esc(text, 40)}</text>")
+        out.append(f"<text x='{256 + width}' y='{y + 12}' font-size='12'>{esc(text, 40)}</text>")
     out.append("</svg>")
     return "".join(out)
 
@@ -99,7 +86,7 @@ def _top_bars(items: list[tuple[str, int]], width: int = 520) -> str:
     for i, (name, value) in enumerate(items):
         y = 5 + i * 20
         w = value / biggest * width
-        out.append(f"<text x='0' y='{y + 12}' font-size='12'>{_esc(name, 40)}</text>")
+        out.append(f"<text x='0' y='{y + 12}' font-size='12'>{esc(name, 40)}</text>")
         out.append(f"<rect x='280' y='{y}' width='{w:.1f}' height='14' fill='#d62728'/>")
         out.append(f"<text x='{285 + w:.1f}' y='{y + 12}' font-size='11'>{value:,}</text>")
     out.append("</svg>")
@@ -110,17 +97,18 @@ def render_practices(report: Practices) -> str:
     """The practices page: shares (with what they are over) and the writer concentration."""
     scope = f" of {report.scope}" if report.scope else ""
     rows = "".join(
-        f"<tr><td>{_esc(f.label)}</td><td class='num'>{_pct(f.value)}</td>"
+        f"<tr><td>{esc(f.label)}</td><td class='num'>{_pct(f.value)}</td>"
         f"<td class='num'>{f.numerator:,} / {f.denominator:,}</td>"
-        f"<td class='num'>{_pct(f.published)}</td><td>{_esc(f.source or '')}</td></tr>"
+        f"<td class='num'>{_pct(f.published)}</td><td>{esc(f.source or '')}</td></tr>"
         for f in report.figures
     )
     dist = report.models_per_writer
     per_model = report.writers_per_model
-    return _page(
+    return static_page(
         f"mlsc practices{scope}",
+        _STYLE,
         [
-            f"<h1>Security practices over {report.models:,} ingested models{_esc(scope)}</h1>",
+            f"<h1>Security practices over {report.models:,} ingested models{esc(scope)}</h1>",
             "<p class='muted'>Shares are over what is known (the second number); published "
             "figures for Hugging Face in orange.</p>",
             _bars([(f.label, f.value, f.published) for f in report.figures]),
@@ -165,8 +153,8 @@ def render_scorecard(card: Scorecard) -> str:
         for s in SUBJECTS:
             cell = card.cell(p, s)
             facts = "".join(
-                f"<li>{_esc(f.name)}{' <b>(veto)</b>' if f.veto else ''}: "
-                f"{_esc(_value(f.value), 160)} <span class='muted'>({score(f.score)})</span></li>"
+                f"<li>{esc(f.name)}{' <b>(veto)</b>' if f.veto else ''}: "
+                f"{esc(_value(f.value), 160)} <span class='muted'>({score(f.score)})</span></li>"
                 for f in cell.facts
             )
             known = f"{cell.known_facts} of {len(cell.facts)} facts known"
@@ -191,25 +179,26 @@ def render_scorecard(card: Scorecard) -> str:
     else:
         pulled = "".join(
             f"<li>{c.principle} of {c.subject}: {score(c.score)} — "
-            + ", ".join(_esc(f.name) for f in c.facts if f.score is not None and f.score < 0.5)
+            + ", ".join(esc(f.name) for f in c.facts if f.score is not None and f.score < 0.5)
             + "</li>"
             for c in weak.pulled_down_by
         )
         why = (
             " <b>A scanner rates one of its files critical</b>: everything derived from it "
-            f"inherits the file (<code>mlsc blast-radius {_esc(weak.model)}</code>)."
+            f"inherits the file (<code>mlsc blast-radius {esc(weak.model)}</code>)."
             if weak.critical
             else ""
         )
         upstream = (
-            f"<p><b>{_esc(weak.model)}</b> at depth {weak.depth}, overall "
+            f"<p><b>{esc(weak.model)}</b> at depth {weak.depth}, overall "
             f"{score(weak.overall)}, {weak.known_cells} of 9 cells known.{why}</p>"
             f"<ul>{pulled or '<li>nothing below 0.5</li>'}</ul>"
         )
-    return _page(
+    return static_page(
         f"mlsc scorecard {card.model}",
+        _STYLE,
         [
-            f"<h1>Scorecard of {_esc(card.model)}: overall {score(card.overall)}</h1>",
+            f"<h1>Scorecard of {esc(card.model)}: overall {score(card.overall)}</h1>",
             f"<p>{score(card.overall_known)} over the {card.known_cells} of 9 cells with a "
             "known fact; <b>overall</b> counts an unknown cell as 0, since what is not known "
             "is not assured.</p>",
