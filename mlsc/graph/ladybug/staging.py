@@ -1,0 +1,86 @@
+"""Parquet staging for LadybugDB's bulk writes, and the Arrow column helpers they use.
+
+    >>> stage = Stage(Path(tmp))                                   # doctest: +SKIP
+    >>> path = stage.write({"k": ["a/b"]}, {"k": "STRING"})         # doctest: +SKIP
+    >>> conn.run(f"COPY Model FROM '{path}'")                       # doctest: +SKIP
+
+Staged columns are named like schema properties, so a name never needs quoting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from mlsc.graph.records import ARROW_TYPES
+
+ROW_GROUP = 65_536
+"""Rows per Parquet row group when staging: the engine's COPY reads row groups in parallel."""
+
+_SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def typed_array(values: Any, type_name: str) -> pa.Array | pa.ChunkedArray:
+    """A column as Arrow data of the schema's type, whatever form it came in (chunked
+    columns stay chunked: combining a million-row column would copy it)."""
+    arrow_type = ARROW_TYPES[type_name]
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values if values.type == arrow_type else values.cast(arrow_type)
+    return pa.array(list(values), arrow_type)
+
+
+def flat(columns: list[Any]) -> pa.Array:
+    """One Array from Arrays and ChunkedArrays (a value set for ``is_in``)."""
+    chunks = [
+        c for col in columns for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col])
+    ]
+    return pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
+
+
+def split(table: pa.Table, mask: Any) -> tuple[pa.Table, pa.Table]:
+    """(rows where mask, rows where not), without copying when one side is empty."""
+    hits = pc.sum(mask).as_py() or 0
+    if hits == 0:
+        return table.slice(0, 0), table
+    if hits == table.num_rows:
+        return table, table.slice(0, 0)
+    return table.filter(mask), table.filter(pc.invert(mask))
+
+
+def restore_nulls(table: pa.Table) -> pa.Table:
+    """Apply each ``<name>__null`` indicator column to ``<name>`` and drop the indicator."""
+    for name in [n for n in table.column_names if n.endswith("__null")]:
+        target = name[: -len("__null")]
+        column = table.column(target)
+        nulled = pc.if_else(table.column(name), pa.nulls(len(column), column.type), column)
+        table = table.set_column(table.column_names.index(target), target, nulled)
+        table = table.drop_columns([name])
+    return table
+
+
+class Stage:
+    """Parquet files in a temporary directory, for COPY FROM and LOAD FROM."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._n = 0
+
+    def write_table(self, table: pa.Table) -> str:
+        assert all(_SAFE_NAME.match(name) for name in table.column_names)
+        self._n += 1
+        path = self._root / f"stage-{self._n}.parquet"
+        pq.write_table(table, path, compression="none", row_group_size=ROW_GROUP)
+        return str(path)
+
+    def write(self, columns: Mapping[str, list[Any]], types: Mapping[str, str]) -> str:
+        """Stage Python lists, typed by the schema's property types."""
+        arrays = [
+            pa.array(values, type=ARROW_TYPES[types[name]]) for name, values in columns.items()
+        ]
+        return self.write_table(pa.Table.from_arrays(arrays, names=list(columns)))

@@ -1,0 +1,352 @@
+"""The embedded store: LadybugDB (the maintained fork of Kùzu), in-process, one directory.
+
+    >>> from mlsc.graph.ladybug import LadybugStore
+    >>> with LadybugStore("/tmp/kb") as store:          # doctest: +SKIP
+    ...     print(store.counts()["Model"])
+
+Bulk writes go through Parquet files staged in a temporary directory (see
+:mod:`mlsc.graph.ladybug.writes`), never row by row. Traversals run on a
+:class:`LineageIndex`, a compressed-sparse-row copy of the derivation edges built from two
+native Arrow scans and dropped on every write: no hop limit, no path enumeration. User Cypher
+gets the engine's variable-length bound raised from 30 to ``MAX_DEPTH`` hops, so documented
+``SHORTEST 1..10000`` patterns never truncate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mlsc.errors import EmptyStoreError, QueryTimeoutError, ReadOnlyViolation, StoreError
+from mlsc.graph import schema
+from mlsc.graph.algorithms import cycles
+from mlsc.graph.ladybug.connection import DB_FILE, Connection, ddl, translate
+from mlsc.graph.ladybug.staging import restore_nulls
+from mlsc.graph.ladybug.writes import Writer
+from mlsc.graph.lineage_index import LineageIndex
+from mlsc.graph.records import EdgeTable, GraphBatch, NodeTable, WriteStats
+from mlsc.graph.store import (
+    ENV_QUERY_TIMEOUT,
+    EXPANSION_EDGES,
+    EXPANSION_MODELS,
+    SCAN_ROWS,
+    CypherResult,
+    Direction,
+    Expansion,
+    GraphStore,
+    query_timeout,
+)
+
+
+class LadybugStore(GraphStore):
+    """A knowledge base in one directory on the local disk."""
+
+    backend = "ladybug"
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self._dir = Path(path).expanduser()
+        self._read_only = read_only
+        db_path = self._dir / DB_FILE
+        if read_only and not db_path.exists():
+            raise EmptyStoreError(str(self._dir))
+        try:
+            self._dir.mkdir(parents=True, exist_ok=True)
+            self._conn = Connection(db_path, str(self._dir), read_only=read_only)
+            self._closed = False
+            self._index: LineageIndex | None = None
+            self._order: dict[str, list[str]] = {}
+            if not read_only:
+                for stmt in ddl():
+                    self._conn.raw.execute(stmt)
+                self._migrate()
+            elif self._outdated():
+                # Made by an older mlsc: upgrade it once (briefly writable), then read.
+                self._conn.close()
+                LadybugStore(self._dir).close()
+                self._conn = Connection(db_path, str(self._dir), read_only=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the knowledge base directory {self._dir}: {exc.strerror}",
+                hint="Choose a writable place with --db PATH or MLSC_DB.",
+            ) from exc
+        except RuntimeError as exc:
+            raise translate(exc, str(self._dir)) from exc
+
+    def _migrate(self) -> None:
+        """Add the properties a newer schema declares to a knowledge base made by an older
+        mlsc (new columns start out null)."""
+        tables = [(n.label, n.properties) for n in schema.NODE_TYPES] + [
+            (e.type, e.properties) for e in schema.EDGE_TYPES
+        ]
+        for table, properties in tables:
+            have = self._conn.table_columns(table)
+            for name, prop_type in properties:
+                if name not in have:
+                    self._conn.raw.execute(f"ALTER TABLE {table} ADD {name} {prop_type}")
+            # COPY matches staged columns by position: stage them in the table's own order
+            # (an added property comes last, whatever the schema's order).
+            self._order[table] = self._conn.table_columns(table)
+
+    def _outdated(self) -> bool:
+        """True when a table or property of the schema is missing from the knowledge base."""
+        tables = {row[1] for row in self._conn.run("CALL show_tables() RETURN *").get_all()}
+        for label, properties in [(n.label, n.properties) for n in schema.NODE_TYPES] + [
+            (e.type, e.properties) for e in schema.EDGE_TYPES
+        ]:
+            if label not in tables:
+                return True
+            have = set(self._conn.table_columns(label))
+            if any(name not in have for name, _ in properties):
+                return True
+        return False
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    @property
+    def location(self) -> str:
+        return str(self._dir)
+
+    def close(self) -> None:
+        if not getattr(self, "_closed", True):
+            self._conn.close()
+            self._closed = True
+
+    # -- writes --------------------------------------------------------------------------
+
+    def write(self, batch: GraphBatch) -> WriteStats:
+        if self._read_only:
+            raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
+        self._index = None
+        return Writer(self._conn, self._order).write(batch)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def node(self, label: str, key: str) -> dict[str, Any] | None:
+        ntype = schema.NODES[label]
+        rows = self._conn.rows(
+            f"MATCH (n:{label} {{{ntype.key}: $k}}) RETURN "
+            + ", ".join(f"n.{c}" for c in ntype.columns),
+            {"k": key},
+        )
+        return dict(zip(ntype.columns, rows[0], strict=True)) if rows else None
+
+    def derivation(self, child: str, parent: str) -> dict[str, Any] | None:
+        names = [n for n, _ in schema.DERIVED_FROM.properties]
+        rows = self._conn.rows(
+            "MATCH (c:Model {id: $c})-[r:DERIVED_FROM]->(p:Model {id: $p}) RETURN "
+            + ", ".join(f"r.{n}" for n in names),
+            {"c": child, "p": parent},
+        )
+        return dict(zip(names, rows[0], strict=True)) if rows else None
+
+    def _lineage(self) -> LineageIndex:
+        """The derivation graph in memory, built from two column scans; dropped on write."""
+        if self._index is None:
+            models = restore_nulls(
+                self._conn.native(
+                    "MATCH (m:Model) RETURN offset(id(m)) AS o, m.id AS id, "
+                    "m.author AS author, m.author IS NULL AS author__null, "
+                    "m.downloads AS downloads, m.downloads IS NULL AS downloads__null, "
+                    "m.ingested AS ingested"
+                )
+            )
+            edges = restore_nulls(
+                self._conn.native(
+                    "MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model) RETURN offset(id(c)) AS child, "
+                    "offset(id(p)) AS parent, r.relation AS relation, "
+                    "r.relation IS NULL AS relation__null"
+                )
+            )
+            self._index = LineageIndex(models, edges)
+        return self._index
+
+    def _numbers(self, ids: Sequence[str]) -> npt.NDArray[np.int64]:
+        """Dense numbers (engine offsets) of the given models; unknown ids are left out."""
+        if len(ids) <= 100_000:
+            rows = self._conn.arrow(
+                "UNWIND $ids AS x MATCH (m:Model {id: x}) RETURN offset(id(m))", {"ids": list(ids)}
+            )
+            return np.asarray(rows.column(0).to_numpy(), dtype=np.int64)
+        index = self._lineage()
+        found = pc.index_in(pa.array(ids, pa.string()), value_set=index.models.column("id"))
+        return index.offsets[np.asarray(found.drop_null().to_numpy(), dtype=np.int64)]
+
+    def expand(self, seeds: Sequence[str], direction: Direction) -> Expansion:
+        index = self._lineage()
+        reached, depth = index.bfs(self._numbers(sorted(set(seeds))), direction)
+        models = index.rows(reached)
+        child, parent, relation = index.out_edges(reached)
+        return Expansion(
+            pa.table(
+                {
+                    "id": models.column("id"),
+                    "depth": pa.array(depth, pa.int64()),
+                    "author": models.column("author"),
+                    "downloads": models.column("downloads"),
+                    "ingested": models.column("ingested"),
+                },
+                schema=EXPANSION_MODELS,
+            ),
+            pa.table(
+                {"child": index.ids(child), "parent": index.ids(parent), "relation": relation},
+                schema=EXPANSION_EDGES,
+            ),
+        )
+
+    def owned_models(self, actors: Sequence[str]) -> list[str]:
+        table = self._conn.arrow(
+            "MATCH (a:Actor)-[:OWNS]->(m:Model) WHERE a.name IN $actors RETURN DISTINCT m.id",
+            {"actors": list(actors)},
+        )
+        return sorted(table.column(0).to_pylist())
+
+    def organisations_of(self, actor: str) -> list[str]:
+        rows = self._conn.rows(
+            "MATCH (u:Actor {name: $n})-[:MEMBER_OF]->(o:Actor) RETURN DISTINCT o.name",
+            {"n": actor},
+        )
+        return sorted(r[0] for r in rows)
+
+    def membership_edges(self) -> Iterator[tuple[str, str]]:
+        table = self._conn.arrow("MATCH (u:Actor)-[:MEMBER_OF]->(o:Actor) RETURN u.name, o.name")
+        yield from zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
+
+    def derivation_edges(self) -> Iterator[tuple[str, str]]:
+        table = self._conn.native("MATCH (c:Model)-[:DERIVED_FROM]->(p:Model) RETURN c.id, p.id")
+        yield from zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
+
+    def derivation_cycles(self) -> list[tuple[str, ...]]:
+        child, parent = self._lineage().cyclic_core()
+        return cycles(zip(child.to_pylist(), parent.to_pylist(), strict=True))
+
+    def ownership_edges(self) -> Iterator[tuple[str, str]]:
+        table = self._conn.arrow("MATCH (a:Actor)-[:OWNS]->(m:Model) RETURN a.name, m.id")
+        yield from zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
+
+    def _offset_ranges(self, label: str, rows: int) -> Iterator[str]:
+        """``WHERE`` clauses over node offsets of ``label`` covering every node, ``rows`` apart."""
+        top = self._conn.rows(f"MATCH (n:{label}) RETURN max(offset(id(n)))")[0][0]
+        for low in range(0, -1 if top is None else int(top) + 1, max(int(rows), 1)):
+            yield f"offset(id(n)) >= {low} AND offset(id(n)) < {low + max(int(rows), 1)}"
+
+    @staticmethod
+    def _returning(var: str, names: Sequence[str]) -> str:
+        """``var.x AS x, var.x IS NULL AS x__null, ...`` for the native Arrow path."""
+        return ", ".join(f"{var}.{n} AS {n}, {var}.{n} IS NULL AS {n}__null" for n in names)
+
+    def scan_nodes(self, label: str, rows: int = SCAN_ROWS) -> Iterator[NodeTable]:
+        ntype = schema.NODES[label]
+        names = [n for n, _ in ntype.properties]
+        for where in self._offset_ranges(label, rows):
+            table = restore_nulls(
+                self._conn.native(
+                    f"MATCH (n:{label}) WHERE {where} RETURN n.{ntype.key} AS {ntype.key}, "
+                    + self._returning("n", names)
+                )
+            )
+            if table.num_rows:
+                yield NodeTable(label, table.column(ntype.key), {n: table.column(n) for n in names})
+
+    def scan_edges(
+        self, edge_type: str, src_label: str, dst_label: str, rows: int = SCAN_ROWS
+    ) -> Iterator[EdgeTable]:
+        etype = schema.EDGES[edge_type]
+        sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
+        names = [n for n, _ in etype.properties]
+        for where in self._offset_ranges(src_label, rows):
+            table = restore_nulls(
+                self._conn.native(
+                    f"MATCH (n:{src_label})-[r:{edge_type}]->(b:{dst_label}) WHERE {where} "
+                    f"RETURN n.{sk} AS src__, b.{dk} AS dst__, " + self._returning("r", names)
+                )
+            )
+            if table.num_rows:
+                yield EdgeTable(
+                    edge_type,
+                    src_label,
+                    dst_label,
+                    table.column("src__"),
+                    table.column("dst__"),
+                    {n: table.column(n) for n in names},
+                )
+
+    def keys(self, label: str, containing: str, limit: int) -> list[str]:
+        key = schema.NODES[label].key
+        rows = self._conn.rows(
+            f"MATCH (n:{label}) WHERE lower(n.{key}) CONTAINS lower($s) "
+            f"RETURN n.{key} ORDER BY size(n.{key}) LIMIT {int(limit)}",
+            {"s": containing},
+        )
+        return [r[0] for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        out = {
+            n.label: self._conn.count(f"MATCH (n:{n.label}) RETURN count(*)")
+            for n in schema.NODE_TYPES
+        }
+        for e in schema.EDGE_TYPES:
+            out[e.type] = self._conn.count(f"MATCH ()-[r:{e.type}]->() RETURN count(*)")
+        for rel, n in self._conn.rows(
+            "MATCH ()-[r:DERIVED_FROM]->() RETURN r.relation, count(*) ORDER BY r.relation"
+        ):
+            out[f"relation:{rel}"] = int(n)
+        out["Model:placeholder"] = self._conn.count(
+            "MATCH (m:Model) WHERE m.ingested = false RETURN count(*)"
+        )
+        return out
+
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self._conn.rows(query, params)]
+
+    def cypher(
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        write: bool = False,
+        timeout: float | None = None,
+    ) -> CypherResult:
+        if write and self._read_only:
+            raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
+        limit = timeout or query_timeout()
+        self._conn.raw.set_query_timeout(max(int(limit * 1000), 1))
+        try:
+            return self._cypher(query, params, write=write)
+        except StoreError as exc:
+            if exc.message.endswith("Interrupted."):
+                raise QueryTimeoutError(
+                    f"the query ran longer than {limit:g} s and was stopped",
+                    hint=f"Narrow the query, or allow more time with --timeout or "
+                    f"{ENV_QUERY_TIMEOUT}.",
+                ) from exc
+            raise
+        finally:
+            self._conn.raw.set_query_timeout(0)
+
+    def _cypher(self, query: str, params: Mapping[str, Any] | None, *, write: bool) -> CypherResult:
+        if not write:
+            self._conn.run("BEGIN TRANSACTION READ ONLY")
+        else:
+            self._index = None
+        try:
+            result = self._conn.run(query, params)
+            columns = tuple(result.get_column_names())
+            rows = tuple(tuple(r) for r in result.get_all())
+        except StoreError as exc:
+            if not write:
+                self._conn.quietly("ROLLBACK")
+            if "read-only transaction" in exc.message or isinstance(exc, ReadOnlyViolation):
+                raise ReadOnlyViolation(
+                    "refused: this query writes, and `mlsc cypher` is read-only",
+                    hint="Pass --write to change the knowledge base on purpose.",
+                ) from exc
+            raise
+        if not write:
+            self._conn.run("COMMIT")
+        return CypherResult(columns, rows)
