@@ -84,20 +84,6 @@ def scan_cmd(
     report = scan_path(
         path, public_keys=tuple(key or ()), certificate_chain=tuple(cert_chain or ())
     )
-    downstream: dict[str, Any] = {}
-    if store_results:
-        from mlsc.queries import blast_radius
-
-        known = tuple(context.files) if context else ()
-        with connect(db, backend, read_only=False) as store:
-            record_scan(store, report, model, known_files=known)
-            if model and report.status == "critical" and report.is_dir:
-                radius = blast_radius(store, model)
-                downstream = {
-                    "model": model,
-                    "inherit": [a.id for a in radius.affected if a.depth > 0],
-                    "downloads": radius.downloads,
-                }
     differ = (
         disagreements(context, {f.path: (f.sha256, f.status) for f in report.files})
         if context
@@ -105,6 +91,20 @@ def scan_cmd(
     )
     # the worst of mlsc's verdicts and the hub's: a peer's verdict is never reported lower
     status = worst_status((report.status, *(d.status for d in differ)))
+    downstream: dict[str, Any] = {}
+    if store_results:
+        from mlsc.queries import blast_radius
+
+        known = tuple(context.files) if context else ()
+        with connect(db, backend, read_only=False) as store:
+            record_scan(store, report, model, known_files=known)
+            if model and status == "critical" and report.is_dir:
+                radius = blast_radius(store, model)
+                downstream = {
+                    "model": model,
+                    "inherit": [a.id for a in radius.affected if a.depth > 0],
+                    "downloads": radius.downloads,
+                }
     if fmt is ScanFormat.sarif:
         from mlsc.render.sarif import render_sarif
 

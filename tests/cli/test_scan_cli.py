@@ -111,3 +111,30 @@ def test_sarif_for_code_scanning(tmp_path: Path) -> None:
     assert evil["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
         "pytorch_model.pkl"
     )
+
+
+def test_the_hubs_verdict_is_never_reported_lower(tmp_path: Path) -> None:
+    """The hub's scanner rates pytorch_model.bin unsafe; the local copy walks clean (a plain
+    dict). The scan reports the hub's verdict, fails, and names who inherits the model."""
+    db = str(tmp_path / "kb")
+    assert runner.invoke(app, ["ingest", "snapshot", str(SAMPLE), "--db", db]).exit_code == 0
+    status = (
+        '{"scansDone": true, "filesWithIssues": [{"path": "pytorch_model.bin", "level": "unsafe"}]}'
+    )
+    write = runner.invoke(
+        app,
+        ["cypher", "MATCH (m:Model {id: 'meta-llama/Llama-3.1-8B'}) SET m.security_status = $s",
+         "-p", f"s={json.dumps(status)}", "--write", "--db", db],
+    )  # fmt: skip
+    assert write.exit_code == 0, write.stderr
+    model = tmp_path / "copy"
+    model.mkdir()
+    (model / "pytorch_model.bin").write_bytes(b"\x80\x02}q\x00.")  # protocol 2: an empty dict
+    result = runner.invoke(app, ["scan", str(model), "--model", "meta-llama/Llama-3.1-8B",
+                                 "--db", db, "-f", "json"])  # fmt: skip
+    assert result.exit_code == 3, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["status"], data["mlsc_status"]) == ("critical", "clean")
+    [hub] = [d for d in data["disagreements"] if d["kind"] == "hub-verdict"]
+    assert hub["path"] == "pytorch_model.bin" and hub["status"] == "critical"
+    assert len(data["downstream"]["inherit"]) == 162
