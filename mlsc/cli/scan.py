@@ -73,7 +73,8 @@ def scan_cmd(
     from mlsc.queries.scans import ScanContext, disagreements, scan_context
     from mlsc.render.text_scan import ScanView, scan_summary
     from mlsc.scan import record_scan, scan_path
-    from mlsc.scan.findings import worst_status
+    from mlsc.scan.findings import Finding
+    from mlsc.scan.scanner import with_findings
 
     if not path.exists():
         raise MlscError(f"{path} does not exist")
@@ -89,8 +90,17 @@ def scan_cmd(
         if context
         else ()
     )
-    # the worst of mlsc's verdicts and the hub's: a peer's verdict is never reported lower
-    status = worst_status((report.status, *(d.status for d in differ)))
+    # another source's verdict becomes a finding on the file: never reported lower, in every
+    # format (SARIF included); the store keeps mlsc's own verdict beside the hub's
+    shown = with_findings(
+        report,
+        (
+            Finding(d.path, "peer_verdict" if d.kind == "hub-verdict" else "hash_mismatch",
+                    d.status, d.detail, engine="hub")
+            for d in differ
+        ),
+    )  # fmt: skip
+    status = shown.status
     downstream: dict[str, Any] = {}
     if store_results:
         from mlsc.queries import blast_radius
@@ -108,8 +118,8 @@ def scan_cmd(
     if fmt is ScanFormat.sarif:
         from mlsc.render.sarif import render_sarif
 
-        out.json(render_sarif(report))
+        out.json(render_sarif(shown))
     else:
-        emit(fmt, ScanView(report, status, differ, downstream), scan_summary)
+        emit(fmt, ScanView(shown, status, differ, downstream, report.status), scan_summary)
     if STATUS_RANKS.get(status, 0) >= FAIL_LEVELS[fail_on]:
         raise typer.Exit(3)

@@ -33,13 +33,15 @@ class ScanView:
     """Where the knowledge base's record of the model differs from the scan."""
     downstream: Mapping[str, Any] = field(default_factory=dict)
     """For a critical model: ``model``, the ids that ``inherit`` it, their ``downloads``."""
+    mlsc_status: str | None = None
+    """mlsc's own verdict, before other sources' (``report`` carries theirs as findings)."""
 
     def to_json(self) -> dict[str, Any]:
         report = self.report
         return {
             "root": report.root,
             "status": self.status,
-            "mlsc_status": report.status,
+            "mlsc_status": self.mlsc_status or report.status,
             "counts": report.counts(),
             "signature": None if report.signature is None else report.signature.short(),
             "files": [

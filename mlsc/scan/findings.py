@@ -62,6 +62,8 @@ Kind = Literal[
     "gguf_header",
     "nested_pickle",
     "state_injection",
+    "peer_verdict",
+    "hash_mismatch",
     "array_opcodes",
     "external_array",
 ]

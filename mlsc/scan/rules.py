@@ -232,6 +232,24 @@ RULES: dict[str, Rule] = {
             "file {path}; xxd {path} | head -2",
         ),
         Rule(
+            "MLSC901",
+            "peer_verdict",
+            "another scanner rates the file worse",
+            "The hub's own scanner (securityRepoStatus, as the crawl recorded it) rates this file "
+            "worse than mlsc does. mlsc never reports less than a peer: the peer's verdict is "
+            "kept until someone checks the file.",
+            "mlsc cypher 'MATCH (m:Model)-[:HAS_FILE]->(f:File {{path: $p}}) "
+            "RETURN m.id, m.security_status' -p p={path}",
+        ),
+        Rule(
+            "MLSC902",
+            "hash_mismatch",
+            "local bytes differ from the hub's",
+            "The SHA-256 of the scanned file differs from the one another source (the hub) "
+            "recorded for it: this is not the file the knowledge base describes.",
+            "sha256sum {path}",
+        ),
+        Rule(
             "MLSC350",
             "template_injection",
             "chat template reaches Python internals",

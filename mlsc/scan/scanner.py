@@ -8,10 +8,11 @@ checked with ``model-signing`` (:mod:`mlsc.scan.signing`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -268,3 +269,24 @@ def scan_path(
             file_sha256=hashes if hash_files and not truncated else None,
         )
     return ScanReport(str(root), str(target), is_dir, files, signature, stamp, truncated)
+
+
+def with_findings(report: ScanReport, extra: Iterable[Finding]) -> ScanReport:
+    """``report`` with more findings on its files (another source's verdicts), each file's
+    status recomputed; a finding for a path the report does not hold is ignored."""
+    by_path: dict[str, list[Finding]] = {}
+    for f in extra:
+        by_path.setdefault(f.path, []).append(f)
+    if not by_path:
+        return report
+    files = tuple(
+        dataclasses.replace(
+            f,
+            findings=(*f.findings, *by_path[f.path]),
+            status=worst_status((f.status, status_of(by_path[f.path]))),
+        )
+        if f.path in by_path
+        else f
+        for f in report.files
+    )
+    return dataclasses.replace(report, files=files)

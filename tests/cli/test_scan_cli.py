@@ -138,3 +138,19 @@ def test_the_hubs_verdict_is_never_reported_lower(tmp_path: Path) -> None:
     [hub] = [d for d in data["disagreements"] if d["kind"] == "hub-verdict"]
     assert hub["path"] == "pytorch_model.bin" and hub["status"] == "critical"
     assert len(data["downstream"]["inherit"]) == 162
+    [weights] = data["files"]
+    assert weights["status"] == "critical"
+    assert [x["rule"] for x in weights["findings"] if x["engine"] == "hub"] == ["MLSC901"]
+    sarif = runner.invoke(app, ["scan", str(model), "--model", "meta-llama/Llama-3.1-8B",
+                                "--db", db, "-f", "sarif"])  # fmt: skip
+    assert sarif.exit_code == 3
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    assert [(r["ruleId"], r["level"]) for r in results if r["level"] != "note"] == [
+        ("MLSC901", "error")
+    ]
+    stored = runner.invoke(
+        app,
+        ["cypher", "MATCH (f:File {id: 'meta-llama/Llama-3.1-8B/pytorch_model.bin'}) "
+         "RETURN f.scan_status", "--db", db, "-f", "json"],
+    )  # fmt: skip
+    assert json.loads(stored.stdout) == [{"f.scan_status": "clean"}]  # mlsc's own, beside

@@ -174,3 +174,19 @@ def test_status_folding() -> None:
     assert status_of([f("unparseable", "warning"), f("dangerous_import", "critical")]) == "critical"
     assert worst_status(["clean", "skipped", "warning"]) == "warning"
     assert worst_status([]) == "skipped"
+
+
+def test_with_findings_adds_another_sources_verdicts(tmp_path: Path) -> None:
+    d = model_dir(tmp_path)
+    report = scan_path(d, check_signature=False)
+    assert {f.path: f.status for f in report.files}["model.safetensors"] == "clean"
+    peer = Finding("model.safetensors", "peer_verdict", "critical", "the hub says unsafe",
+                   engine="hub")  # fmt: skip
+    stray = Finding("not/scanned.bin", "peer_verdict", "critical", "ignored", engine="hub")
+    merged = scanner.with_findings(report, [peer, stray])
+    by = {f.path: f for f in merged.files}
+    assert by["model.safetensors"].status == "critical"
+    assert by["model.safetensors"].findings[-1] == peer
+    assert len(merged.files) == len(report.files) and merged.status == "critical"
+    assert {f.path: f.status for f in report.files}["model.safetensors"] == "clean"  # unchanged
+    assert scanner.with_findings(report, []) is report
