@@ -63,11 +63,12 @@ def scan_cmd(
     backend: BackendOption = None,
     fmt: ScanFormatOption = ScanFormat.table,
 ) -> None:
-    """Unsafe serialisation without loading anything: pickle imports, archives, safetensors
-    headers, OpenSSF model signatures; what downstream inherits a flagged model.
+    """Unsafe serialisation found without loading anything, and who inherits a flagged model.
 
-    Exit status: 0 when no file reaches --fail-on, 3 when one does (by default: anything
-    critical), 1 on an error (a path that does not exist, an unknown --model)."""
+    Pickle imports and opcode tricks, archives read as loaders read them, Keras, TensorFlow, ONNX, GGUF and chat templates, safetensors headers, OpenSSF model signatures.
+
+    Exit status: 0 when no file reaches --fail-on, 3 when one does (by default: anything critical), 1 on an error (a path that does not exist, an unknown --model).
+    """
     if fail_on not in FAIL_LEVELS:
         raise MlscError(f"--fail-on {fail_on!r}: use critical, warning or none")
     from mlsc.queries.scans import ScanContext, disagreements, scan_context
