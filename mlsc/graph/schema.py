@@ -159,7 +159,25 @@ TRAINED_ON = EdgeType("TRAINED_ON", (("Model", "Dataset"),), PROVENANCE)
 HAS_FILE = EdgeType("HAS_FILE", (("Model", "File"),), PROVENANCE)
 HAS_COMMIT = EdgeType("HAS_COMMIT", (("Model", "Commit"), ("CodeRepository", "Commit")), PROVENANCE)
 AUTHORED = EdgeType("AUTHORED", (("Actor", "Commit"),), (("role", "STRING"), *PROVENANCE))
-USES_MODEL = EdgeType("USES_MODEL", (("CodeRepository", "Model"),), PROVENANCE)
+USES_MODEL = EdgeType(
+    "USES_MODEL",
+    (("CodeRepository", "Model"),),
+    (
+        ("revision", "STRING"),
+        ("revision_kind", "STRING"),
+        ("pinned", "BOOLEAN"),
+        ("file", "STRING"),
+        ("line", "INT64"),
+        ("references", "INT64"),
+        ("evidence", "STRING[]"),
+        ("confidence", "DOUBLE"),
+        *PROVENANCE,
+    ),
+)
+"""An application (a code repository or a local checkout) loads a model. One edge per
+(application, model): ``revision``/``revision_kind``/``file``/``line`` describe its least
+pinned reference, ``pinned`` is true only when every reference pins a commit (null when the
+source cannot tell, as for PeaTMOSS links), ``references`` counts them."""
 HAS_ACCESS = EdgeType(
     "HAS_ACCESS",
     (("Actor", "CodeRepository"),),

@@ -1,0 +1,59 @@
+"""Reads about applications: the code repositories and local checkouts that load models.
+
+    >>> from mlsc.graph import open_store
+    >>> with open_store(read_only=True) as store:                  # doctest: +SKIP
+    ...     for use in uses_of(store, ["bert-base-uncased"]):
+    ...         print(use.application, use.pinned, use.file, use.line)
+
+Like :mod:`mlsc.graph.reads`: one query per function, values as parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from mlsc.graph.store import GraphStore
+
+
+class ModelUse(NamedTuple):
+    """One ``USES_MODEL`` edge: an application loads a model."""
+
+    application: str
+    model: str
+    revision: str | None
+    revision_kind: str | None
+    pinned: bool | None
+    """True: every reference pins a commit; False: some does not; None: unknown."""
+    file: str | None
+    line: int | None
+    references: int | None
+    evidence: list[str] | None
+    confidence: float | None
+
+
+_USE = (
+    "r.id, m.id, u.revision, u.revision_kind, u.pinned, u.file, u.line, u.references, "
+    "u.evidence, u.confidence"
+)
+
+
+def uses_of(store: GraphStore, models: Sequence[str]) -> list[ModelUse]:
+    """Every application that loads one of ``models``, one row per (application, model),
+    ordered by application then model."""
+    rows = store.read(
+        f"MATCH (r:CodeRepository)-[u:USES_MODEL]->(m:Model) WHERE m.id IN $ms RETURN {_USE} "
+        "ORDER BY r.id, m.id",
+        {"ms": sorted(set(models))},
+    )
+    return [ModelUse(*r) for r in rows]
+
+
+def uses_by(store: GraphStore, applications: Sequence[str]) -> list[ModelUse]:
+    """Every model the given applications load, ordered by application then model."""
+    rows = store.read(
+        f"MATCH (r:CodeRepository)-[u:USES_MODEL]->(m:Model) WHERE r.id IN $rs RETURN {_USE} "
+        "ORDER BY r.id, m.id",
+        {"rs": sorted(set(applications))},
+    )
+    return [ModelUse(*r) for r in rows]
