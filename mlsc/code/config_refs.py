@@ -142,7 +142,7 @@ def config_references(text: str, file: str, evidence: str) -> list[ModelReferenc
                 revision_kind=revision_kind(revision), call="config", evidence=evidence,
                 confidence=CONFIDENCE,
             ))  # fmt: skip
-    return found
+    return sorted(found, key=lambda ref: (ref.line, ref.model or ""))
 
 
 def _yaml_pairs(text: str) -> Iterator[tuple[int, str, str | None]]:
@@ -182,7 +182,7 @@ def _yaml_revision(scalars: dict[str, yaml.Node]) -> str | None:
 def _json_pairs(text: str) -> Iterator[tuple[int, str, str | None]]:
     document = json.loads(text)
     starts = _line_starts(text)
-    cursor = 0
+    cursors: dict[tuple[str, str], int] = {}
     stack: list[Any] = [document]
     walked = 0
     while stack:
@@ -198,19 +198,21 @@ def _json_pairs(text: str) -> Iterator[tuple[int, str, str | None]]:
                 if key in MODEL_KEYS:
                     for item in value if isinstance(value, list) else [value]:
                         if isinstance(item, str) and hub_id(item, owner_required=True):
-                            at = _find(text, item, cursor)
-                            cursor = max(cursor, at)
+                            at = _find(text, key, item, cursors)
                             yield bisect.bisect_right(starts, max(at, 0)), item, revision
             stack.extend(reversed([v for v in node.values() if isinstance(v, dict | list)]))
         elif isinstance(node, list):
             stack.extend(reversed([v for v in node if isinstance(v, dict | list)]))
 
 
-def _find(text: str, item: str, cursor: int) -> int:
-    """Where a value is written: first after ``cursor`` (document order), else anywhere."""
-    for start in (cursor, 0):
-        for encoded in (json.dumps(item), json.dumps(item, ensure_ascii=False)):
-            at = text.find(encoded, start)
-            if at >= 0:
-                return at
+def _find(text: str, key: str, item: str, cursors: dict[tuple[str, str], int]) -> int:
+    """Where ``"key": "item"`` (or a list item) is written: the next place not yet used."""
+    start = cursors.get((key, item), 0)
+    for encoded in (json.dumps(item), json.dumps(item, ensure_ascii=False)):
+        pair = re.compile(re.escape(json.dumps(key)) + r"\s*:\s*" + re.escape(encoded))
+        match = pair.search(text, start)
+        at = match.end() - len(encoded) if match else text.find(encoded, start)
+        if at >= 0:
+            cursors[key, item] = at + len(encoded)
+            return at
     return 0

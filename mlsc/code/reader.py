@@ -74,7 +74,7 @@ def read_file(entry: Entry) -> tuple[list[ModelReference], str | None]:
     except RecursionError:
         return [], "nested too deeply to read (recursion limit)"
     except MemoryError:
-        return [], "too large to read in memory"
+        return [], "nested too deeply or too large to read (the parser ran out of memory)"
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
