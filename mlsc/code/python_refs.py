@@ -61,6 +61,10 @@ LOADERS = frozenset({"from_pretrained", "pipeline", "SentenceTransformer", "Cros
     HUB_HELPERS | CREATE_MODEL | {"load"}
 )
 """Calls whose result is a model (or a file of one), not an id: a name bound to one is skipped."""
+LOADER_WORDS = ("from_pretrained", "pipeline", "SentenceTransformer", "CrossEncoder", "hub",
+                "repo_", "model_info", "file_exists", "create_model", "get_tokenizer",
+                "load_lora_weights", "load_textual_inversion", "load_ip_adapter",
+                "snapshot_download", "try_to_load_from_cache")  # fmt: skip
 PATH_CALLS = frozenset({"join", "Path", "PurePath", "expanduser", "abspath", "realpath"})
 ST_BASIC = frozenset({
     "albert-base-v1", "albert-base-v2", "albert-large-v1", "albert-large-v2", "bert-base-cased",
@@ -87,7 +91,19 @@ def hub_id(value: str, *, owner_required: bool = False) -> bool:
 
 def python_references(source: str | bytes, file: str) -> list[ModelReference]:
     """Every model reference in one Python module (``SyntaxError``/``RecursionError`` propagate)."""
-    return references_in_modules([(ast.parse(source), lambda line: line)], file, "python")
+    tree = ast.parse(source)  # always: a file that does not parse is reported
+    if not might_load(source):
+        return []
+    return references_in_modules([(tree, lambda line: line)], file, "python")
+
+
+def might_load(source: str | bytes) -> bool:
+    """False when no loader's name is written in the source (most modules): nothing to find.
+
+    Sound because every loader is named in the text, at its call or at its import (an alias).
+    """
+    text = source if isinstance(source, str) else source.decode("latin-1")
+    return any(word in text for word in LOADER_WORDS)
 
 
 def references_in_modules(
