@@ -35,47 +35,24 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 
+from mlsc.code import python_names as names
+from mlsc.code.python_names import (
+    ADAPTER_LOADERS,
+    CREATE_MODEL,
+    FILE_SUFFIXES,
+    HUB_HELPERS,
+    LOADER_WORDS,
+    LOADERS,
+    MAX_ID,
+    PATH_CALLS,
+    PIPELINE_PARTS,
+    ST_BASIC,
+    Scope,
+    last_name,
+)
 from mlsc.code.references import ModelReference, revision_kind
 from mlsc.vocab import is_valid_repo_id
-
-FILE_SUFFIXES = (
-    ".bin", ".pt", ".pth", ".ckpt", ".safetensors", ".json", ".onnx", ".h5", ".pkl", ".gguf",
-    ".msgpack", ".model", ".txt", ".yaml", ".yml", ".npz", ".tflite", ".zip", ".tar", ".gz",
-)  # fmt: skip
-MAX_ID = 200
-HUB_HELPERS = frozenset({
-    "hf_hub_download", "snapshot_download", "hf_hub_url", "list_repo_files", "model_info",
-    "repo_info", "file_exists", "try_to_load_from_cache", "list_repo_refs", "list_repo_commits",
-    "list_repo_tree",
-})  # fmt: skip
-HUB_HELPER_MODULES = ("huggingface_hub",)
-CREATE_MODEL = frozenset({
-    "create_model", "create_model_and_transforms", "create_model_from_pretrained", "get_tokenizer",
-})  # fmt: skip
-ADAPTER_LOADERS = frozenset({"load_lora_weights", "load_textual_inversion", "load_ip_adapter"})
-"""diffusers' adapter loaders: the first argument is a Hub id (or a local path, or weights)."""
-PIPELINE_PARTS = ("tokenizer", "feature_extractor", "image_processor")
-LOADERS = frozenset({"from_pretrained", "pipeline", "SentenceTransformer", "CrossEncoder"}) | (
-    HUB_HELPERS | CREATE_MODEL | {"load"}
-)
-"""Calls whose result is a model (or a file of one), not an id: a name bound to one is skipped."""
-LOADER_WORDS = ("from_pretrained", "pipeline", "SentenceTransformer", "CrossEncoder", "hub",
-                "repo_", "model_info", "file_exists", "create_model", "get_tokenizer",
-                "load_lora_weights", "load_textual_inversion", "load_ip_adapter",
-                "snapshot_download", "try_to_load_from_cache")  # fmt: skip
-PATH_CALLS = frozenset({"join", "Path", "PurePath", "expanduser", "abspath", "realpath"})
-ST_BASIC = frozenset({
-    "albert-base-v1", "albert-base-v2", "albert-large-v1", "albert-large-v2", "bert-base-cased",
-    "bert-base-chinese", "bert-base-german-cased", "bert-base-multilingual-cased",
-    "bert-base-multilingual-uncased", "bert-base-uncased", "bert-large-cased", "bert-large-uncased",
-    "camembert-base", "distilbert-base-cased", "distilbert-base-uncased", "distilgpt2",
-    "distilroberta-base", "gpt2", "gpt2-large", "gpt2-medium", "gpt2-xl", "roberta-base",
-    "roberta-large", "t5-base", "t5-large", "t5-small", "xlm-roberta-base", "xlm-roberta-large",
-    "xlnet-base-cased", "xlnet-large-cased",
-})  # fmt: skip
-"""sentence-transformers' ``basic_transformer_models``: single names it does not prefix."""
 
 
 def hub_id(value: str, *, owner_required: bool = False) -> bool:
@@ -129,141 +106,6 @@ def references_in_modules(
     return found
 
 
-@dataclass
-class Scope:
-    """Names bound in one function (or the module): which are constants, which hold models."""
-
-    parent: Scope | None
-    bound: set[str] = field(default_factory=set)
-    exprs: dict[str, ast.expr] = field(default_factory=dict)
-    """Names bound exactly once, by a plain assignment, to this expression."""
-    objects: set[str] = field(default_factory=set)
-    """Names bound to a loader's result (a model, a pipeline), never an id."""
-    imports: dict[str, str] = field(default_factory=dict)
-    """Local name -> dotted name it imports (``tf`` -> ``transformers``)."""
-    star: set[str] = field(default_factory=set)
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def bind_body(self, body: Sequence[ast.stmt]) -> None:
-        for node in _own_nodes(body):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    local = alias.asname or alias.name.split(".")[0]
-                    self.imports[local] = alias.name if alias.asname else local
-                    self._bind(local, None)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    if alias.name == "*":
-                        self.star.add(node.module)
-                    else:
-                        self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-                        self._bind(alias.asname or alias.name, None)
-            elif isinstance(node, ast.Assign):
-                single = len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                for target in node.targets:
-                    for name in _names(target):
-                        self._bind(name, node.value if single else None)
-            elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
-                value = node.value if isinstance(node, ast.AnnAssign | ast.NamedExpr) else None
-                for name in _names(node.target):
-                    self._bind(name, value)
-            elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
-                for name in _names(node.target):
-                    self._bind(name, None)
-            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-                for name in _names(node.optional_vars):
-                    self._bind(name, None)
-            elif isinstance(
-                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.ExceptHandler
-            ) and node.name:
-                self._bind(node.name, None)
-
-    def bind_arguments(self, args: ast.arguments) -> None:
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-            if arg is not None:
-                self._bind(arg.arg, None)
-
-    def _bind(self, name: str, value: ast.expr | None) -> None:
-        self.bound.add(name)
-        count = self.counts[name] = self.counts.get(name, 0) + 1
-        if isinstance(value, ast.Call) and _last_name(value.func) in LOADERS:
-            self.objects.add(name)
-        if value is not None and count == 1:
-            self.exprs[name] = value
-        else:
-            self.exprs.pop(name, None)
-
-    def lookup(self, name: str) -> tuple[Scope | None, ast.expr | None]:
-        scope: Scope | None = self
-        while scope is not None:
-            if name in scope.bound:
-                return scope, scope.exprs.get(name)
-            scope = scope.parent
-        return None, None
-
-    def module_root(self) -> Scope:
-        scope = self
-        while scope.parent is not None:
-            scope = scope.parent
-        return scope
-
-    def qualified(self, name: str) -> str:
-        scope: Scope | None = self
-        while scope is not None:
-            if name in scope.imports:
-                return scope.imports[name]
-            if name in scope.bound:
-                return name
-            scope = scope.parent
-        return name
-
-
-def _own_nodes(body: Sequence[ast.stmt]) -> Iterator[ast.AST]:
-    """Nodes of a body that bind in its scope: not inside nested functions, lambdas or classes."""
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            stack.extend(node.decorator_list)
-            continue
-        if isinstance(node, ast.Lambda):
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
-
-
-def _names(target: ast.AST) -> Iterator[str]:
-    if isinstance(target, ast.Name):
-        yield target.id
-    elif isinstance(target, ast.Tuple | ast.List):
-        for element in target.elts:
-            yield from _names(element)
-    elif isinstance(target, ast.Starred):
-        yield from _names(target.value)
-
-
-def _last_name(func: ast.expr) -> str | None:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    return None
-
-
-def _dotted(func: ast.expr, scope: Scope) -> str | None:
-    """``tf.AutoModel.from_pretrained`` -> ``transformers.AutoModel.from_pretrained``."""
-    parts: list[str] = []
-    while isinstance(func, ast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    if isinstance(func, ast.Call):  # HfApi().hf_hub_download
-        inner = _dotted(func.func, scope)
-        return ".".join([inner or "?", *reversed(parts)])
-    if not isinstance(func, ast.Name):
-        return None
-    return ".".join([scope.qualified(func.id), *reversed(parts)])
-
-
 class _Reader:
     def __init__(self, file: str, evidence: str, line_of: Callable[[int], int], module: Scope):
         self.file, self.evidence, self.line_of, self.module = file, evidence, line_of, module
@@ -290,10 +132,10 @@ class _Reader:
     # -- the loaders ----------------------------------------------------------------------------
 
     def call(self, node: ast.Call, scope: Scope) -> Iterator[ModelReference]:
-        name = _last_name(node.func)
+        name = last_name(node.func)
         if name is None:
             return
-        dotted = _dotted(node.func, scope) or name
+        dotted = names.dotted(node.func, scope) or name
         if isinstance(node.func, ast.Name):  # an imported alias: pipeline as p
             name = dotted.rsplit(".", 1)[-1]
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
@@ -312,7 +154,8 @@ class _Reader:
                 if part in keywords:
                     yield from self.reference(node, keywords[part], keywords, scope, "pipeline")
         elif name in HUB_HELPERS and (
-            isinstance(node.func, ast.Attribute) or self.imported(dotted, "huggingface_hub", name, scope)
+            isinstance(node.func, ast.Attribute)
+            or self.imported(dotted, "huggingface_hub", name, scope)
         ):
             repo_type = self.resolve(keywords.get("repo_type"), scope)
             if repo_type is None or repo_type[0] == "model":
@@ -414,7 +257,7 @@ class _Reader:
             owner, _ = scope.lookup(arg.id)
             return owner is not None and arg.id in owner.objects
         if isinstance(arg, ast.Call):
-            return _last_name(arg.func) in PATH_CALLS | LOADERS
+            return last_name(arg.func) in PATH_CALLS | LOADERS
         if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Div):
             return True  # pathlib: base / "model"
         if isinstance(arg, ast.Constant):
