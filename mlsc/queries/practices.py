@@ -119,10 +119,7 @@ def practices(store: GraphStore, *, author: str | None = None) -> Practices:
         if hub in (None, "huggingface") and (author is None or owner == author)
     }
     models = set(owners)
-    actors = {
-        name: (kind, verified)
-        for name, kind, verified in reads.actors(store)
-    }
+    actors = {name: (kind, verified) for name, kind, verified in reads.actors(store)}
     in_scope_owners = set(owners.values())
     orgs = [
         n
