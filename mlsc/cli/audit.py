@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mlsc.cli.options import BackendOption, DbOption, connect, emit, out
-from mlsc.errors import MlscError
+from mlsc.errors import EmptyStoreError, MlscError
 
 if TYPE_CHECKING:
     from mlsc.code.references import CodeReading
@@ -22,6 +22,8 @@ app = typer.Typer()
 """The audit command at the root."""
 
 FAIL_ON = ("critical", "high", "medium", "low", "none")
+REFRESH_RETRIES = 1
+"""Retries per request of the ``--refresh`` crawl (``mlsc ingest hf`` retries 5 times)."""
 MAX_PROBLEMS = 20
 """Crawl problems shown on stderr with ``--refresh`` (the counts cover them all)."""
 
@@ -47,7 +49,10 @@ def _refresh(store: GraphStore, reading: CodeReading, endpoint: str | None) -> d
     if not ids:
         out.info("--refresh: no Hugging Face model ids in the code to crawl")
         return {"refresh": {"models": 0, "reachable": None}}
-    options = CrawlOptions(models=tuple(ids), ancestors=True, endpoint=endpoint)
+    # best effort before an audit: a Hub that is down is said after one retry, not five
+    options = CrawlOptions(
+        models=tuple(ids), ancestors=True, endpoint=endpoint, retries=REFRESH_RETRIES
+    )
     try:
         with out.counter("models", "models") as bar:
             report = crawl_hub(store, options, progress=bar)
@@ -130,8 +135,11 @@ def audit_cmd(
     if refresh:
         with connect(db, backend, read_only=False) as store:
             extra = _refresh(store, reading, endpoint)
-    with connect(db, backend, read_only=True) as store:
-        result = audit(store, reading, path=str(path), fix_pins=fix_pins)
+    try:
+        with connect(db, backend, read_only=True) as store:
+            result = audit(store, reading, path=str(path), fix_pins=fix_pins)
+    except EmptyStoreError:  # no knowledge base yet: every model is unknown
+        result = audit(None, reading, path=str(path), fix_pins=fix_pins)
     result.extra.update(extra)
     if fmt is AuditFormat.sarif:
         from mlsc.render.sarif_audit import render_audit_sarif

@@ -187,10 +187,11 @@ def _unknown(model: str, in_graph: bool, valid: bool) -> AuditFinding:
 
 
 def _fix_pins(
-    store: GraphStore, refs: Sequence[AuditedReference], props: dict[str, dict[str, Any]]
+    store: GraphStore | None, refs: Sequence[AuditedReference], props: dict[str, dict[str, Any]]
 ) -> tuple[FixPin, ...]:
     wanted = [r for r in refs if not r.reference.pinned]
-    newest = reads_audit.newest_commits(store, [r.current for r in wanted if r.current])
+    ids = [r.current for r in wanted if r.current]
+    newest = reads_audit.newest_commits(store, ids) if store is not None else {}
     pins: list[FixPin] = []
     for r in wanted:
         ref = r.reference
@@ -212,13 +213,25 @@ def _fix_pins(
     return tuple(pins)
 
 
-def audit(
-    store: GraphStore, reading: CodeReading, *, path: str | None = None, fix_pins: bool = False
-) -> AuditResult:
-    """Audit every reference ``reading`` found against what ``store`` holds."""
-    refs = sorted(reading.references, key=lambda r: (r.file, r.line))
+@dataclass(frozen=True)
+class _Held:
+    """What the knowledge base holds about the referenced models."""
+
+    current: dict[str, str]
+    """Valid Hugging Face id in code -> its id now (itself unless renamed)."""
+    props: dict[str, dict[str, Any]]
+    """Every node of the referenced models, their current ids and ancestors."""
+    about: dict[str, list[AuditFinding]]
+    repos: dict[str, dict[str, Any]]
+    """The code repositories torch.hub references name, when held."""
+    empty: bool
+
+
+def _held(store: GraphStore | None, refs: Sequence[ModelReference]) -> _Held:
     hf_ids = sorted({r.model for r in refs if r.model and r.hub == "huggingface"
                      and is_valid_repo_id(r.model)})  # fmt: skip
+    if store is None:
+        return _Held({m: m for m in hf_ids}, {}, {}, {}, True)
     held = reads.nodes(store, "Model", hf_ids)
     aliases = known_aliases(store) if hf_ids else {}
     current: dict[str, str] = {}
@@ -226,15 +239,28 @@ def audit(
         node = held.get(mid)
         new = aliases.get(mid)
         current[mid] = new if new and not (node and node.get("ingested")) else mid
-    renamed = sorted({c for m, c in current.items() if c != m})
-    held.update(reads.nodes(store, "Model", renamed))
+    held.update(reads.nodes(store, "Model", sorted({c for m, c in current.items() if c != m})))
     scopes = [Scope(c, {a: d for a, d in sorted(store.expand([c], "up").depth.items()) if a != c})
               for c in sorted(set(current.values())) if (held.get(c) or {}).get("ingested")]  # fmt: skip
-    props = dict(held)
-    props.update(reads.nodes(store, "Model", sorted({a for s in scopes for a in s.ancestors})))
-    about = model_findings(store, scopes, props) if scopes else {}
+    held.update(reads.nodes(store, "Model", sorted({a for s in scopes for a in s.ancestors})))
+    about = model_findings(store, scopes, held) if scopes else {}
     repos = reads.nodes(store, "CodeRepository", [
         f"github.com/{r.model}" for r in refs if r.model and r.hub == "github"])  # fmt: skip
+    return _Held(current, held, about, repos, store.counts().get("Model", 0) == 0)
+
+
+def audit(
+    store: GraphStore | None,
+    reading: CodeReading,
+    *,
+    path: str | None = None,
+    fix_pins: bool = False,
+) -> AuditResult:
+    """Audit every reference ``reading`` found against what ``store`` holds (None: there is
+    no knowledge base yet, so every model is unknown)."""
+    refs = sorted(reading.references, key=lambda r: (r.file, r.line))
+    kb = _held(store, refs)
+    current, held, about, repos = kb.current, kb.props, kb.about, kb.repos
     audited: list[AuditedReference] = []
     for ref in refs:
         found: list[AuditFinding] = []
@@ -268,12 +294,11 @@ def audit(
                 found.extend(about.get(now or "", ()))
         found.sort(key=AuditFinding.sort_key)
         audited.append(AuditedReference(ref, known, in_graph, now, tuple(found)))
-    empty = store.counts().get("Model", 0) == 0
     return AuditResult(
         path or reading.root,
         tuple(audited),
         reading.files_read,
         tuple(reading.skipped),
-        empty,
-        _fix_pins(store, audited, props) if fix_pins else None,
+        kb.empty,
+        _fix_pins(store, audited, held) if fix_pins else None,
     )
