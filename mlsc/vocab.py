@@ -215,8 +215,10 @@ _NOT_OWNERS = ("orgs", "sponsors", "topics", "features", "settings")
 
 
 def is_github_repo(value: str) -> bool:
-    """True for a syntactically valid GitHub ``owner/name``."""
-    return GITHUB_REPO.match(value) is not None
+    """True for a syntactically valid GitHub ``owner/name`` (``.`` and ``..`` are no names)."""
+    return GITHUB_REPO.match(value) is not None and not any(
+        part in (".", "..") for part in value.split("/")
+    )
 
 
 def github_repos_in(texts: Iterable[str]) -> list[str]:

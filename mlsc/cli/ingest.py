@@ -2,6 +2,8 @@
 
 $ mlsc ingest snapshot models.jsonl.gz --errors problems.jsonl
 $ mlsc ingest hf -m org/model --ancestors --descendants
+$ mlsc ingest code ./my-app --repo github.com/acme/my-app
+$ mlsc ingest peatmoss github-to-hf-mapping.csv
 """
 
 from __future__ import annotations
@@ -77,6 +79,48 @@ def ingest_git_cmd(
     with connect(db, backend, read_only=False) as store:
         report = ingest_git(store, path, model=model, repo=repo)
     emit(fmt, report, text_ingest.git_summary)
+
+
+@app.command("code")
+def ingest_code_cmd(
+    path: Annotated[Path, typer.Argument(help="An application's code: a checkout or a folder.")],
+    repo: Annotated[
+        str | None,
+        typer.Option(help="The application, as HOST/OWNER/NAME [default: from the remote]."),
+    ] = None,
+    errors: ErrorsOption = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Record the models an application's code loads: one USES_MODEL edge per model, with its pinning, file and line (never imports or runs the code)."""
+    from mlsc.ingest.code import ingest_code
+
+    with connect(db, backend, read_only=False) as store:
+        report = ingest_code(store, path, repo=repo)
+    if errors:
+        write_problems(errors, report.problems)
+    emit(fmt, report, text_ingest.code_summary)
+
+
+@app.command("peatmoss")
+def ingest_peatmoss_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="PeaTMOSS github-to-hf-mapping.csv (repo,model,url,licence).")
+    ],
+    errors: ErrorsOption = None,
+    db: DbOption = None,
+    backend: BackendOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Ingest the PeaTMOSS links from GitHub repositories to the Hugging Face models they use (pinning unknown)."""
+    from mlsc.ingest.peatmoss import ingest_peatmoss
+
+    with connect(db, backend, read_only=False) as store:
+        report = ingest_peatmoss(store, file)
+    if errors:
+        write_problems(errors, report.problems)
+    emit(fmt, report, text_ingest.peatmoss_summary, file)
 
 
 @app.command("github")

@@ -57,3 +57,42 @@ def uses_by(store: GraphStore, applications: Sequence[str]) -> list[ModelUse]:
         {"rs": sorted(set(applications))},
     )
     return [ModelUse(*r) for r in rows]
+
+
+BATCH = 10_000
+"""Ids sent in one query."""
+
+
+def stored_models(store: GraphStore, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` are models the knowledge base holds (ingested or placeholders)."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), BATCH):
+        rows = store.read(
+            "MATCH (m:Model) WHERE m.id IN $ids RETURN m.id", {"ids": wanted[start : start + BATCH]}
+        )
+        found.update(str(r[0]) for r in rows)
+    return found
+
+
+def stored_uses(store: GraphStore, applications: Sequence[str]) -> dict[tuple[str, str], str]:
+    """(application, model) -> the ``source`` of every stored ``USES_MODEL`` edge out of
+    ``applications`` (``code``, ``github``, ``peatmoss``)."""
+    wanted = sorted(set(applications))
+    found: dict[tuple[str, str], str] = {}
+    for start in range(0, len(wanted), BATCH):
+        rows = store.read(
+            "MATCH (r:CodeRepository)-[u:USES_MODEL]->(m:Model) WHERE r.id IN $rs "
+            "RETURN r.id, m.id, u.source",
+            {"rs": wanted[start : start + BATCH]},
+        )
+        found.update({(str(a), str(m)): str(s) for a, m, s in rows})
+    return found
+
+
+def pinning(store: GraphStore) -> list[tuple[str, str, bool | None]]:
+    """(application, model, pinned) of every ``USES_MODEL`` edge; ``pinned`` None: unknown."""
+    rows = store.read(
+        "MATCH (r:CodeRepository)-[u:USES_MODEL]->(m:Model) RETURN r.id, m.id, u.pinned"
+    )
+    return [(str(a), str(m), None if p is None else bool(p)) for a, m, p in rows]

@@ -150,12 +150,7 @@ def ingest_git(
     report = GitReport(str(top))
     if model is not None and repo is not None:
         raise InputError("give --model or --repo, not both")
-    remote = (
-        run_git(top, "config", "--get-regexp", r"^remote\..*\.url$").split()
-        if _has_remote(top)
-        else []
-    )
-    url = remote[1] if len(remote) >= 2 else None
+    url = remote_url(top)
     if model is not None:
         if not is_valid_repo_id(model):
             raise InputError(f"{model[:120]!r} is not a Hugging Face model id")
@@ -225,6 +220,33 @@ def ingest_git(
             )
         )
     return report
+
+
+def remote_url(top: Path) -> str | None:
+    """The URL of the clone's first remote (``origin`` in a plain clone), as git has it (it
+    may carry credentials: pass it through :func:`clean_url` before keeping it)."""
+    remote = (
+        run_git(top, "config", "--get-regexp", r"^remote\..*\.url$").split()
+        if _has_remote(top)
+        else []
+    )
+    return remote[1] if len(remote) >= 2 else None
+
+
+def work_tree(path: Path) -> Path | None:
+    """The top of the git work tree ``path`` lies in; None when it is in none (or there
+    is no git)."""
+    import shutil
+
+    if shutil.which("git") is None:
+        return None
+    done = subprocess.run(
+        [git_binary(), "-C", str(path), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
 
 
 def _has_remote(path: Path) -> bool:

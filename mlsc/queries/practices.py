@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from mlsc.graph import reads
+from mlsc.graph import reads, reads_code
 from mlsc.graph.store import GraphStore
 from mlsc.queries.results import JsonFields
 
@@ -100,12 +100,43 @@ class Distribution:
 
 
 @dataclass(frozen=True)
+class Pinning:
+    """How applications reference models: one per ``USES_MODEL`` edge (application, model)."""
+
+    references: int
+    """Every edge."""
+    applications: int
+    pinned: int
+    """Edges whose every reference pins a commit."""
+    known: int
+    """Edges whose pinning is known (read from code); the share's denominator."""
+    unknown: int
+    """Edges whose pinning nobody knows (e.g. PeaTMOSS links)."""
+
+    @property
+    def share(self) -> float | None:
+        return self.pinned / self.known if self.known else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "references": self.references,
+            "applications": self.applications,
+            "pinned": self.pinned,
+            "known": self.known,
+            "unknown": self.unknown,
+            "share": None if self.share is None else round(self.share, 6),
+        }
+
+
+@dataclass(frozen=True)
 class Practices(JsonFields):
     scope: str | None
     models: int
     figures: tuple[Figure, ...]
     writers_per_model: Distribution
     models_per_writer: Distribution
+    application_pinning: Pinning = Pinning(0, 0, 0, 0, 0)
+    """Application references to models (``USES_MODEL``) pinned to a commit."""
 
     def figure(self, name: str) -> Figure:
         return next(f for f in self.figures if f.name == name)
@@ -119,10 +150,7 @@ def practices(store: GraphStore, *, author: str | None = None) -> Practices:
         if hub in (None, "huggingface") and (author is None or owner == author)
     }
     models = set(owners)
-    actors = {
-        name: (kind, verified)
-        for name, kind, verified in reads.actors(store)
-    }
+    actors = {name: (kind, verified) for name, kind, verified in reads.actors(store)}
     in_scope_owners = set(owners.values())
     orgs = [
         n
@@ -177,6 +205,20 @@ def practices(store: GraphStore, *, author: str | None = None) -> Practices:
         )
     )
 
+    # applications: references pinned to a commit, over those whose pinning is known
+    uses = [
+        (app, pinned)
+        for app, mid, pinned in reads_code.pinning(store)
+        if author is None or mid in models or mid.split("/", 1)[0] == author
+    ]
+    known_uses = [p for _, p in uses if p is not None]
+    pinning = Pinning(len(uses), len({a for a, _ in uses}), sum(known_uses), len(known_uses),
+                      len(uses) - len(known_uses))  # fmt: skip
+    figures.append(
+        _fig("application_references_pinned", "application references pinned to a commit",
+             pinning.pinned, pinning.known)
+    )  # fmt: skip
+
     # writers: owner users, or the members of owner organisations
     members: dict[str, set[str]] = defaultdict(set)
     for member, org in store.membership_edges():
@@ -195,6 +237,7 @@ def practices(store: GraphStore, *, author: str | None = None) -> Practices:
         tuple(figures),
         Distribution.of(writers_per_model),
         Distribution.of(dict(models_per_writer)),
+        pinning,
     )
 
 

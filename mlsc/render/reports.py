@@ -93,6 +93,18 @@ def _top_bars(items: list[tuple[str, int]], width: int = 520) -> str:
     return "".join(out)
 
 
+def _pinning(report: Practices) -> str:
+    pins = report.application_pinning
+    if not pins.references:
+        return ""
+    return (
+        "<h2>Applications: references pinned to a commit</h2>"
+        f"<p>{pins.pinned:,} of {pins.known:,} known ({_pct(pins.share)}); "
+        f"{pins.unknown:,} references of unknown pinning (e.g. PeaTMOSS links); "
+        f"{pins.references:,} references from {pins.applications:,} applications.</p>"
+    )
+
+
 def render_practices(report: Practices) -> str:
     """The practices page: shares (with what they are over) and the writer concentration."""
     scope = f" of {report.scope}" if report.scope else ""
@@ -114,6 +126,7 @@ def render_practices(report: Practices) -> str:
             _bars([(f.label, f.value, f.published) for f in report.figures]),
             "<table><tr><th>figure</th><th>share</th><th>over</th><th>published</th>"
             f"<th>source</th></tr>{rows}</table>",
+            _pinning(report),
             "<h2>Who can write: models per account (the heavy tail)</h2>",
             f"<p>median {dist.p50:g}, p90 {dist.p90:g}, p99 {dist.p99:g}, max {dist.max:,} over "
             f"{dist.count:,} accounts; accounts per model: median {per_model.p50:g}, max "

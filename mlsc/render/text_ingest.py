@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 from mlsc.render.text import Block, Line, Note, counts
 
 if TYPE_CHECKING:
+    from mlsc.ingest.code import CodeReport
     from mlsc.ingest.git import GitReport
     from mlsc.ingest.github import GitHubReport
     from mlsc.ingest.hub.options import CrawlReport
     from mlsc.ingest.interface import IngestReport
+    from mlsc.ingest.peatmoss import PeatmossReport
 
 PROBLEMS_SHOWN = 20
 """Problems a snapshot shows on a terminal besides every skip and lineage cycle."""
@@ -116,3 +118,50 @@ def crawl_summary(report: CrawlReport) -> Iterator[Block]:
     yield Line(f"skipped {sum(report.skipped.values()):,} ({counts(report.skipped)})")
     rpm = f"{report.requests / report.models:.1f}" if report.models else "-"
     yield Line(f"requests {report.requests:,} ({rpm} per model)")
+
+
+def code_summary(report: CodeReport) -> Iterator[Block]:
+    """An application's references: models, pinning, what wrote no edge, what changed."""
+    for problem in report.problems[:CRAWL_PROBLEMS_SHOWN]:
+        yield Note(str(problem))
+    if len(report.problems) > CRAWL_PROBLEMS_SHOWN:
+        more = len(report.problems) - CRAWL_PROBLEMS_SHOWN
+        yield Note(f"... and {more} more (--errors FILE writes them all)")
+    yield Line(f"application {report.application}: read {report.files_read:,} files")
+    yield Line(
+        f"references {report.references:,} to {report.models:,} models; "
+        f"pinned to a commit {report.pinned:,} of {report.models:,} "
+        f"(least pinned reference: {counts(report.revision_kinds)})"
+    )
+    yield Line(
+        f"no edge: dynamic model ids {report.dynamic:,}, torch.hub (GitHub code) "
+        f"{report.torch_hub:,}; skipped {sum(report.skipped.values()):,} "
+        f"({counts(report.skipped)})"
+    )
+    yield Line(f"models known only by name (placeholders written): {report.placeholders:,}")
+    if report.removed:
+        yield Line(
+            f"no longer referenced (edges removed) {len(report.removed):,}: "
+            + ", ".join(report.removed[:10])
+        )
+
+
+def peatmoss_summary(report: PeatmossReport, file: Path) -> Iterator[Block]:
+    """PeaTMOSS links: rows read, links written, what was skipped and why."""
+    for problem in report.problems[:CRAWL_PROBLEMS_SHOWN]:
+        yield Note(str(problem))
+    hidden = len(report.problems) - CRAWL_PROBLEMS_SHOWN + report.problems_left_out
+    if hidden > 0:
+        yield Note(f"... and {hidden} more problems (--errors FILE writes them all)")
+    yield Line(f"read {report.read:,} rows from {file}")
+    yield Line(
+        f"links {report.ingested:,} (USES_MODEL, pinning unknown); applications "
+        f"{report.applications:,}; models {report.models:,}"
+    )
+    if report.kept:
+        yield Line(f"links left as the code reader wrote them: {report.kept:,}")
+    yield Line(f"models known only by name (placeholders written): {report.placeholders:,}")
+    yield Line(
+        f"skipped {sum(report.skipped.values()):,} ({counts(report.skipped)}); "
+        f"warnings {sum(report.warnings.values()):,} ({counts(report.warnings)})"
+    )

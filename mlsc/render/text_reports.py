@@ -53,6 +53,13 @@ def practices_summary(report: Practices, author: str | None) -> Iterator[Block]:
             for f in report.figures
         ],
     )  # fmt: skip
+    pins = report.application_pinning
+    if pins.references:
+        yield Line(
+            f"application references pinned to a commit: {pins.pinned:,} of {pins.known:,} "
+            f"known ({pct(pins.share)}), {pins.unknown:,} unknown (e.g. PeaTMOSS links); "
+            f"{pins.references:,} references from {pins.applications:,} applications"
+        )
     for title, d in (
         ("accounts that can write, per model", report.writers_per_model),
         ("models each account can write", report.models_per_writer),

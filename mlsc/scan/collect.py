@@ -153,7 +153,9 @@ class Collector:
         assert self.second is not None
         with ExitStack() as stack:
             try:
-                flagged = self.second(cast(IO[bytes], StreamReader(opener(stack), MAX_MEMBER_BYTES)))
+                flagged = self.second(
+                    cast(IO[bytes], StreamReader(opener(stack), MAX_MEMBER_BYTES))
+                )
             except Exception:
                 flagged = None
         if not flagged:

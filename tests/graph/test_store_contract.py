@@ -293,3 +293,66 @@ def test_a_query_running_too_long_is_stopped_and_the_store_stays_usable(
     with pytest.raises(QueryTimeoutError, match="longer than"):
         store.cypher(SLOW, timeout=1)
     assert store.cypher("MATCH (m:Model) RETURN count(*)").rows == ((251,),)
+
+
+def _uses_batch() -> GraphBatch:
+    app, other = "github.com/acme/chatbot", "local:/home/dev/app"
+    sha = "3f2a1c9e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+    nodes = [
+        model("o/a"),
+        model("o/b"),
+        NodeRecord("CodeRepository", app, {"host": "github.com", **PROV}),
+        NodeRecord("CodeRepository", other, {"host": "local", **PROV}),
+    ]
+    edges = [
+        EdgeRecord("USES_MODEL", "CodeRepository", app, "Model", "o/a",
+                   {"revision": sha, "revision_kind": "commit", "pinned": True,
+                    "file": "app/serve.py", "line": 12, "references": 3,
+                    "evidence": ["notebook", "python"], "confidence": 0.9, **PROV}),
+        EdgeRecord("USES_MODEL", "CodeRepository", app, "Model", "o/b",
+                   {"revision": "main", "revision_kind": "branch", "pinned": False,
+                    "file": HOSTILE, "line": 1, "references": 1, "evidence": ["yaml"],
+                    "confidence": 0.7, **PROV}),
+        EdgeRecord("USES_MODEL", "CodeRepository", other, "Model", "o/a",
+                   {"evidence": ["peatmoss"], "confidence": 0.8, **PROV}),
+    ]  # fmt: skip
+    return GraphBatch(nodes, edges)
+
+
+def test_uses_model_round_trips_every_property(store: GraphStore) -> None:
+    from mlsc.graph.reads_code import (
+        ModelUse,
+        pinning,
+        stored_models,
+        stored_uses,
+        uses_by,
+        uses_of,
+    )
+
+    store.write(_uses_batch())
+    app, other = "github.com/acme/chatbot", "local:/home/dev/app"
+    sha = "3f2a1c9e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+    assert uses_by(store, [app]) == [
+        ModelUse(app, "o/a", sha, "commit", True, "app/serve.py", 12, 3, ["notebook", "python"],
+                 0.9),
+        ModelUse(app, "o/b", "main", "branch", False, HOSTILE, 1, 1, ["yaml"], 0.7),
+    ]  # fmt: skip
+    assert uses_of(store, ["o/a"]) == [
+        uses_by(store, [app])[0],
+        ModelUse(other, "o/a", None, None, None, None, None, None, ["peatmoss"], 0.8),
+    ]
+    assert sorted(pinning(store)) == [(app, "o/a", True), (app, "o/b", False), (other, "o/a", None)]
+    assert stored_models(store, ["o/a", "o/zz", "o/a"]) == {"o/a"}
+    assert stored_uses(store, [other, "github.com/none/x"]) == {(other, "o/a"): "test"}
+
+
+def test_replacing_uses_keeps_other_applications(store: GraphStore) -> None:
+    from mlsc.graph.reads_code import uses_of
+
+    store.write(_uses_batch())
+    app = "github.com/acme/chatbot"
+    stats = store.write(GraphBatch(replace_outgoing={"USES_MODEL": [app]}))
+    assert stats.edges_removed == 2
+    assert [(u.application, u.model) for u in uses_of(store, ["o/a", "o/b"])] == [
+        ("local:/home/dev/app", "o/a")
+    ]

@@ -121,3 +121,27 @@ def test_real_edges_give_the_same_answers(
         assert reach(embedded, owner) == reach(server, owner), owner
     assert top_models(embedded, 20) == top_models(server, 20)
     assert top_actors(embedded, 20) == top_actors(server, 20)
+
+
+def test_applications(stores: tuple[GraphStore, GraphStore]) -> None:
+    from mlsc.code.references import CodeReading, ModelReference
+    from mlsc.graph.reads_code import pinning, uses_of
+    from mlsc.ingest.code import Application, ingest_reading
+    from mlsc.ingest.peatmoss import ingest_peatmoss
+    from mlsc.queries.practices import practices
+
+    sample = Path(__file__).parents[1] / "ingest" / "data" / "peatmoss-sample.csv"
+    sha = "3f2a1c9e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+    reading = CodeReading("/src", (
+        ModelReference("a.py", 3, "gpt2", sha, "commit", "from_pretrained", "python", 1.0),
+        ModelReference("b.yaml", 1, "Qwen/Qwen2.5-7B", None, "none", "config", "yaml", 0.7),
+    ), 2)  # fmt: skip
+    app = Application("github.com/acme/app", "github.com", "https://github.com/acme/app")
+    for store in stores:
+        ingest_peatmoss(store, sample, observed_at="2024-03-01T00:00:00.000Z")
+        ingest_reading(store, reading, app, observed_at="2024-03-01T00:00:00.000Z")
+    embedded, server = stores
+    models = ["gpt2", "Qwen/Qwen2.5-7B", "bert-base-uncased"]
+    assert uses_of(embedded, models) == uses_of(server, models)
+    assert sorted(pinning(embedded)) == sorted(pinning(server))
+    assert practices(embedded).to_json() == practices(server).to_json()

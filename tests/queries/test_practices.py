@@ -52,6 +52,7 @@ def test_figures_over_what_is_known(store: GraphStore) -> None:
         "signatures_verified": (1, 2),
         "models_gated": (2, 4),
         "models_with_pickle": (1, 2),
+        "application_references_pinned": (0, 0),  # no application loads a model here
     }
     assert report.figure("organisations_verified").published == 0.0319
     assert report.figure("commits_signed").value == 0.5
@@ -62,3 +63,32 @@ def test_figures_over_what_is_known(store: GraphStore) -> None:
     scoped = practices(store, author="big")
     assert scoped.models == 3 and scoped.figure("models_gated").denominator == 2
     assert scoped.figure("organisations_verified").denominator == 1
+
+
+def test_application_references_pinned_over_what_is_known(store: GraphStore) -> None:
+    from pathlib import Path
+
+    from mlsc.code.references import CodeReading, ModelReference
+    from mlsc.ingest.code import Application, ingest_reading
+    from mlsc.ingest.peatmoss import ingest_peatmoss
+    from mlsc.render.reports import render_practices
+
+    sample = Path(__file__).parents[1] / "ingest" / "data" / "peatmoss-sample.csv"
+    ingest_peatmoss(store, sample, observed_at="2024-03-01T00:00:00.000Z")  # 11 links
+    sha = "3f2a1c9e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+    reading = CodeReading("/src", (
+        ModelReference("a.py", 3, "gpt2", sha, "commit", "from_pretrained", "python", 1.0),
+        ModelReference("b.py", 1, "big/a", None, "none", "pipeline", "python", 1.0),
+        ModelReference("c.py", 9, "big/b", sha, "commit", "from_pretrained", "python", 1.0),
+    ), 3)  # fmt: skip
+    ingest_reading(store, reading, Application("github.com/acme/app", "github.com"))
+    report = practices(store)
+    pins = report.application_pinning
+    assert (pins.references, pins.applications, pins.pinned, pins.known, pins.unknown) == (
+        14, 11, 2, 3, 11)  # fmt: skip
+    figure = report.figure("application_references_pinned")
+    assert (figure.numerator, figure.denominator) == (2, 3)
+    assert report.to_json()["application_pinning"]["share"] == round(2 / 3, 6)
+    assert "2 of 3 known (66.67%); 11 references of unknown pinning" in render_practices(report)
+    scoped = practices(store, author="big").application_pinning
+    assert (scoped.references, scoped.pinned, scoped.known) == (2, 1, 2)
