@@ -14,7 +14,6 @@ import pytest
 from typer.testing import CliRunner
 
 from mlsc.cli.app import app
-from mlsc.code import read_references
 from mlsc.graph.ladybug import LadybugStore
 from tests.queries.test_audit import SHA, knowledge_base
 from tests.render.test_sarif import validator  # noqa: F401  (the OASIS schema fixture)
@@ -35,19 +34,6 @@ CLEAN = f'''from transformers import AutoModel
 
 model = AutoModel.from_pretrained("meta-llama/Llama-3.1-8B-Instruct", revision="{SHA}")
 '''
-
-
-def _reader_landed() -> bool:
-    try:
-        read_references(Path(__file__))
-    except NotImplementedError:
-        return False
-    return True
-
-
-pytestmark = pytest.mark.skipif(
-    not _reader_landed(), reason="the code reader (mlsc.code.read_references) is not merged yet"
-)
 
 
 @pytest.fixture
