@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from mlsc.cli import export, ingest, query, report, scan
+from mlsc.cli import audit, export, ingest, query, report, scan
 from mlsc.cli.options import NEO4J, out
 from mlsc.errors import MlscError
 
@@ -59,6 +59,7 @@ app = typer.Typer(
 )
 app.add_typer(query.app)  # lineage, blast-radius, reach, stats, cypher, copy
 app.add_typer(scan.app)  # scan
+app.add_typer(audit.app)  # audit
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(query.top_app, name="top")
 app.add_typer(export.app, name="export")
