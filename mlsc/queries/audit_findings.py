@@ -216,9 +216,12 @@ def _owner_finding(
     }
     if owner in base_owners:
         return []
-    state = (
-        "not a verified organisation" if owner in verified else "not known to the knowledge base"
-    )
+    if owner not in verified:
+        state = "not known to the knowledge base"
+    elif verified[owner] is False:
+        state = "not a verified organisation"
+    else:  # None: the hub was not asked (a snapshot holds no verification)
+        state = "not known to be verified (its verification was never read: a Hub crawl reads it)"
     bases = f" and does not own its base ({', '.join(sorted(parents[scope.model])[:3])})" if (
         parents.get(scope.model)) else ""  # fmt: skip
     return [AuditFinding("unverified-owner", "low", f"its owner {owner} is {state}{bases}")]

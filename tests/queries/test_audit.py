@@ -108,6 +108,7 @@ def test_each_kind_of_finding_on_its_reference(store: GraphStore) -> None:
     ]
     assert "a tag can be moved" in next(f for f in ft.findings if f.kind == "unpinned").detail
     assert "does not own its base (meta-llama/Llama-3.1-8B)" in ft.findings[3].detail
+    assert "acme is not a verified organisation" in ft.findings[3].detail  # verified: false
     instruct = by_place[("serve.py", 12)]  # same owner as its base: no owner finding
     assert kinds(instruct) == [("unpinned", "medium", None), ("gated", "low", None)]
     assert "is a branch" in instruct.findings[0].detail
