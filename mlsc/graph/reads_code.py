@@ -57,3 +57,16 @@ def uses_by(store: GraphStore, applications: Sequence[str]) -> list[ModelUse]:
         {"rs": sorted(set(applications))},
     )
     return [ModelUse(*r) for r in rows]
+
+
+def pin_dates(store: GraphStore, shas: Sequence[str]) -> list[tuple[str, str, str | None]]:
+    """(model, sha, time) of each of ``shas`` the knowledge base holds as a commit of a model:
+    the commit time, else the author time (ISO 8601, UTC), None when neither is known."""
+    return [
+        (model, sha, at)
+        for model, sha, at in store.read(
+            "MATCH (m:Model)-[:HAS_COMMIT]->(c:Commit) WHERE c.id IN $shas "
+            "RETURN m.id, c.id, coalesce(c.committed_at, c.authored_at) ORDER BY m.id, c.id",
+            {"shas": sorted(set(shas))},
+        )
+    ]
