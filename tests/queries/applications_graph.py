@@ -3,7 +3,7 @@ blast radius into applications (both stores, the CLI and the HTML page) build on
 
 meta/base is the root; org/ft1 fine-tunes it and org/ft2 fine-tunes org/ft1; q/base-gguf
 quantizes it; a/lora is an adapter on it; m/merge merges org/ft1 with x/other. Applications
-pin old and new commits, a commit the knowledge base does not hold, a tag, nothing, and one
+pin old and new commits (solo/model is loaded by none), a commit the knowledge base does not hold, a tag, nothing, and one
 is a PeaTMOSS link (pinning unknown).
 """
 
@@ -50,7 +50,7 @@ USES: list[tuple[str, str, str | None, str | None, bool | None, str | None, int 
 
 def applications_batch() -> GraphBatch:
     """The lineage, the commits and the applications' ``USES_MODEL`` edges."""
-    batch = lineage_batch(LINEAGE)
+    batch = lineage_batch(LINEAGE, extra=["solo/model"])
     nodes = list(batch.nodes)
     edges = list(batch.edges)
     for sha, model, at in (
