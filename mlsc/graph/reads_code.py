@@ -41,9 +41,11 @@ _USE = (
 def uses_of(store: GraphStore, models: Sequence[str]) -> list[ModelUse]:
     """Every application that loads one of ``models``, one row per (application, model),
     ordered by application then model."""
+    # one key lookup per model: ``WHERE m.id IN $ms`` tests every edge against the whole list
+    # on LadybugDB (1.7 s for 5k models and 43k edges; this form 0.1 to 0.25 s)
     rows = store.read(
-        f"MATCH (r:CodeRepository)-[u:USES_MODEL]->(m:Model) WHERE m.id IN $ms RETURN {_USE} "
-        "ORDER BY r.id, m.id",
+        "UNWIND $ms AS mid MATCH (m:Model {id: mid})<-[u:USES_MODEL]-(r:CodeRepository) "
+        f"RETURN {_USE} ORDER BY r.id, m.id",
         {"ms": sorted(set(models))},
     )
     return [ModelUse(*r) for r in rows]
@@ -65,7 +67,7 @@ def pin_dates(store: GraphStore, shas: Sequence[str]) -> list[tuple[str, str, st
     return [
         (model, sha, at)
         for model, sha, at in store.read(
-            "MATCH (m:Model)-[:HAS_COMMIT]->(c:Commit) WHERE c.id IN $shas "
+            "UNWIND $shas AS sha MATCH (m:Model)-[:HAS_COMMIT]->(c:Commit {id: sha}) "
             "RETURN m.id, c.id, coalesce(c.committed_at, c.authored_at) ORDER BY m.id, c.id",
             {"shas": sorted(set(shas))},
         )
