@@ -95,7 +95,11 @@ def blast_radius_cmd(
     ] = False,
     since: Annotated[
         str | None,
-        typer.Option(help="For an actor: follow only its commits made at or after this date."),
+        typer.Option(
+            help="The date of the compromise. For an actor: follow only its commits made at "
+            "or after it. For every target: an application pinned to a commit dated before it "
+            "is pinned-before (not exposed); any other reference stays exposed."
+        ),
     ] = None,
     limit: Annotated[int, typer.Option(help="Rows shown in the table (JSON has all).")] = 50,
     db: DbOption = None,
@@ -103,7 +107,7 @@ def blast_radius_cmd(
     fmt: FormatOption = Format.table,
     html: HtmlOption = None,
 ) -> None:
-    """What is affected downstream if TARGET is compromised."""
+    """What is affected downstream if TARGET is compromised: the models, then the applications that load one of them and whether each reference is pinned."""
     from mlsc.queries import blast_radius
 
     with connect(db, backend, read_only=True) as store:

@@ -41,9 +41,11 @@ _USE = (
 def uses_of(store: GraphStore, models: Sequence[str]) -> list[ModelUse]:
     """Every application that loads one of ``models``, one row per (application, model),
     ordered by application then model."""
+    # one key lookup per model: ``WHERE m.id IN $ms`` tests every edge against the whole list
+    # on LadybugDB (1.7 s for 5k models and 43k edges; this form 0.1 to 0.25 s)
     rows = store.read(
-        f"MATCH (r:CodeRepository)-[u:USES_MODEL]->(m:Model) WHERE m.id IN $ms RETURN {_USE} "
-        "ORDER BY r.id, m.id",
+        "UNWIND $ms AS mid MATCH (m:Model {id: mid})<-[u:USES_MODEL]-(r:CodeRepository) "
+        f"RETURN {_USE} ORDER BY r.id, m.id",
         {"ms": sorted(set(models))},
     )
     return [ModelUse(*r) for r in rows]
@@ -69,7 +71,8 @@ def stored_models(store: GraphStore, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(wanted), BATCH):
         rows = store.read(
-            "MATCH (m:Model) WHERE m.id IN $ids RETURN m.id", {"ids": wanted[start : start + BATCH]}
+            "UNWIND $ids AS k MATCH (m:Model {id: k}) RETURN m.id",
+            {"ids": wanted[start : start + BATCH]},
         )
         found.update(str(r[0]) for r in rows)
     return found
@@ -96,3 +99,16 @@ def pinning(store: GraphStore) -> list[tuple[str, str, bool | None]]:
         "MATCH (r:CodeRepository)-[u:USES_MODEL]->(m:Model) RETURN r.id, m.id, u.pinned"
     )
     return [(str(a), str(m), None if p is None else bool(p)) for a, m, p in rows]
+
+
+def pin_dates(store: GraphStore, shas: Sequence[str]) -> list[tuple[str, str, str | None]]:
+    """(model, sha, time) of each of ``shas`` the knowledge base holds as a commit of a model:
+    the commit time, else the author time (ISO 8601, UTC), None when neither is known."""
+    return [
+        (model, sha, at)
+        for model, sha, at in store.read(
+            "UNWIND $shas AS sha MATCH (m:Model)-[:HAS_COMMIT]->(c:Commit {id: sha}) "
+            "RETURN m.id, c.id, coalesce(c.committed_at, c.authored_at) ORDER BY m.id, c.id",
+            {"shas": sorted(set(shas))},
+        )
+    ]

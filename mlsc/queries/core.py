@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from mlsc.errors import EmptyStoreError, InputError, NotFoundError
 from mlsc.graph.algorithms import cycles as find_cycles
 from mlsc.graph.store import CommitRef, Expansion, GraphStore
+from mlsc.queries.applications import applications_of
 from mlsc.queries.results import Affected, BlastRadius, LineageEntry, LineageResult, Reach, Rows
 from mlsc.vocab import utc_stamp
 
@@ -192,7 +193,8 @@ def blast_radius(
 ) -> BlastRadius:
     """Everything affected if ``target`` is compromised: a model; an actor (what it controls,
     and the models it committed to, at or after ``since`` when given); or a commit (the
-    models holding it)."""
+    models holding it). Then the applications loading an affected model: with ``since``, a
+    reference pinned to a commit dated before it is ``pinned-before`` (not exposed)."""
     if since is not None:
         since = iso_time(since)
     resolved = resolve_target(store, target, kind)
@@ -231,7 +233,8 @@ def blast_radius(
         edges=_edge_triples(down.edges, reached),
         commits=tuple(commits),
         repositories=tuple(sorted({c.repository for c in commits if c.label != "Model"})),
-        since=since if resolved == "actor" else None,
+        since=since,
+        applications=applications_of(store, table, since),
     )
 
 

@@ -169,6 +169,66 @@ class Affected:
         }
 
 
+PinStatus = Literal["unpinned", "pinned", "pinned-before", "unknown"]
+"""How an application's reference to an affected model stands against a compromise:
+``unpinned`` (no commit pin: any later push reaches it), ``pinned`` (a commit pin mlsc cannot
+date before the compromise), ``pinned-before`` (pinned to a commit the knowledge base dates
+before ``--since``: a later push does not reach it), ``unknown`` (the source cannot tell)."""
+
+
+@dataclass(frozen=True)
+class AppModel:
+    """An affected model an application loads, and how its reference is pinned."""
+
+    id: str
+    depth: int
+    """The model's depth in the blast radius."""
+    pinned: bool | None
+    """True: every reference pins a commit; False: some does not; None: unknown."""
+    revision: str | None
+    revision_kind: str | None
+    status: PinStatus
+    note: str | None = None
+    """Why a pin does not protect, when that needs saying (an adapter's base, say)."""
+    file: str | None = None
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "depth": self.depth,
+            "pinned": self.pinned,
+            "revision": self.revision,
+            "revision_kind": self.revision_kind,
+            "status": self.status,
+            "note": self.note,
+            "file": self.file,
+            "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
+class Application:
+    """An application (code repository or local checkout) loading affected models."""
+
+    id: str
+    models: tuple[AppModel, ...]
+    """By depth, then id."""
+    exposed: bool
+    """Some model it loads is not ``pinned-before``: the compromise can reach it."""
+
+    @property
+    def depth(self) -> int:
+        return min(m.depth for m in self.models)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "models": [m.to_json() for m in self.models],
+            "exposed": self.exposed,
+        }
+
+
 @dataclass(frozen=True)
 class BlastRadius:
     target: str
@@ -191,10 +251,19 @@ class BlastRadius:
     repositories: tuple[str, ...] = ()
     """Code repositories compromised directly (they have no downstream models here)."""
     since: str | None = None
+    """For an actor, the date its commits are followed from; for every target, the date a
+    commit pin must predate to count as ``pinned-before``."""
+    applications: tuple[Application, ...] = ()
+    """Applications loading an affected model: exposed first, then by depth, then id."""
 
     @property
     def count(self) -> int:
         return len(self.affected)
+
+    @property
+    def exposed(self) -> int:
+        """Applications the compromise can reach."""
+        return sum(a.exposed for a in self.applications)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -211,6 +280,9 @@ class BlastRadius:
             "commits": [c.to_json() for c in self.commits],
             "repositories": list(self.repositories),
             "since": self.since,
+            "applications": [a.to_json() for a in self.applications],
+            "applications_count": len(self.applications),
+            "applications_exposed": self.exposed,
         }
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlsc.queries.results import BlastRadius
+from mlsc.render.html_apps import add_applications, applications_legend
 from mlsc.render.html_graph import (
     Node,
     add_edge_ends,
@@ -69,11 +70,13 @@ def render_blast_radius(
 
     Seeds (what the target is or controls) and every model downstream of them; arguments
     and capping as in `render_lineage` (paths lead back to the target model or the seeds).
+    The applications loading a drawn model form a ring of their own (at most `cap`).
     """
     check_cap(cap)
     nodes = _blast_nodes(result, details)
     keep = select(nodes, cap)
     graph = build_graph(nodes, keep, result.edges, details, edge_details)
+    drawn_apps = add_applications(graph, result.applications, cap)
     depths = ", ".join(f"{d}: {n:,}" for d, n in sorted(result.by_depth.items()))
     summary = [
         " · ".join(
@@ -87,6 +90,12 @@ def render_blast_radius(
     ]
     if depths:
         summary.append(f"by depth: {depths}")
+    apps = len(result.applications)
+    summary.append(
+        f"{count(apps, 'application')} load an affected model, {result.exposed:,} exposed"
+        if apps
+        else "no application in the knowledge base loads an affected model"
+    )
     note = cap_note(len(keep), len(nodes), cap) if len(keep) < len(nodes) else None
     return graph_page(
         title=f"mlsc · blast radius · {result.target}",
@@ -102,4 +111,5 @@ def render_blast_radius(
             else "seed: compromised directly",
             "descendant": "affected downstream",
         },
+        legend_extra_html=applications_legend(result.applications, drawn_apps),
     )

@@ -48,6 +48,7 @@ main { display: flex; gap: 12px; padding: 0 20px 16px; align-items: flex-start;
 .star { display: inline-block; width: 14px; font-size: 17px; line-height: 14px; flex: 0 0 14px;
   text-align: center; -webkit-text-stroke: 0.6px #7a1010; }
 .dashed { border-style: dashed; }
+.sq { border-radius: 2px; }
 .ln { display: inline-block; width: 30px; height: 0; border-top: 3px solid; flex: 0 0 30px; }
 .ln.dash { border-top-style: dashed; }
 .count { color: #777; }
@@ -62,6 +63,7 @@ def _legend(
     placeholder: bool,
     relation_counts: Counter[str],
     wording: Mapping[str, str],
+    extra_html: str = "",
 ) -> str:
     parts = ['<aside id="legend">', "<h2>Models</h2>", "<ul>"]
     for kind in kinds:
@@ -93,6 +95,8 @@ def _legend(
         "</p>"
     )
     parts.append(f"<p>{esc('Hover a model or an edge for its provenance.')}</p>")
+    if extra_html:
+        parts.append(extra_html)
     parts.append("</aside>")
     return "\n".join(parts)
 
@@ -106,10 +110,15 @@ def graph_page(
     graph: nx.DiGraph[str],
     legend_kinds: list[str],
     wording: Mapping[str, str] | None = None,
+    legend_extra_html: str = "",
 ) -> str:
+    """The page; ``legend_extra_html`` (already escaped) goes at the end of the legend, and
+    edges of ``kind`` ``uses`` (an application's) are not counted among derivations."""
     vis_nodes, vis_edges = vis_records(graph)
     relation_counts: Counter[str] = Counter()
     for _c, _p, data in graph.edges(data=True):
+        if data.get("kind") == "uses":
+            continue
         main = str(data.get("relation", "unknown")).split(", ")[0]
         relation_counts[main if main in RELATION_COLOURS else "unknown"] += 1
     placeholder = any(not n.get("ingested", True) for n in vis_nodes)
@@ -140,7 +149,7 @@ def graph_page(
             "</header>",
             "<main>",
             '<div id="mynetwork"></div>',
-            _legend(legend_kinds, placeholder, relation_counts, wording or {}),
+            _legend(legend_kinds, placeholder, relation_counts, wording or {}, legend_extra_html),
             "</main>",
             "<noscript><p>This page draws the graph with JavaScript.</p></noscript>",
             f'<script type="application/json" id="mlsc-graph">{payload}</script>',

@@ -115,7 +115,8 @@ def blast_radius_summary(result: BlastRadius, target: str, limit: int) -> Iterat
     if result.commits:
         shown = result.commits[:limit]
         yield Table(
-            "commits" + (f" since {result.since}" if result.since else ""),
+            "commits"
+            + (f" since {result.since}" if result.since and result.kind == "actor" else ""),
             ("sha", "repository", "at"),
             [(c.sha[:12], c.repository, c.at) for c in shown],
         )
@@ -129,6 +130,33 @@ def blast_radius_summary(result: BlastRadius, target: str, limit: int) -> Iterat
         ("depth", "id", "relation", "via", "owner", "downloads"),
         rows[:limit],
     )
+    yield from applications_summary(result, limit)
+
+
+def applications_summary(result: BlastRadius, limit: int) -> Iterator[Block]:
+    """The applications loading an affected model, one row per model each loads; an
+    explicit line when there are none."""
+    apps = result.applications
+    if not apps:
+        yield Line("no application in the knowledge base loads an affected model")
+        return
+    yield Line(
+        f"{len(apps):,} application{'s load' if len(apps) != 1 else ' loads'} an affected model, "
+        f"{result.exposed:,} exposed"
+        + (f" (pins dated against {result.since})" if result.since else "")
+    )
+    rows = [
+        (a.id, a.exposed, m.id, m.depth, m.pinned, m.revision, m.status)
+        for a in apps
+        for m in a.models
+    ]
+    yield Table(
+        f"applications (first {min(limit, len(rows))} of {len(rows):,} references, exposed first)",
+        ("id", "exposed", "model", "depth", "pinned", "revision", "status"),
+        rows[:limit],
+    )
+    for note in sorted({f"{m.id}: {m.note}" for a in apps for m in a.models if m.note}):
+        yield Note(note)
 
 
 def reach_summary(result: Reach, actor: str) -> Iterator[Block]:

@@ -14,7 +14,9 @@ from mlsc.graph.neo4j import Neo4jStore
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries import blast_radius, lineage, reach, top_actors, top_models
+from mlsc.queries.core import Kind
 from tests.conftest import SAMPLE, neo4j_settings, wipe
+from tests.queries.applications_graph import BASE_NEW, SINCE, applications_batch
 from tests.realdata import read_edges, write_snapshot
 
 pytestmark = pytest.mark.neo4j
@@ -30,6 +32,8 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GraphStor
     server = Neo4jStore(settings)
     reports = [ingest_snapshot(s, SAMPLE) for s in (embedded, server)]
     assert reports[0].to_json() == reports[1].to_json()
+    for s in (embedded, server):  # applications beside the sample hub (no id in common)
+        s.write(applications_batch())
     yield embedded, server
     embedded.close()
     server.close()
@@ -58,6 +62,24 @@ def test_blast_radius_of_every_model_and_actor(stores: tuple[GraphStore, GraphSt
         b = blast_radius(server, actor, kind="actor")
         assert a.to_json() == b.to_json(), actor
         assert reach(embedded, actor) == reach(server, actor)
+
+
+def test_blast_radius_into_applications(stores: tuple[GraphStore, GraphStore]) -> None:
+    embedded, server = stores
+    cases: list[tuple[str, Kind | None, str | None]] = [
+        ("meta/base", None, None),
+        ("meta/base", None, SINCE),
+        ("org", "actor", None),
+        ("mallory", "actor", SINCE),
+        (BASE_NEW, "commit", SINCE),
+    ]
+    for target, kind, since in cases:
+        a = blast_radius(embedded, target, kind=kind, since=since)
+        b = blast_radius(server, target, kind=kind, since=since)
+        assert a.applications, target
+        assert a.to_json() == b.to_json(), target
+    exposed = blast_radius(server, "meta/base", since=SINCE)
+    assert (len(exposed.applications), exposed.exposed) == (7, 6)
 
 
 def test_lineage(stores: tuple[GraphStore, GraphStore]) -> None:

@@ -641,3 +641,97 @@ def test_details_are_looked_up_only_for_drawn_models() -> None:
     drawn = {n["id"] for n in _graph(page)["nodes"]}
     assert details.asked == drawn
     assert all("license: apache-2.0" in n["title"] for n in _graph(page)["nodes"])
+
+
+# ------------------------------------------------------------------------------------------
+# Applications: a ring of their own, the same counts as the CLI's JSON
+
+
+def _apps_blast(tmp_path: Path) -> BlastRadius:
+    """A real blast radius with applications (LadybugDB), plus a hostile application id."""
+    import dataclasses
+
+    from mlsc.graph.ladybug import LadybugStore
+    from mlsc.queries import blast_radius
+    from mlsc.queries.results import Application, AppModel
+    from tests.queries.applications_graph import SINCE, applications_batch
+
+    with LadybugStore(tmp_path / "kb") as store:
+        store.write(applications_batch())
+        result = blast_radius(store, "meta/base", since=SINCE)
+    hostile = Application(
+        HOSTILE_ID, (AppModel("org/ft2", 2, False, HOSTILE_LICENSE, "branch", "unpinned"),), True
+    )
+    return dataclasses.replace(result, applications=(*result.applications, hostile))
+
+
+def test_applications_ring_matches_the_json(tmp_path: Path) -> None:
+    result = _apps_blast(tmp_path)
+    page = render_blast_radius(result, {}, {})
+    data = _graph(page)
+    out = result.to_json()
+    apps = [n for n in data["nodes"] if n.get("kind") == "application"]
+    assert sorted(n["application"] for n in apps) == sorted(a["id"] for a in out["applications"])
+    assert {n["shape"] for n in apps} == {"square"}
+    deepest = max(a["depth"] for a in out["affected"])
+    assert {n["level"] for n in apps} == {deepest + 1}  # the outermost ring
+    uses = sorted(
+        (e["from"], e["to"], e["label"]) for e in data["edges"] if e.get("kind") == "uses"
+    )
+    assert uses == sorted(
+        (f"app:{a['id']}", m["id"], m["status"]) for a in out["applications"] for m in a["models"]
+    )
+    # derivation counts are not polluted by the applications' edges
+    assert 'unknown <span class="count">(0)</span>' in page
+    assert (
+        f'data-count="{out["applications_count"]}" data-exposed="{out["applications_exposed"]}"'
+        in page
+    )
+    assert "8 applications load an affected model, 7 exposed" in page
+    assert "<script>window.__pwned" not in page and "<img src=x" not in page
+
+
+def test_no_application_is_said_on_the_page() -> None:
+    page = render_blast_radius(_blast(), {}, {})
+    assert "no application in the knowledge base loads an affected model" in page
+    assert not [n for n in _graph(page)["nodes"] if n.get("kind") == "application"]
+
+
+@pytest.mark.browser
+def test_browser_draws_the_applications_ring(driver: Any, tmp_path: Path) -> None:
+    result = _apps_blast(tmp_path)
+    out = result.to_json()
+    path = tmp_path / "apps.html"
+    path.write_text(render_blast_radius(result, {}, {}), encoding="utf-8")
+    _load(driver, path)
+    assert _severe(driver.get_log("browser")) == []
+    drawn = driver.execute_script(
+        "return window.mlsc.nodes.get({filter: function (n) {"
+        " return n.kind === 'application'; }}).map(function (n) {"
+        " return [n.application, n.exposed]; });"
+    )
+    assert sorted(map(tuple, drawn)) == sorted((a["id"], a["exposed"]) for a in out["applications"])
+    edges = driver.execute_script(
+        "return window.mlsc.edges.get({filter: function (e) { return e.kind === 'uses'; }})"
+        ".map(function (e) { return [e.from, e.to, e.label]; });"
+    )
+    assert sorted(map(tuple, edges)) == sorted(
+        (f"app:{a['id']}", m["id"], m["status"]) for a in out["applications"] for m in a["models"]
+    )
+    legend = driver.find_element("css selector", "#mlsc-apps")
+    assert legend.text == (
+        f"{out['applications_count']} applications load an affected model, "
+        f"{out['applications_exposed']} exposed"
+    )
+    statuses = {
+        e.get_attribute("data-status"): e.text
+        for e in driver.find_elements("css selector", "#legend [data-status]")
+    }
+    assert statuses == {
+        "unpinned": "(3)",
+        "pinned": "(3)",
+        "unknown": "(1)",
+        "pinned-before": "(2)",
+    }
+    assert driver.execute_script("return typeof window.__pwned") == "undefined"
+    _screenshot(driver, tmp_path, "-applications")

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from mlsc.ingest.interface import IngestReport, Problem
+from mlsc.queries.results import Application, AppModel
 from mlsc.render.text import (
     Line,
     Note,
@@ -92,16 +93,38 @@ def test_lineage_and_blast_radius_tables() -> None:
     radius = SimpleNamespace(
         kind="model", count=4, seeds=["m0"], downloads=6, owners=["o"], commits=[],
         since=None, repositories=[], by_depth={0: 1, 1: 1}, by_relation={"r": 3},
-        affected=affected,
+        affected=affected, applications=(), exposed=0,
     )  # fmt: skip
     blocks = list(blast_radius_summary(radius, "m0", limit=2))
     assert blocks[0] == Line(
         "blast radius of model m0: 4 models (1 compromised directly), 6 downloads, "
         "1 owners to notify"
     )
-    last = blocks[-1]
+    last = blocks[-2]
     assert isinstance(last, Table) and len(last.rows) == 2
     assert last.title == "affected models (first 2 of 4 by depth, downloads)"
+    assert blocks[-1] == Line("no application in the knowledge base loads an affected model")
+
+    pinned = AppModel("m0", 0, True, "a" * 40, "commit", "pinned-before")
+    lora = AppModel("m1", 1, True, "b" * 40, "commit", "pinned", note="an adapter")
+    apps = (
+        Application("github.com/x/y", (lora,), True),
+        Application("github.com/x/z", (pinned,), False),
+    )
+    with_apps = SimpleNamespace(**{**vars(radius), "applications": apps, "exposed": 1,
+                                   "since": "2026-01-01T00:00:00.000Z"})  # fmt: skip
+    blocks = list(blast_radius_summary(with_apps, "m0", limit=5))
+    assert blocks[-3] == Line(
+        "2 applications load an affected model, 1 exposed "
+        "(pins dated against 2026-01-01T00:00:00.000Z)"
+    )
+    assert blocks[-2] == Table(
+        "applications (first 2 of 2 references, exposed first)",
+        ("id", "exposed", "model", "depth", "pinned", "revision", "status"),
+        [("github.com/x/y", True, "m1", 1, True, "b" * 40, "pinned"),
+         ("github.com/x/z", False, "m0", 0, True, "a" * 40, "pinned-before")],
+    )  # fmt: skip
+    assert blocks[-1] == Note("m1: an adapter")
 
 
 def test_reports_copy_and_cypher() -> None:
