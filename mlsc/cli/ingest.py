@@ -3,6 +3,7 @@
 $ mlsc ingest snapshot models.jsonl.gz --errors problems.jsonl
 $ mlsc ingest hf -m org/model --ancestors --descendants
 $ mlsc ingest code ./my-app --repo github.com/acme/my-app
+$ mlsc ingest github acme/my-app --code
 $ mlsc ingest peatmoss github-to-hf-mapping.csv
 """
 
@@ -139,6 +140,13 @@ def ingest_github_cmd(
         int, typer.Option(min=0, help="Newest commits per repository on a first run (0: all).")
     ] = 1000,
     members: Annotated[bool, typer.Option(help="Organisation members and roles.")] = True,
+    code: Annotated[
+        bool,
+        typer.Option(help="Also read each repository's code for the models it loads."),
+    ] = False,
+    code_files: Annotated[
+        int, typer.Option(min=1, help="Files of code fetched per repository at most (--code).")
+    ] = 300,
     max_wait: Annotated[
         float, typer.Option(min=0, help="Longest wait for a rate-limit reset, in seconds.")
     ] = 900.0,
@@ -148,7 +156,8 @@ def ingest_github_cmd(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Ingest GitHub repositories: commits and signature verification, collaborators and
-    permissions, organisation members, branch protection (token from GITHUB_TOKEN)."""
+    permissions, organisation members, branch protection; with --code, the models their code
+    loads at the default branch's head (token from GITHUB_TOKEN)."""
     from mlsc.ingest.github import GitHubOptions, ingest_github
 
     options = GitHubOptions(
@@ -158,6 +167,8 @@ def ingest_github_cmd(
         max_commits=max_commits or None,
         members=members,
         max_wait=max_wait,
+        code=code,
+        code_files=code_files,
     )
     with connect(db, backend, read_only=False) as store:
         report = ingest_github(store, options)

@@ -44,6 +44,20 @@ SKIP_FILES = frozenset({
 """JSON that never names a model to load (packaging, lock files, tokenizer data)."""
 
 
+def skipped_dir(name: str) -> bool:
+    """A directory of other people's code or of generated files (a virtual environment is
+    known only by its ``pyvenv.cfg``, which the caller checks)."""
+    return name in SKIP_DIRS or name.endswith(".egg-info")
+
+
+def file_kind(name: str) -> FileKind | None:
+    """The kind of file the reader reads ``name`` as; None: not one it reads."""
+    kind = KINDS.get(os.path.splitext(name)[1].lower())
+    if kind is None or name in SKIP_FILES or name.endswith(".lock.json"):
+        return None
+    return kind
+
+
 @dataclass(frozen=True)
 class Entry:
     """One file the walk found: to read (``kind``) or to report (``problem``)."""
@@ -69,14 +83,12 @@ def walk(root: Path) -> Iterator[Entry]:
             path = base / name
             if path.is_symlink():
                 entries.append(_link(root, path))
-            elif name not in SKIP_DIRS and not name.endswith(".egg-info") and not (
-                path / "pyvenv.cfg"
-            ).exists():
+            elif not skipped_dir(name) and not (path / "pyvenv.cfg").exists():
                 keep.append(name)
         dirnames[:] = sorted(keep)
         for name in filenames:
-            kind = KINDS.get(os.path.splitext(name)[1].lower())
-            if kind is None or name in SKIP_FILES or name.endswith(".lock.json"):
+            kind = file_kind(name)
+            if kind is None:
                 continue
             path = base / name
             relative = path.relative_to(root).as_posix()

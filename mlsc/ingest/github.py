@@ -1,6 +1,7 @@
 """Ingest code repositories from GitHub with the real PyGithub client: commits with their
 signature verification, contributors, collaborators and their permissions, organisation
-members and roles, default-branch protection.
+members and roles, default-branch protection; with ``code``, the models the code loads
+(:mod:`mlsc.ingest.github_code`).
 
     >>> from mlsc.graph import open_store
     >>> from mlsc.ingest.github import GitHubOptions, ingest_github
@@ -96,17 +97,37 @@ def ingest_github(
     prov = {"source": SOURCE, "observed_at": stamp}
     orgs_done: set[str] = set()
     for name, models in wanted.items():
+        start = report.requests
         try:
-            batch = _repository(client, store, name, models, host, prov, orgs_done)
+            batch, repo = _repository(client, store, name, models, host, prov, orgs_done)
         except Gone as gone:
-            reason = {404: "missing", 403: "forbidden", 401: "unauthorized"}.get(
+            reason = gone.reason or {404: "missing", 403: "forbidden", 401: "unauthorized"}.get(
                 gone.status, f"http-{gone.status}"
             )
             report.add(name, reason, str(gone), "skipped")
+            report.requests_by_repository[name] = report.requests - start
             continue
         store.write(batch)
         report.repositories += 1
+        if options.code:
+            _code(client, store, repo, f"{host}/{repo.full_name}", host, stamp)
+        report.requests_by_repository[name] = report.requests - start
     return report
+
+
+def _code(
+    client: GitHubClient, store: GraphStore, repo: Any, rid: str, host: str, stamp: str
+) -> None:
+    """Read the repository's code; a refusal, no answer or a spent rate limit is reported
+    for this repository, and the batch goes on."""
+    from mlsc.ingest.github_code import read_github_code
+
+    try:
+        client.report.code.append(read_github_code(client, store, repo, rid, host, stamp))
+    except Gone as gone:
+        client.report.add(rid, f"code-{gone.reason or 'unknown'}", str(gone))
+    except GitHubRateLimited as limited:
+        client.report.add(rid, "code-rate-limited", f"{limited.message}; {limited.hint}")
 
 
 def _host(base_url: str | None) -> str:
@@ -125,7 +146,7 @@ def _repository(
     host: str,
     prov: dict[str, Any],
     orgs_done: set[str],
-) -> GraphBatch:
+) -> tuple[GraphBatch, Any]:
     report, options = client.report, client.options
     repo = client.call(name, lambda: client.gh.get_repo(name))
     rid = f"{host}/{repo.full_name}"
@@ -262,7 +283,7 @@ def _repository(
                 )
             )  # fmt: skip
             report.linked_models += 1
-    return GraphBatch(nodes, edges)
+    return GraphBatch(nodes, edges), repo
 
 
 def _flag(rules: Any, name: str) -> bool | None:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from mlsc.errors import MlscError
+from mlsc.ingest.code import CodeReport
 from mlsc.ingest.interface import Problem
 
 PER_PAGE = 100
@@ -43,6 +44,42 @@ class GitHubOptions:
     """Seconds between requests (PyGithub's own throttle)."""
     timeout: int = 30
     observed_at: str | None = None
+    code: bool = False
+    """Also read each repository's code for the models it loads (``mlsc ingest code``)."""
+    code_files: int = 300
+    """Files fetched per repository at most (the rest are reported as cut)."""
+
+
+@dataclass(frozen=True)
+class CodeRead:
+    """What reading one repository's code from GitHub did."""
+
+    repository: str
+    revision: str
+    """The commit the default branch pointed at: the code read is this commit's."""
+    branch: str
+    files_listed: int
+    """Files of the kinds the reader reads, outside vendored and build directories."""
+    files_fetched: int
+    files_cut: int
+    """Files left out by the per-repository cap."""
+    tree_truncated: bool
+    """GitHub listed only part of the tree: files may be missing."""
+    requests: int
+    report: CodeReport
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "repository": self.repository,
+            "revision": self.revision,
+            "branch": self.branch,
+            "files_listed": self.files_listed,
+            "files_fetched": self.files_fetched,
+            "files_cut": self.files_cut,
+            "tree_truncated": self.tree_truncated,
+            "requests": self.requests,
+            **{k: v for k, v in self.report.to_json().items() if k not in ("path", "problems")},
+        }
 
 
 @dataclass
@@ -60,7 +97,9 @@ class GitHubReport:
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     requests: int = 0
+    requests_by_repository: dict[str, int] = field(default_factory=dict)
     waited: float = 0.0
+    code: list[CodeRead] = field(default_factory=list)
 
     def add(self, record: str | None, reason: str, detail: str, severity: str = "warning") -> None:
         if severity == "skipped":
@@ -81,7 +120,9 @@ class GitHubReport:
             "skipped": sum(self.skipped.values()),
             "skipped_by_reason": dict(sorted(self.skipped.items())),
             "requests": self.requests,
+            "requests_by_repository": dict(self.requests_by_repository),
             "waited_seconds": round(self.waited, 1),
+            "code": [c.to_json() for c in self.code],
             "problems": [p.to_json() for p in self.problems],
         }
 
@@ -91,9 +132,12 @@ class GitHubRateLimited(MlscError):
 
 
 class Gone(Exception):
-    def __init__(self, status: int, detail: str) -> None:
+    """GitHub answered no (``status``), or not at all (``status`` 0, ``reason`` says why)."""
+
+    def __init__(self, status: int, detail: str, reason: str | None = None) -> None:
         super().__init__(detail)
         self.status = status
+        self.reason = reason
 
 
 class GitHubClient:
@@ -116,6 +160,7 @@ class GitHubClient:
     def call(self, what: str, fn: Callable[[], T]) -> T:
         """One request (or one page walk) with rate-limit waits and transient retries."""
         from github import GithubException, RateLimitExceededException
+        from requests import RequestException
 
         attempt = 0
         while True:
@@ -150,6 +195,14 @@ class GitHubClient:
                 self._sleep(wait)
             except (ValueError, TypeError) as exc:  # a malformed answer
                 raise Gone(0, f"{what}: unreadable answer ({type(exc).__name__})") from None
+            except RequestException as exc:  # refused, reset, timed out: no answer at all
+                if attempt < self.options.retries:
+                    attempt += 1
+                    self._sleep(min(2.0**attempt, 30.0))
+                    continue
+                raise Gone(
+                    0, f"{what}: no answer from GitHub ({type(exc).__name__})", "unreachable"
+                ) from None
 
     def pages(self, what: str, paginated: Any, limit: int | None = None) -> Iterator[Any]:
         """Items of a PaginatedList, page by page, each page through ``call``."""

@@ -80,10 +80,28 @@ def github_summary(report: GitHubReport) -> Iterator[Block]:
     yield Line(
         f"protected default branches {report.protected:,}; models linked {report.linked_models:,}"
     )
+    for read in report.code:
+        code = read.report
+        cut = f", {read.files_cut:,} cut by --code-files" if read.files_cut else ""
+        truncated = "; GitHub truncated the tree: files may be missing" if read.tree_truncated \
+            else ""  # fmt: skip
+        yield Line(
+            f"code {read.repository} at {read.revision} ({read.branch}): "
+            f"fetched {read.files_fetched:,} of {read.files_listed:,} files{cut}, "
+            f"read {code.files_read:,}, skipped {sum(code.skipped.values()):,}; "
+            f"references {code.references:,} to {code.models:,} models, pinned to a commit "
+            f"{code.pinned:,}; removed {len(code.removed):,}; requests {read.requests:,}"
+            f"{truncated}"
+        )
     skipped = counts(report.skipped)
     yield Line(
         f"skipped {sum(report.skipped.values()):,} ({skipped}); requests {report.requests:,}"
     )
+    if len(report.requests_by_repository) > 1:
+        yield Line(
+            "requests by repository: "
+            + ", ".join(f"{n} {c:,}" for n, c in report.requests_by_repository.items())
+        )
 
 
 def crawl_summary(report: CrawlReport) -> Iterator[Block]:
