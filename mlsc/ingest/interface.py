@@ -48,9 +48,11 @@ class Problem:
         }
 
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "graph"
-        rec = f" ({self.record})" if self.record else ""
-        return f"{where}{rec}: {self.severity}: {self.reason}: {self.detail}"
+        if self.line:
+            where = f"line {self.line}" + (f" ({self.record})" if self.record else "")
+        else:  # a model, a file, a repository: named by itself; else the graph as a whole
+            where = self.record or "graph"
+        return f"{where}: {self.severity}: {self.reason}: {self.detail}"
 
 
 @dataclass

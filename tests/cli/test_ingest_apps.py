@@ -174,10 +174,10 @@ def test_ingest_code_skips_what_it_cannot_read(
                                  "--errors", str(errors)])  # fmt: skip
     assert result.exit_code == 0, result.stderr
     err = result.stderr
-    assert "(legacy/old_script.py): skipped: unreadable: syntax error at line 4" in err
+    assert "legacy/old_script.py: skipped: unreadable: syntax error at line 4" in err
     assert "(Python 2, or a newer Python?)" in err
-    assert "(notebook/broken.ipynb): skipped: unreadable: not valid notebook JSON at line 29" in err
-    assert "(notebook/explore.ipynb): skipped: unreadable: cell 6 does not parse (line 60)" in err
+    assert "\nnotebook/broken.ipynb: skipped: unreadable: not valid notebook JSON at line 29" in err
+    assert "\nnotebook/explore.ipynb: skipped: unreadable: cell 6 does not parse (line 60)" in err
     # the rest is read and written, and the counts come at the end
     lines = result.stdout.splitlines()
     assert lines[0] == "application github.com/acme/chatbot: read 4 files"

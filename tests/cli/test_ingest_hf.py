@@ -112,7 +112,7 @@ def test_table_summary_on_stdout_and_problems_on_stderr(server: HubServer, tmp_p
     assert lines[8] == f"requests {server.total} ({server.total / 2:.1f} per model)"
     assert len(lines) == 9
     # problems go to stderr, one per line, and never to stdout
-    assert "graph (nobody/nothing): skipped: missing: nobody/nothing: not found" in err
+    assert "nobody/nothing: skipped: missing: nobody/nothing: not found" in err
     assert "renamed: 'acme-ai/Acme-7B' is now 'acme-ai/acme-7b'" in err
     assert "nobody/nothing" not in out and "not found" not in out and "warning" not in out
 

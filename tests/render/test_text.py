@@ -51,7 +51,7 @@ def test_snapshot_shows_every_skip_and_cycle_and_the_first_20_others() -> None:
     notes = [b.text for b in blocks if isinstance(b, Note)]
     assert len(notes) == 23 and notes[-1].startswith("... and 8 more problems")
     assert "line 26 (m26): skipped: invalid-id: detail" in notes
-    assert "graph (m0): warning: lineage-cycle: detail" in notes
+    assert "m0: warning: lineage-cycle: detail" in notes
     assert [b.text for b in blocks if isinstance(b, Line)] == [
         "read 30 records from models.jsonl",
         "ingested 26; skipped 1 (invalid-id: 1)",
