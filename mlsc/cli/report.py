@@ -2,6 +2,7 @@
 
 $ mlsc report scorecard org/model --html scorecard.html
 $ mlsc report signing --author org -f json
+$ mlsc report signing --html signing.html
 """
 
 from __future__ import annotations
@@ -34,12 +35,17 @@ def report_signing_cmd(
     db: DbOption = None,
     backend: BackendOption = None,
     fmt: FormatOption = Format.table,
+    html: HtmlOption = None,
 ) -> None:
     """Commit signing per repository and per organisation: signed, verified, since when."""
     from mlsc.queries.signing import signing_report
 
     with connect(db, backend, read_only=True) as store:
         report = signing_report(store, author=author)
+    if html:
+        from mlsc.render.reports_signing import render_signing
+
+        write_page(html, render_signing(report, author=author, limit=limit))
     emit(fmt, report, text_reports.signing_summary, limit)
 
 
