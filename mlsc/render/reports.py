@@ -42,7 +42,7 @@ def _bars(rows: list[tuple[str, float | None, float | None]], width: int = 520) 
         return max(0.0, min(1.0, (math.log10(value * 100) + 2) / 4)) * width
 
     height = 34 * len(rows) + 30
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width + 260}' height='{height}' "
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width + 330}' height='{height}' "
            "role='img' aria-label='shares, log scale'>"]  # fmt: skip
     for i, (label, ours, published) in enumerate(rows):
         y = 20 + i * 34

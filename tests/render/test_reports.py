@@ -14,6 +14,7 @@ from mlsc.queries.scorecard import scorecard
 from mlsc.render.reports import render_practices, render_scorecard
 from tests.conftest import SAMPLE
 from tests.graph.builders import PROV, derived
+from tests.render.screenshots import save_screenshot
 from tests.render.test_html import driver  # noqa: F401  (the shared browser fixture)
 
 HOSTILE = 'evil/"><script>window.__pwned=1</script>'
@@ -59,3 +60,4 @@ def test_chromium_draws_them_as_text(driver: Any, tmp_path: Path) -> None:  # no
         else:
             assert "Security practices over 379 ingested models" in text
             assert len(driver.find_elements(By.TAG_NAME, "svg")) == 2
+        save_screenshot(driver, f"sample-{name}")
