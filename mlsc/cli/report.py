@@ -80,12 +80,17 @@ def report_discrepancies_cmd(
     db: DbOption = None,
     backend: BackendOption = None,
     fmt: FormatOption = Format.table,
+    html: HtmlOption = None,
 ) -> None:
     """What models claim against what they are: each finding with its evidence and severity."""
     from mlsc.queries.discrepancies import discrepancies
 
     with connect(db, backend, read_only=True) as store:
         report = discrepancies(store, models=model or None)
+    if html:
+        from mlsc.render.reports_findings import render_discrepancies
+
+        write_page(html, render_discrepancies(report, limit=max(limit, 500)))
     emit(fmt, report, text_reports.discrepancies_summary, limit)
 
 

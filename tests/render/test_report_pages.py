@@ -10,12 +10,16 @@ import pytest
 
 from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
+from mlsc.ingest.hub.snapshot import ingest_snapshot
+from mlsc.queries.discrepancies import discrepancies
 from mlsc.queries.scorecard import scorecard
 from mlsc.queries.signing import signing_report
 from mlsc.render.reports import render_scorecard
+from mlsc.render.reports_findings import render_discrepancies
 from mlsc.render.reports_signing import render_signing
 from mlsc.scan import scan_path, scan_records
-from tests.graph.builders import PROV, model
+from tests.conftest import SAMPLE
+from tests.graph.builders import PROV, derived, model
 from tests.queries.test_scorecard import EVIL
 from tests.queries.test_scorecard import graph as scorecard_graph
 from tests.queries.test_signing import commit
@@ -266,3 +270,36 @@ def test_signing_page_without_commits_says_how_to_get_them(
     _open(driver, tmp_path, "signing-empty", render_signing(report))
     assert driver.find_elements("css selector", "g.bar, table.rows") == []
     assert "No commits yet: mlsc ingest git PATH" in driver.find_element("tag name", "body").text
+
+
+def test_discrepancies_counts_and_table_match_the_json(driver: Any, tmp_path: Path) -> None:  # noqa: F811
+    """The sample hub (a cycle, a child older than its base, missing and renamed bases) and a
+    hostile model whose declared base is missing."""
+    with LadybugStore(tmp_path / "kb") as store:
+        ingest_snapshot(store, SAMPLE)
+        gone = NodeRecord("Model", "gone/base", {"hub": "huggingface", "ingested": False, **PROV})
+        store.write(GraphBatch([model(HOSTILE_MODEL), gone], [derived(HOSTILE_MODEL, "gone/base")]))
+        report = discrepancies(store)
+    data = report.to_json()
+    assert HOSTILE_MODEL in {f["model"] for f in data["findings"]}
+    _open(driver, tmp_path, "discrepancies", render_discrepancies(report))
+    counts = driver.execute_script(
+        "return Array.from(document.querySelectorAll('g.count')).map(g =>"
+        " [g.dataset.by, g.dataset.key, Number(g.dataset.count),"
+        "  g.querySelector('text:last-of-type').textContent]);"
+    )
+    assert [(by, key, n) for by, key, n, _ in counts] == [
+        *(("severity", k, n) for k, n in data["by_severity"].items()),
+        *(("kind", k, n) for k, n in data["by_kind"].items()),
+    ]
+    assert all(text == str(n) for _, _, n, text in counts)
+    rows = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#findings tr')).slice(1).map(r =>"
+        " Array.from(r.cells).map(c => c.innerText));"
+    )
+    assert [r[:3] for r in rows] == [
+        [f["severity"], f["kind"], f["model"]] for f in data["findings"]
+    ]
+    assert [r[4] for r in rows] == [f["detail"] for f in data["findings"]]
+    _no_script_ran(driver)
+    save_screenshot(driver, "discrepancies")
