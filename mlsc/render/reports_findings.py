@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 
-from mlsc.queries.discrepancies import Discrepancies
+from mlsc.queries.discrepancies import SEVERITY_ORDER, Discrepancies
 from mlsc.render.page import esc, static_page
-from mlsc.render.reports import REPORT_STYLE
+from mlsc.render.reports import REPORT_STYLE, SORT_JS
 
 __all__ = ["render_discrepancies"]
 
@@ -76,7 +76,7 @@ def render_discrepancies(report: Discrepancies, *, limit: int = 500) -> str:
             "shows more; <code>-f json</code> has them all).</p>"
         )
     rows = [
-        "<table class='rows' id='findings'><tr><th>severity</th><th>kind</th><th>model</th>"
+        "<table class='rows sortable' id='findings'><tr><th>severity</th><th>kind</th><th>model</th>"
         "<th>related</th><th>detail</th><th>evidence</th></tr>"
     ]
     for f in shown:
@@ -84,7 +84,8 @@ def render_discrepancies(report: Discrepancies, *, limit: int = 500) -> str:
         rows.append(
             f"<tr data-severity='{esc(f.severity)}' data-kind='{esc(f.kind)}' "
             f"data-model='{esc(f.model)}'>"
-            f"<td><span class='sev' style='background:{fill}'>{esc(f.severity)}</span></td>"
+            f"<td data-sort='{SEVERITY_ORDER.get(f.severity, 9)}'><span class='sev' "
+            f"style='background:{fill}'>{esc(f.severity)}</span></td>"
             f"<td>{esc(f.kind)}</td><td>{esc(f.model)}</td>"
             f"<td>{'<br>'.join(esc(r) for r in f.related) or '-'}</td>"
             f"<td class='detail'>{esc(f.detail, 1000)}</td>"
@@ -92,4 +93,4 @@ def render_discrepancies(report: Discrepancies, *, limit: int = 500) -> str:
         )
     rows.append("</table>")
     body.append("".join(rows))
-    return static_page("mlsc discrepancies", _STYLE, body)
+    return static_page("mlsc discrepancies", _STYLE, body, SORT_JS)

@@ -2,8 +2,9 @@
 repository, as bars with their counts written beside, and the same numbers as tables.
 
     >>> from mlsc.queries.signing import SigningReport, SigningRow
-    >>> row = SigningRow("acme", 4, 2, 1, 1, None, None, 2)
-    >>> "data-signed='2'" in render_signing(SigningReport((), (row,)))
+    >>> repo = SigningRow("acme/a", 4, 2, 1, 1, "2025-02-01T00:00:00Z", "3" * 40)
+    >>> page = render_signing(SigningReport((repo,), (repo,)))
+    >>> "data-id='acme/a' data-commits='4' data-signed='2'" in page
     True
 
 Like the other report pages it holds no script: the bars are inline SVG under a policy of
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from mlsc.queries.signing import SigningReport, SigningRow
 from mlsc.render.page import esc, static_page
-from mlsc.render.reports import REPORT_STYLE
+from mlsc.render.reports import REPORT_STYLE, SORT_JS
 
 __all__ = ["render_signing"]
 
@@ -84,7 +85,7 @@ def _table(kind: str, rows: tuple[SigningRow, ...]) -> str:
     org = kind == "organisation"
     head = ("id", *(("repositories",) if org else ()), "commits", "signed", "verified",
             "unknown", "first_signed", "first_signed_sha")  # fmt: skip
-    out = [f"<table class='rows' data-kind='{kind}'><tr>",
+    out = [f"<table class='rows sortable' data-kind='{kind}'><tr>",
            *(f"<th>{h}</th>" for h in head), "</tr>"]  # fmt: skip
     for r in rows:
         sha = r.first_signed_sha or ""
@@ -92,11 +93,12 @@ def _table(kind: str, rows: tuple[SigningRow, ...]) -> str:
             f"<td>{esc(r.id)}</td>",
             *((f"<td class='num'>{r.repositories:,}</td>",) if org else ()),
             f"<td class='num'>{r.commits:,}</td>",
-            f"<td class='num'>{r.signed:,} <span class='muted'>"
+            f"<td class='num' data-sort='{r.signed}'>{r.signed:,} <span class='muted'>"
             f"({_pct(r.signed, r.commits)})</span></td>",
             f"<td class='num'>{r.verified:,}</td>",
             f"<td class='num'>{r.unknown:,}</td>",
-            f"<td class='when'>{esc(r.first_signed or '-')}</td>",
+            f"<td class='when' data-sort='{esc(r.first_signed or '')}'>"
+            f"{esc(r.first_signed or '-')}</td>",
             f"<td title='{esc(sha)}'><code>{esc(sha[:12] or '-')}</code></td>",
         ]
         out.append(f"<tr data-id='{esc(r.id)}'>{''.join(cells)}</tr>")
@@ -145,4 +147,4 @@ def render_signing(report: SigningReport, *, author: str | None = None, limit: i
         body.append(legend)
         body += _section("Organisations", "organisation", report.organisations, limit)
         body += _section("Repositories", "repository", report.repositories, limit)
-    return static_page(f"mlsc signing{scope}", _STYLE, body)
+    return static_page(f"mlsc signing{scope}", _STYLE, body, SORT_JS)

@@ -14,7 +14,7 @@ from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries.discrepancies import discrepancies
 from mlsc.queries.scorecard import scorecard
 from mlsc.queries.signing import signing_report
-from mlsc.render.reports import render_scorecard
+from mlsc.render.reports import SORT_JS, render_scorecard
 from mlsc.render.reports_findings import render_discrepancies
 from mlsc.render.reports_signing import render_signing
 from mlsc.scan import scan_path, scan_records
@@ -82,7 +82,11 @@ def _open(drv: Any, tmp_path: Path, name: str, page: str) -> None:
 
 def _no_script_ran(drv: Any) -> None:
     assert drv.execute_script("return typeof window.__pwned") == "undefined"
-    assert drv.execute_script("return document.querySelectorAll('script, img').length") == 0
+    assert drv.execute_script("return document.querySelectorAll('img').length") == 0
+    scripts = drv.execute_script(
+        "return Array.from(document.querySelectorAll('script')).map(s => s.textContent)"
+    )
+    assert scripts in ([], [SORT_JS])  # nothing but the table sorter
 
 
 def _score(text: str | None) -> float | None:
@@ -303,3 +307,42 @@ def test_discrepancies_counts_and_table_match_the_json(driver: Any, tmp_path: Pa
     assert [r[4] for r in rows] == [f["detail"] for f in data["findings"]]
     _no_script_ran(driver)
     save_screenshot(driver, "discrepancies")
+
+
+def test_tables_sort_by_the_clicked_column(driver: Any, tmp_path: Path) -> None:  # noqa: F811
+    """Numbers as numbers (by their data-sort), a second click the other way; the sorter is
+    the only script and runs under the page's policy."""
+    with LadybugStore(tmp_path / "kb") as store:
+        store.write(signing_graph())
+        report = signing_report(store)
+    _open(driver, tmp_path, "signing-sorted", render_signing(report))
+
+    def column(name: str) -> list[str]:
+        return list(
+            driver.execute_script(
+                """
+                var t = document.querySelector('table.rows[data-kind="repository"]');
+                var i = Array.from(t.rows[0].cells).findIndex(c => c.textContent === arguments[0]);
+                return Array.from(t.rows).slice(1).map(r => r.cells[i].textContent);
+                """,
+                name,
+            )
+        )
+
+    def click(name: str) -> None:
+        driver.find_element(
+            "xpath", f"//table[@data-kind='repository']//th[text()='{name}']"
+        ).click()
+
+    by_commits = [r.id for r in report.repositories]
+    assert column("id") == by_commits
+    click("signed")
+    signed = [int(s.split()[0]) for s in column("signed")]
+    assert signed == sorted(signed) and signed[0] == 0 and signed[-1] == 3
+    click("signed")
+    assert [int(s.split()[0]) for s in column("signed")] == sorted(signed, reverse=True)
+    click("id")
+    assert column("id") == sorted(by_commits, key=str.lower)
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == [], errors
+    assert driver.execute_script("return typeof window.__pwned") == "undefined"
