@@ -2,6 +2,7 @@
 
 $ mlsc report scorecard org/model --html scorecard.html
 $ mlsc report signing --author org -f json
+$ mlsc report signing --html signing.html
 """
 
 from __future__ import annotations
@@ -34,12 +35,17 @@ def report_signing_cmd(
     db: DbOption = None,
     backend: BackendOption = None,
     fmt: FormatOption = Format.table,
+    html: HtmlOption = None,
 ) -> None:
     """Commit signing per repository and per organisation: signed, verified, since when."""
     from mlsc.queries.signing import signing_report
 
     with connect(db, backend, read_only=True) as store:
         report = signing_report(store, author=author)
+    if html:
+        from mlsc.render.reports_signing import render_signing
+
+        write_page(html, render_signing(report, author=author, limit=limit))
     emit(fmt, report, text_reports.signing_summary, limit)
 
 
@@ -74,12 +80,17 @@ def report_discrepancies_cmd(
     db: DbOption = None,
     backend: BackendOption = None,
     fmt: FormatOption = Format.table,
+    html: HtmlOption = None,
 ) -> None:
     """What models claim against what they are: each finding with its evidence and severity."""
     from mlsc.queries.discrepancies import discrepancies
 
     with connect(db, backend, read_only=True) as store:
         report = discrepancies(store, models=model or None)
+    if html:
+        from mlsc.render.reports_findings import render_discrepancies
+
+        write_page(html, render_discrepancies(report, limit=max(limit, 500)))
     emit(fmt, report, text_reports.discrepancies_summary, limit)
 
 

@@ -116,13 +116,15 @@ def count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
-def static_page(title: str, style: str, body: Iterable[str]) -> str:
-    """A whole page that runs no script: `body`'s HTML under an escaped `title`, `style`
-    inline, and the short policy (:func:`csp` without scripts)."""
+def static_page(title: str, style: str, body: Iterable[str], script: str = "") -> str:
+    """A whole page: `body`'s HTML under an escaped `title`, `style` inline. Without `script`
+    it runs none and gets the short policy; with one it runs that script only (by hash)."""
+    tail = f"<script>{script}</script>" if script else ""
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<meta http-equiv='Content-Security-Policy' content=\"{csp()}\">"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{csp(script) if script else csp()}\">"
         f"<title>{esc(title)}</title><style>{style}</style></head><body>"
         + "".join(body)
+        + tail
         + "</body></html>"
     )

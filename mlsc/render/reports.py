@@ -1,24 +1,62 @@
 """Standalone, offline HTML pages for the reports where looking beats reading: the practices
-beside their published figures, and a model's scorecard as a 3x3 grid.
+beside their published figures, and a model's scorecard as a 3x3 heat map.
 
-The pages hold no script at all: charts are inline SVG, and a Content-Security-Policy of
-``default-src 'none'`` (inline styles only) forbids any fetch. Every name in them (model ids,
-owners, fact values) is attacker-controlled and escaped.
+Charts are inline SVG and CSS, and a Content-Security-Policy of ``default-src 'none'`` forbids
+any fetch; the only script a report page may run is :data:`SORT_JS` (allowed by its hash),
+which sorts its tables. Every name in them (model ids, owners, fact values) is
+attacker-controlled and escaped.
 """
 
 from __future__ import annotations
 
 from mlsc.queries.practices import Practices
-from mlsc.queries.scorecard import PRINCIPLES, SUBJECTS, Scorecard
+from mlsc.queries.scorecard import PRINCIPLES, SUBJECTS, Cell, Scorecard
 from mlsc.render.page import esc, static_page
 
-_STYLE = (
+REPORT_STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}"
     "h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}"
     "table{border-collapse:collapse}td,th{padding:.3rem .6rem;border:1px solid #ddd;"
     "vertical-align:top;text-align:left}th{background:#f6f6f6}.num{text-align:right}"
+    "table.sortable th{cursor:pointer}th[data-dir=asc]::after{content:' \\25B2'}"
+    "th[data-dir=desc]::after{content:' \\25BC'}"
     ".muted{color:#777}.cell{width:14rem}ul{margin:.2rem 0;padding-left:1.1rem}"
+    "table.heat td.hc{width:11rem;height:5.5rem;text-align:center;vertical-align:middle;"
+    "border:2px solid #fff}table.heat th{background:none;border:none;text-align:center;"
+    "vertical-align:middle}"
+    ".hs{font-size:1.6rem;font-weight:600}.hk,.hv{font-size:.8rem}.hv{font-weight:600}"
+    ".key{font-size:.85rem;color:#555}.key span{display:inline-block;width:8rem;height:.8rem;"
+    "vertical-align:middle;margin:0 .3rem;border:1px solid #ccc}.key .sw{width:1.4rem}"
+    ".ramp{background:linear-gradient(90deg,rgb(215,48,39),rgb(254,224,139),rgb(26,152,80))}"
 )
+
+
+SORT_JS = """
+document.querySelectorAll('table.sortable').forEach(function (t) {
+  var head = t.rows[0];
+  Array.prototype.forEach.call(head.cells, function (th, i) {
+    th.addEventListener('click', function () {
+      var dir = th.dataset.dir === 'asc' ? -1 : 1;
+      Array.prototype.forEach.call(head.cells, function (h) { delete h.dataset.dir; });
+      th.dataset.dir = dir === 1 ? 'asc' : 'desc';
+      function key(r) {
+        var c = r.cells[i], v = c.dataset.sort !== undefined ? c.dataset.sort : c.textContent;
+        var n = Number(v.trim().replace(/,/g, ''));
+        return v.trim() !== '' && !isNaN(n) ? n : v.trim().toLowerCase();
+      }
+      var rows = Array.prototype.slice.call(t.rows, 1);
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b);
+        if (typeof x !== typeof y) { return (typeof x === 'number' ? -1 : 1) * dir; }
+        return (x < y ? -1 : x > y ? 1 : 0) * dir;
+      });
+      rows.forEach(function (r) { r.parentNode.appendChild(r); });
+    });
+  });
+});
+"""
+"""Sorts a ``table.sortable`` by the clicked column (again: the other way): numbers as
+numbers (a cell's ``data-sort`` if it has one, else its text), text as text."""
 
 
 def _pct(value: float | None) -> str:
@@ -35,7 +73,7 @@ def _bars(rows: list[tuple[str, float | None, float | None]], width: int = 520) 
         return max(0.0, min(1.0, (math.log10(value * 100) + 2) / 4)) * width
 
     height = 34 * len(rows) + 30
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width + 260}' height='{height}' "
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width + 330}' height='{height}' "
            "role='img' aria-label='shares, log scale'>"]  # fmt: skip
     for i, (label, ours, published) in enumerate(rows):
         y = 20 + i * 34
@@ -109,23 +147,25 @@ def render_practices(report: Practices) -> str:
     """The practices page: shares (with what they are over) and the writer concentration."""
     scope = f" of {report.scope}" if report.scope else ""
     rows = "".join(
-        f"<tr><td>{esc(f.label)}</td><td class='num'>{_pct(f.value)}</td>"
-        f"<td class='num'>{f.numerator:,} / {f.denominator:,}</td>"
-        f"<td class='num'>{_pct(f.published)}</td><td>{esc(f.source or '')}</td></tr>"
+        f"<tr><td>{esc(f.label)}</td><td class='num' data-sort='{_attr(f.value)}'>"
+        f"{_pct(f.value)}</td><td class='num' data-sort='{f.denominator}'>"
+        f"{f.numerator:,} / {f.denominator:,}</td>"
+        f"<td class='num' data-sort='{_attr(f.published)}'>{_pct(f.published)}</td>"
+        f"<td>{esc(f.source or '')}</td></tr>"
         for f in report.figures
     )
     dist = report.models_per_writer
     per_model = report.writers_per_model
     return static_page(
         f"mlsc practices{scope}",
-        _STYLE,
+        REPORT_STYLE,
         [
             f"<h1>Security practices over {report.models:,} ingested models{esc(scope)}</h1>",
             "<p class='muted'>Shares are over what is known (the second number); published "
             "figures for Hugging Face in orange.</p>",
             _bars([(f.label, f.value, f.published) for f in report.figures]),
-            "<table><tr><th>figure</th><th>share</th><th>over</th><th>published</th>"
-            f"<th>source</th></tr>{rows}</table>",
+            "<table class='sortable' id='figures'><tr><th>figure</th><th>share</th>"
+            f"<th>over</th><th>published</th><th>source</th></tr>{rows}</table>",
             _pinning(report),
             "<h2>Who can write: models per account (the heavy tail)</h2>",
             f"<p>median {dist.p50:g}, p90 {dist.p90:g}, p99 {dist.p99:g}, max {dist.max:,} over "
@@ -133,6 +173,7 @@ def render_practices(report: Practices) -> str:
             f"{per_model.max:,}.</p>",
             _top_bars(list(dist.top)),
         ],
+        SORT_JS,
     )
 
 
@@ -146,19 +187,80 @@ def _value(value: object) -> str:
     return str(value)
 
 
+_STOPS = ((0.0, (215, 48, 39)), (0.5, (254, 224, 139)), (1.0, (26, 152, 80)))
+"""Red (0, worst) through yellow to green (1, best); the number is always written beside."""
+
+UNKNOWN_FILL = "repeating-linear-gradient(45deg,#f4f4f4 0 6px,#d9d9d9 6px 8px)"
+"""Unknown cells are hatched grey: visibly no colour of the scale, never good."""
+
+
+def _rgb(score: float) -> tuple[int, int, int]:
+    score = max(0.0, min(1.0, score))
+    (x0, c0), (x1, c1) = (_STOPS[0], _STOPS[1]) if score <= 0.5 else (_STOPS[1], _STOPS[2])
+    t = (score - x0) / (x1 - x0)
+    r, g, b = (round(a + (z - a) * t) for a, z in zip(c0, c1, strict=True))
+    return r, g, b
+
+
 def _colour(score: float | None) -> str:
     if score is None:
         return "#eeeeee"
-    red, green = int(214 * (1 - score) + 44 * score), int(39 * (1 - score) + 160 * score)
-    return f"rgb({red},{green},60)"
+    return "rgb({},{},{})".format(*_rgb(score))
+
+
+def _ink(score: float) -> str:
+    """Text colour readable on the cell's fill."""
+    r, g, b = _rgb(score)
+    return "#111" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
+
+
+def _score(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.2f}"
+
+
+def _attr(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+def _heat_cell(cell: Cell) -> str:
+    """One cell of the heat map: coloured by its score, hatched grey when unknown."""
+    state = "unknown" if cell.score is None else "vetoed" if cell.vetoed else "known"
+    known = f"{cell.known_facts} of {len(cell.facts)} facts known"
+    if cell.score is None:
+        style, label = f"background:{UNKNOWN_FILL};color:#555", "unknown"
+    else:
+        style, label = f"background:{_colour(cell.score)};color:{_ink(cell.score)}", (
+            _score(cell.score)
+        )
+    veto = "<div class='hv'>veto: a critical file</div>" if state == "vetoed" else ""
+    return (
+        f"<td class='hc {state}' data-principle='{cell.principle}' "
+        f"data-subject='{cell.subject}' data-state='{state}' data-score='{_attr(cell.score)}' "
+        f"data-known-facts='{cell.known_facts}' data-facts='{len(cell.facts)}' "
+        f"style='{style}'><div class='hs'>{label}</div><div class='hk'>{known}</div>{veto}</td>"
+    )
+
+
+def _heat_map(card: Scorecard) -> str:
+    """The 3x3 heat map (principles down, subjects across) and its colour key."""
+    rows = ["<table class='heat' id='heatmap'><tr><th></th>",
+            *(f"<th>{s}</th>" for s in SUBJECTS), "</tr>"]  # fmt: skip
+    for p in PRINCIPLES:
+        rows.append(f"<tr><th>{p.capitalize()}</th>")
+        rows.extend(_heat_cell(card.cell(p, s)) for s in SUBJECTS)
+        rows.append("</tr>")
+    rows.append("</table>")
+    key = (
+        "<p class='key'><span class='ramp'></span> 0 worst &#8594; 1 best "
+        f"<span class='sw' style='background:{UNKNOWN_FILL}'></span> unknown: no known fact "
+        "(counted as 0 in overall)</p>"
+    )
+    return "".join(rows) + key
 
 
 def render_scorecard(card: Scorecard) -> str:
     """The scorecard page: the 3x3 grid coloured by score, the facts, the coverage, the
     weakest link."""
-
-    def score(value: float | None) -> str:
-        return "unknown" if value is None else f"{value:.2f}"
 
     grid = ["<table><tr><th></th>", *(f"<th>{s}</th>" for s in SUBJECTS), "</tr>"]
     for p in PRINCIPLES:
@@ -167,22 +269,22 @@ def render_scorecard(card: Scorecard) -> str:
             cell = card.cell(p, s)
             facts = "".join(
                 f"<li>{esc(f.name)}{' <b>(veto)</b>' if f.veto else ''}: "
-                f"{esc(_value(f.value), 160)} <span class='muted'>({score(f.score)})</span></li>"
+                f"{esc(_value(f.value), 160)} <span class='muted'>({_score(f.score)})</span></li>"
                 for f in cell.facts
             )
             known = f"{cell.known_facts} of {len(cell.facts)} facts known"
             grid.append(
                 f"<td class='cell' style='border-left:8px solid {_colour(cell.score)}'>"
-                f"<b>{score(cell.score)}</b> <span class='muted'>{known}</span>"
+                f"<b>{_score(cell.score)}</b> <span class='muted'>{known}</span>"
                 f"<ul>{facts}</ul></td>"
             )
         grid.append("</tr>")
     grid.append("</table>")
     coverage = _unit_bars(
         [
-            ("overall (unknown = 0)", card.overall, score(card.overall)),
+            ("overall (unknown = 0)", card.overall, _score(card.overall)),
             (f"over the {card.known_cells} known cells", card.overall_known,
-             score(card.overall_known)),
+             _score(card.overall_known)),
             ("coverage: cells known", card.known_cells / 9, f"{card.known_cells} of 9"),
         ]
     )  # fmt: skip
@@ -191,7 +293,7 @@ def render_scorecard(card: Scorecard) -> str:
         upstream = f"<p>No scored ancestor ({card.ancestors_scored} ancestors).</p>"
     else:
         pulled = "".join(
-            f"<li>{c.principle} of {c.subject}: {score(c.score)} — "
+            f"<li>{c.principle} of {c.subject}: {_score(c.score)} — "
             + ", ".join(esc(f.name) for f in c.facts if f.score is not None and f.score < 0.5)
             + "</li>"
             for c in weak.pulled_down_by
@@ -204,18 +306,28 @@ def render_scorecard(card: Scorecard) -> str:
         )
         upstream = (
             f"<p><b>{esc(weak.model)}</b> at depth {weak.depth}, overall "
-            f"{score(weak.overall)}, {weak.known_cells} of 9 cells known.{why}</p>"
+            f"{_score(weak.overall)}, {weak.known_cells} of 9 cells known.{why}</p>"
             f"<ul>{pulled or '<li>nothing below 0.5</li>'}</ul>"
         )
     return static_page(
         f"mlsc scorecard {card.model}",
-        _STYLE,
+        REPORT_STYLE,
         [
-            f"<h1>Scorecard of {esc(card.model)}: overall {score(card.overall)}</h1>",
-            f"<p>{score(card.overall_known)} over the {card.known_cells} of 9 cells with a "
-            "known fact; <b>overall</b> counts an unknown cell as 0, since what is not known "
-            "is not assured.</p>",
+            f"<h1>Scorecard of {esc(card.model)}: overall {_score(card.overall)}</h1>",
+            f"<p id='overall' data-overall='{card.overall!r}' "
+            f"data-overall-known='{_attr(card.overall_known)}' "
+            f"data-known-cells='{card.known_cells}'>"
+            f"overall <b>{_score(card.overall)}</b> (a lower bound: an unknown cell counts as 0, "
+            "since what is not known is not assured); "
+            + (
+                f"{_score(card.overall_known)} over the {card.known_cells} of 9 cells with a "
+                "known fact.</p>"
+                if card.known_cells
+                else "no cell has a known fact.</p>"
+            ),
+            _heat_map(card),
             coverage,
+            "<h2>The facts behind each cell</h2>",
             "<p class='muted'>0 worst, 1 best; unknown: no known fact. A veto fact at 0 (a "
             "file a scanner rates critical) sets its cell to 0.</p>",
             *grid,

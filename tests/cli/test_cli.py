@@ -259,6 +259,11 @@ def test_report_pages(db: Path, tmp_path: Path) -> None:
     assert code == 0 and f"wrote {page}" in err and "Scorecard of" in page.read_text()
     code, _, err = run("report", "practices", "--db", str(db), "--html", str(tmp_path / "x/p.html"))
     assert code == 1 and "cannot write" in err
+    page = tmp_path / "findings.html"
+    code, out, err = run("report", "discrepancies", "--db", str(db), "--limit", "5",
+                         "--html", str(page))  # fmt: skip
+    assert code == 0 and f"wrote {page}" in err and "first 5" in out
+    assert page.read_text().count("<tr data-severity=") == 20  # the page shows up to 500
 
 
 def test_export_cyclonedx(db: Path, tmp_path: Path) -> None:

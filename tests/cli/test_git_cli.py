@@ -51,6 +51,11 @@ def test_ingest_git_then_signing_report_and_commit_blast_radius(tmp_path: Path) 
         {"id": "acme-ai/acme-7b", "commits": 1, "signed": 0, "verified": 0, "unknown": 0,
          "first_signed": None, "first_signed_sha": None}
     ]  # fmt: skip
+    page = tmp_path / "signing.html"
+    result = runner.invoke(app, ["report", "signing", "--db", db, "--html", str(page)])
+    assert result.exit_code == 0 and f"wrote {page}" in result.stderr
+    assert "acme-ai/acme-7b" in result.stdout  # the table still goes to stdout
+    assert "data-id='acme-ai/acme-7b' data-commits='1' data-signed='0'" in page.read_text()
 
     result = runner.invoke(app, ["blast-radius", sha[:10], "--db", db, "-f", "json"])
     assert result.exit_code == 0, result.stderr

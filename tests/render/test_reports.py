@@ -11,9 +11,10 @@ from mlsc.graph.records import GraphBatch, NodeRecord
 from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries.practices import practices
 from mlsc.queries.scorecard import scorecard
-from mlsc.render.reports import render_practices, render_scorecard
+from mlsc.render.reports import SORT_JS, render_practices, render_scorecard
 from tests.conftest import SAMPLE
 from tests.graph.builders import PROV, derived
+from tests.render.screenshots import save_screenshot
 from tests.render.test_html import driver  # noqa: F401  (the shared browser fixture)
 
 HOSTILE = 'evil/"><script>window.__pwned=1</script>'
@@ -33,7 +34,10 @@ def pages(tmp_path: Path) -> tuple[str, str]:
 
 def test_pages_are_static_escaped_and_offline(tmp_path: Path) -> None:
     for page in pages(tmp_path):
-        assert "<script" not in page.replace("&lt;script", "")
+        # The scorecard runs no script; the practices page only the table sorter, by hash.
+        scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+        assert scripts in ([], [SORT_JS]) and page.count("<script") == len(scripts)
+        assert ("script-src 'sha256-" in page) == bool(scripts)
         assert "default-src 'none'" in page
         assert not re.search(r"(src|href)=['\"]?https?:", page)
     practices_page, card_page = pages(tmp_path / "again")
@@ -59,3 +63,4 @@ def test_chromium_draws_them_as_text(driver: Any, tmp_path: Path) -> None:  # no
         else:
             assert "Security practices over 379 ingested models" in text
             assert len(driver.find_elements(By.TAG_NAME, "svg")) == 2
+        save_screenshot(driver, f"sample-{name}")
