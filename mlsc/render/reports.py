@@ -12,6 +12,7 @@ from __future__ import annotations
 from mlsc.queries.practices import Practices
 from mlsc.queries.scorecard import PRINCIPLES, SUBJECTS, Cell, Scorecard
 from mlsc.render.page import esc, static_page
+from mlsc.render.text import fact_value
 
 REPORT_STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}"
@@ -177,14 +178,7 @@ def render_practices(report: Practices) -> str:
     )
 
 
-def _value(value: object) -> str:
-    if value is None:
-        return "unknown"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "none"
-    return str(value)
+_value = fact_value
 
 
 _STOPS = ((0.0, (215, 48, 39)), (0.5, (254, 224, 139)), (1.0, (26, 152, 80)))

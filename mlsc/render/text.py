@@ -81,6 +81,24 @@ def pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.2f}%"
 
 
+def fact_value(value: object) -> str:
+    """A scorecard fact's value in words: ``unknown``, yes/no, a list joined, and a flagged
+    file as ``path (verdict: callables)`` rather than a Python dict."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(fact_value(v) for v in value) or "none"
+    if isinstance(value, dict):
+        if "file" in value:
+            called = ", ".join(str(c) for c in value.get("callables") or [])
+            verdict = str(value.get("verdict") or "flagged")
+            return f"{value['file']} ({verdict}{': ' + called if called else ''})"
+        return ", ".join(f"{k}={fact_value(v)}" for k, v in value.items())
+    return str(value)
+
+
 def score(value: float | None) -> str:
     """A score as ``0.50``, or ``unknown``."""
     return "unknown" if value is None else f"{value:.2f}"

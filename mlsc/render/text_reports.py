@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from mlsc.render.text import Block, Line, Note, Table, Warn, pct, score
+from mlsc.render.text import Block, Line, Note, Table, Warn, fact_value, pct, score
 
 if TYPE_CHECKING:
     from mlsc.graph.transfer import CopyReport, ExportReport
@@ -98,7 +98,7 @@ def scorecard_summary(card: Scorecard, model: str) -> Iterator[Block]:
         "facts",
         ("principle", "subject", "fact", "value", "score"),
         [
-            (c.principle, c.subject, f.name + (" (veto)" if f.veto else ""), f.value,
+            (c.principle, c.subject, f.name + (" (veto)" if f.veto else ""), fact_value(f.value),
              score(f.score))
             for c in card.cells
             for f in c.facts

@@ -138,3 +138,13 @@ def test_reports_copy_and_cypher() -> None:
     assert isinstance(blocks[1], Warn) and "merged into it" in blocks[1].text
     result = SimpleNamespace(columns=("a", "b"), rows=((1, "x"),))
     assert cypher_json(result) == [{"a": 1, "b": "x"}]
+
+
+def test_fact_values_read_as_words_not_python() -> None:
+    from mlsc.render.text import fact_value
+
+    flagged = [{"file": "pytorch_model.bin", "verdict": "critical", "callables": ["os.system"],
+                "finding": "critical dangerous_import"}]  # fmt: skip
+    assert fact_value(flagged) == "pytorch_model.bin (critical: os.system)"
+    assert fact_value([{"file": "a.pkl", "verdict": "warning", "callables": []}]) == "a.pkl (warning)"
+    assert (fact_value(None), fact_value(True), fact_value([])) == ("unknown", "yes", "none")
