@@ -18,6 +18,7 @@ import pytest
 
 from mlsc.queries.results import Affected, BlastRadius, LineageEntry, LineageResult
 from mlsc.render.html import render_blast_radius, render_lineage
+from tests.conftest import browser_unavailable
 
 TARGET = "meta-llama/Llama-3.1-8B"
 INSTRUCT = "meta-llama/Llama-3.1-8B-Instruct"
@@ -451,11 +452,14 @@ def test_long_values_are_cut() -> None:
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
     if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
-        pytest.skip(
+        browser_unavailable(
             f"needs {CHROMIUM} and {CHROMEDRIVER}: run tools/install-browser.sh "
             "(Debian packages chromium, chromium-driver)"
         )
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    try:
+        from selenium import webdriver
+    except ImportError:
+        browser_unavailable("selenium is not installed: `make install-dev` installs it")
     from selenium.webdriver.chrome.service import Service
 
     profile = tempfile.mkdtemp(prefix="mlsc-chromium-")
