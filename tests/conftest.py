@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from typing import NoReturn
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -28,6 +28,8 @@ def browser_unavailable(reason: str) -> NoReturn:
     if os.environ.get(REQUIRE_BROWSER, "") not in ("", "0"):
         pytest.fail(f"{REQUIRE_BROWSER} is set, but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
 NEO4J_ENV = REPO / ".neo4j-dev.env"
 
 

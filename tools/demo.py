@@ -5,7 +5,7 @@ data in this repository, then show what mlsc answers about it.
 
 Five sources go into ``demo-out/kb``:
 
-1. the sample hub snapshot (``examples/sample-hub.jsonl``): 500 models, a 14-hop chain;
+1. the sample hub snapshot (``examples/sample-hub.jsonl``): 378 models, a 14-hop chain;
 2. a crawl of the Hub with the real ``huggingface_hub`` client, against the recorded Hub
    exchanges of ``tests/replay`` served on 127.0.0.1 for the length of the crawl:
    organisations (verified or not) with members, files with formats and hashes, commits;
@@ -237,7 +237,7 @@ def make_flagged_checkpoint(demo: Demo) -> Path:
 
 
 def build(demo: Demo) -> None:
-    demo.section("1. The sample hub snapshot: 500 models, their lineage and owners")
+    demo.section("1. The sample hub snapshot: 378 models, their lineage and owners")
     demo.mlsc("ingest", "snapshot", demo.rel(SAMPLE), rows=7, tail=True)
 
     demo.section("2. A Hub crawl (recorded Hub answers replayed on 127.0.0.1, real client)")
@@ -286,12 +286,14 @@ def finish(demo: Demo) -> None:
 
 NEXT_COMMANDS = (
     f"mlsc blast-radius {FLAGGED_MODEL}",
+    f"mlsc lineage {UNSIGNED_MODEL}",
     f"mlsc report scorecard {UNSIGNED_MODEL}",
     "mlsc report signing",
-    "mlsc audit examples/app",
-    "mlsc stats",
+    "mlsc report practices",
+    "mlsc top actors -n 10",
 )
-"""What the demo suggests last; tests/docs runs each against the demo knowledge base."""
+"""What the demo suggests last, as the README's quickstart does; tests/docs runs each against
+the demo knowledge base (from the repository, after the two lines above)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -739,3 +739,17 @@ def test_browser_draws_the_applications_ring(driver: Any, tmp_path: Path) -> Non
     }
     assert driver.execute_script("return typeof window.__pwned") == "undefined"
     _screenshot(driver, tmp_path, "-applications")
+
+
+@pytest.mark.parametrize(("required", "outcome"), [("", "skipped"), ("0", "skipped"), ("1", "failed")])
+def test_a_missing_browser_skips_unless_required(
+    required: str, outcome: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make test` skips the browser tests without chromium; .ci/run (MLSC_REQUIRE_BROWSER=1)
+    fails them."""
+    monkeypatch.setenv("MLSC_REQUIRE_BROWSER", required)
+    with pytest.raises(BaseException) as caught:
+        browser_unavailable("needs /usr/bin/chromium")
+    assert type(caught.value).__name__ == {"skipped": "Skipped", "failed": "Failed"}[outcome]
+    assert "needs /usr/bin/chromium" in str(caught.value)
+    assert ("MLSC_REQUIRE_BROWSER is set" in str(caught.value)) == (outcome == "failed")
