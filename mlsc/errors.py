@@ -61,12 +61,17 @@ class NotFoundError(MlscError):
 class EmptyStoreError(MlscError):
     """The knowledge base holds no models yet."""
 
-    def __init__(self, location: str) -> None:
-        super().__init__(
-            f"the knowledge base at {location} is empty",
-            hint="Ingest something first, e.g. `mlsc ingest snapshot models.jsonl.gz` "
-            "(`make demo` does this with the bundled sample).",
+    def __init__(self, location: str, *, demo: str | None = None) -> None:
+        self.location = location
+        self.demo = demo
+        hint = (
+            f"`make demo` built one at {demo}: use it with `export MLSC_DB={demo}` "
+            f"(or --db {demo})."
+            if demo
+            else "Ingest something first, e.g. `mlsc ingest snapshot models.jsonl.gz` "
+            "(`make demo` does this with the bundled sample)."
         )
+        super().__init__(f"the knowledge base at {location} is empty", hint=hint)
 
 
 class InputError(MlscError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -17,6 +18,18 @@ SAMPLE = REPO / "examples" / "sample-hub.jsonl"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 BACKENDS = ["ladybug", "neo4j"]
+REQUIRE_BROWSER = "MLSC_REQUIRE_BROWSER"
+"""Set by .ci/run: the browser tests must run there, so a missing browser fails them."""
+
+
+def browser_unavailable(reason: str) -> NoReturn:
+    """Skip a browser test for REASON, or fail it when ``MLSC_REQUIRE_BROWSER`` is set (as
+    ``MLSC_REQUIRE_NEO4J`` does for the Neo4j tests)."""
+    if os.environ.get(REQUIRE_BROWSER, "") not in ("", "0"):
+        pytest.fail(f"{REQUIRE_BROWSER} is set, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 NEO4J_ENV = REPO / ".neo4j-dev.env"
 
 

@@ -80,11 +80,20 @@ ErrorsOption = Annotated[
 
 @contextmanager
 def connect(db: Path | None, backend: str | None, *, read_only: bool) -> Iterator[GraphStore]:
-    """The knowledge base the options name (Neo4j settings from the global options)."""
-    from mlsc.graph import open_store
+    """The knowledge base the options name (Neo4j settings from the global options). When
+    the default store (no --db, no MLSC_DB) is empty and `make demo` built one, the error
+    names the demo's."""
+    from mlsc.errors import EmptyStoreError
+    from mlsc.graph import default_db_path, demo_db_path, open_store
 
-    with open_store(db, backend=backend, read_only=read_only, neo4j=NEO4J) as store:
-        yield store
+    try:
+        with open_store(db, backend=backend, read_only=read_only, neo4j=NEO4J) as store:
+            yield store
+    except EmptyStoreError as exc:
+        demo = demo_db_path() if db is None and exc.location == str(default_db_path()) else None
+        if demo is None or exc.demo:
+            raise
+        raise EmptyStoreError(exc.location, demo=str(demo)) from None
 
 
 def to_json(value: Any) -> Any:

@@ -28,6 +28,21 @@ def default_db_path() -> Path:
     return user_data_path("mlsc") / "kb"
 
 
+DEMO_DB = Path("demo-out") / "kb"
+"""Where `make demo` builds its knowledge base, under the repository."""
+
+
+def demo_db_path(cwd: Path | None = None) -> Path | None:
+    """The knowledge base `make demo` built, in the current directory or in the checkout mlsc
+    runs from, when there is one."""
+    checkout = Path(__file__).resolve().parents[2]
+    for root in (cwd or Path.cwd(), checkout):
+        candidate = (root / DEMO_DB).resolve()
+        if candidate.is_dir() and any(candidate.iterdir()):
+            return candidate
+    return None
+
+
 def open_store(
     path: str | Path | None = None,
     *,
@@ -57,4 +72,4 @@ def open_store(
     )
 
 
-__all__ = ["GraphStore", "default_db_path", "open_store"]
+__all__ = ["GraphStore", "default_db_path", "demo_db_path", "open_store"]

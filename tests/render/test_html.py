@@ -18,6 +18,7 @@ import pytest
 
 from mlsc.queries.results import Affected, BlastRadius, LineageEntry, LineageResult
 from mlsc.render.html import render_blast_radius, render_lineage
+from tests.conftest import browser_unavailable
 
 TARGET = "meta-llama/Llama-3.1-8B"
 INSTRUCT = "meta-llama/Llama-3.1-8B-Instruct"
@@ -451,11 +452,14 @@ def test_long_values_are_cut() -> None:
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
     if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
-        pytest.skip(
+        browser_unavailable(
             f"needs {CHROMIUM} and {CHROMEDRIVER}: run tools/install-browser.sh "
             "(Debian packages chromium, chromium-driver)"
         )
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    try:
+        from selenium import webdriver
+    except ImportError:
+        browser_unavailable("selenium is not installed: `make install-dev` installs it")
     from selenium.webdriver.chrome.service import Service
 
     profile = tempfile.mkdtemp(prefix="mlsc-chromium-")
@@ -735,3 +739,17 @@ def test_browser_draws_the_applications_ring(driver: Any, tmp_path: Path) -> Non
     }
     assert driver.execute_script("return typeof window.__pwned") == "undefined"
     _screenshot(driver, tmp_path, "-applications")
+
+
+@pytest.mark.parametrize(("required", "outcome"), [("", "skipped"), ("0", "skipped"), ("1", "failed")])
+def test_a_missing_browser_skips_unless_required(
+    required: str, outcome: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make test` skips the browser tests without chromium; .ci/run (MLSC_REQUIRE_BROWSER=1)
+    fails them."""
+    monkeypatch.setenv("MLSC_REQUIRE_BROWSER", required)
+    with pytest.raises(BaseException) as caught:
+        browser_unavailable("needs /usr/bin/chromium")
+    assert type(caught.value).__name__ == {"skipped": "Skipped", "failed": "Failed"}[outcome]
+    assert "needs /usr/bin/chromium" in str(caught.value)
+    assert ("MLSC_REQUIRE_BROWSER is set" in str(caught.value)) == (outcome == "failed")
