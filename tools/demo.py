@@ -265,7 +265,7 @@ def answer(demo: Demo) -> None:
     demo.mlsc("blast-radius", FLAGGED_MODEL, "--html", f"{out}/blast-radius.html", rows=12)
     demo.mlsc("lineage", UNSIGNED_MODEL, "--html", f"{out}/lineage.html", rows=6)
     demo.mlsc("report", "scorecard", UNSIGNED_MODEL, "--html", f"{out}/scorecard.html", rows=14)
-    demo.mlsc("report", "signing", rows=12)
+    demo.mlsc("report", "signing", "--html", f"{out}/signing.html", rows=12)
     demo.mlsc("report", "practices", "--html", f"{out}/practices.html", rows=14)
     bom = f"{out}/{UNSIGNED_MODEL.split('/')[1]}.cdx.json"
     demo.mlsc("export", "cyclonedx", UNSIGNED_MODEL, "-o", bom, rows=4)

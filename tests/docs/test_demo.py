@@ -109,5 +109,5 @@ def test_every_capability_has_something_in_it(demo: tuple[Path, str]) -> None:
     audit = mlsc(kb, "audit", "examples/app")
     assert audit.returncode == 3 and "scan-verdict" in audit.stdout
     assert {p.name for p in kb.parent.glob("*.html")} >= {
-        "blast-radius.html", "lineage.html", "scorecard.html", "practices.html"
+        "blast-radius.html", "lineage.html", "scorecard.html", "practices.html", "signing.html"
     }  # fmt: skip
