@@ -72,9 +72,7 @@ def _write_html(store: GraphStore, result: Any, path: Path, layout: Layout | Non
     details = _Lazy(lambda key: store.node("Model", key))
     edges = _Lazy(lambda pair: store.derivation(pair[0], pair[1]))
     if isinstance(result, LineageResult):
-        chosen: Literal["layers", "physics"] = (
-            "physics" if layout is Layout.physics else "layers"
-        )
+        chosen: Literal["layers", "physics"] = "physics" if layout is Layout.physics else "layers"
         page = render_lineage(result, details, edges, layout=chosen)
     else:
         page = render_blast_radius(result, details, edges)
