@@ -8,8 +8,9 @@ copy of the whole knowledge base between the two stores.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -57,14 +58,25 @@ class _Lazy(Mapping[Any, Any]):
         return len(self._cache)
 
 
-def _write_html(store: GraphStore, result: Any, path: Path) -> None:
+class Layout(StrEnum):
+    """How the lineage page lays the models out."""
+
+    layers = "layers"
+    physics = "physics"
+
+
+def _write_html(store: GraphStore, result: Any, path: Path, layout: Layout | None = None) -> None:
     from mlsc.queries.results import LineageResult
     from mlsc.render.html import render_blast_radius, render_lineage
 
     details = _Lazy(lambda key: store.node("Model", key))
     edges = _Lazy(lambda pair: store.derivation(pair[0], pair[1]))
-    render = render_lineage if isinstance(result, LineageResult) else render_blast_radius
-    write_page(path, render(result, details, edges))
+    if isinstance(result, LineageResult):
+        chosen: Literal["layers", "physics"] = "physics" if layout is Layout.physics else "layers"
+        page = render_lineage(result, details, edges, layout=chosen)
+    else:
+        page = render_blast_radius(result, details, edges)
+    write_page(path, page)
 
 
 @app.command()
@@ -74,6 +86,13 @@ def lineage(
     backend: BackendOption = None,
     fmt: FormatOption = Format.table,
     html: HtmlOption = None,
+    layout: Annotated[
+        Layout,
+        typer.Option(
+            help="The --html page's layout: rows by depth, ancestors above and descendants "
+            "below (layers), or settled by forces (physics)."
+        ),
+    ] = Layout.layers,
 ) -> None:
     """Where MODEL came from (ancestors to the roots) and what derives from it."""
     from mlsc.queries import lineage as query
@@ -81,7 +100,7 @@ def lineage(
     with connect(db, backend, read_only=True) as store:
         result = query(store, model)
         if html:
-            _write_html(store, result, html)
+            _write_html(store, result, html, layout)
     emit(fmt, result, text.lineage_summary, model)
 
 

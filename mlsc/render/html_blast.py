@@ -7,11 +7,13 @@ downstream of them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from mlsc.queries.results import BlastRadius
 from mlsc.render.html_apps import add_applications, applications_legend
 from mlsc.render.html_graph import (
+    RELATION_COLOURS,
     Node,
     add_edge_ends,
     build_graph,
@@ -23,9 +25,118 @@ from mlsc.render.html_graph import (
     select,
 )
 from mlsc.render.html_page import graph_page
+from mlsc.render.html_tables import ROW_CAP, Column, histogram, table
 from mlsc.render.page import count, esc
 
-__all__ = ["render_blast_radius"]
+__all__ = ["OwnerRow", "owners_to_notify", "render_blast_radius"]
+
+_AFFECTED = [Column("depth", numeric=True), Column("id"), Column("relation"), Column("via"),
+             Column("owner"), Column("downloads", numeric=True)]  # fmt: skip
+_OWNERS = [Column("owner"), Column("models", numeric=True), Column("downloads", numeric=True)]
+_APPS = [Column("id"), Column("exposed"), Column("models")]
+
+
+@dataclass(frozen=True)
+class OwnerRow:
+    """An owner to notify: how many affected models it owns, their downloads together."""
+
+    owner: str
+    models: int
+    downloads: int
+
+
+def owners_to_notify(result: BlastRadius) -> tuple[tuple[OwnerRow, ...], int]:
+    """Every owner of an affected model, most downloads first (then most models, then
+    name), and how many affected models have no known owner."""
+    seen: set[str] = set()
+    models: dict[str, int] = {}
+    downloads: dict[str, int] = {}
+    unowned = 0
+    for a in result.affected:
+        if a.id in seen:
+            continue
+        seen.add(a.id)
+        if a.owner is None:
+            unowned += 1
+            continue
+        models[a.owner] = models.get(a.owner, 0) + 1
+        downloads[a.owner] = downloads.get(a.owner, 0) + (a.downloads or 0)
+    rows = sorted(
+        (OwnerRow(o, n, downloads[o]) for o, n in models.items()),
+        key=lambda r: (-r.downloads, -r.models, r.owner),
+    )
+    return tuple(rows), unowned
+
+
+def _details(result: BlastRadius, rows: int) -> str:
+    """Under the graph: the histograms, the affected models, the owners, the applications."""
+    depth = histogram(
+        "depth", "affected models by depth", [(str(d), n) for d, n in result.by_depth.items()]
+    )
+    relation = histogram(
+        "relation",
+        "affected models by relation (the one that reached each; seeds have none)",
+        list(result.by_relation.items()),
+        colours=RELATION_COLOURS,
+    )
+    parts = ['<div class="charts">', depth, relation, "</div>"]
+    owners, unowned = owners_to_notify(result)
+    parts.append("<h2>Owners to notify</h2>")
+    parts.append(
+        '<p class="why">'
+        + esc(
+            "Each owner of an affected model, with how many it owns and their downloads "
+            "together, most downloads first."
+            + (f" {count(unowned, 'affected model')} with no known owner." if unowned else "")
+        )
+        + "</p>"
+    )
+    parts.append(
+        table(
+            "owners",
+            "owners",
+            _OWNERS,
+            [(o.owner, o.models, o.downloads) for o in owners],
+            total=len(owners),
+            cap=rows,
+        )
+    )
+    parts.append("<h2>Affected models</h2>")
+    parts.append(
+        '<p class="why">'
+        + esc("In the command line's order (by depth, then downloads); click a header to sort.")
+        + "</p>"
+    )
+    parts.append(
+        table(
+            "affected",
+            "affected models",
+            _AFFECTED,
+            [(a.depth, a.id, a.relation, a.via, a.owner, a.downloads) for a in result.affected],
+            total=result.count,
+            cap=rows,
+        )
+    )
+    if result.applications:
+        parts.append("<h2>Applications</h2>")
+        parts.append(
+            table(
+                "applications",
+                "applications",
+                _APPS,
+                [
+                    (
+                        app.id,
+                        app.exposed,
+                        "; ".join(f"{m.id} (depth {m.depth}): {m.status}" for m in app.models),
+                    )
+                    for app in result.applications
+                ],
+                total=len(result.applications),
+                cap=rows,
+            )
+        )
+    return "\n".join(parts)
 
 
 def _blast_nodes(result: BlastRadius, details: Mapping[str, Mapping[str, Any]]) -> dict[str, Node]:
@@ -65,12 +176,15 @@ def render_blast_radius(
     edge_details: Mapping[tuple[str, str], Mapping[str, Any]],
     *,
     cap: int = 500,
+    rows: int = ROW_CAP,
 ) -> str:
     """A standalone offline HTML page drawing the blast radius `result`.
 
     Seeds (what the target is or controls) and every model downstream of them; arguments
     and capping as in `render_lineage` (paths lead back to the target model or the seeds).
     The applications loading a drawn model form a ring of their own (at most `cap`).
+    Under the graph: histograms by depth and relation, the owners to notify, the affected
+    models and the applications, each table complete up to `rows` rows (then it says so).
     """
     check_cap(cap)
     nodes = _blast_nodes(result, details)
@@ -112,4 +226,6 @@ def render_blast_radius(
             "descendant": "affected downstream",
         },
         legend_extra_html=applications_legend(result.applications, drawn_apps),
+        model_counts=result.by_relation,
+        details_html=_details(result, rows),
     )

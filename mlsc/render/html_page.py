@@ -5,7 +5,7 @@ those scripts run.
     >>> from mlsc.render.html_page import graph_page
     >>> import networkx as nx
     >>> graph_page(title="t", heading_html="h", summary=[], note=None, graph=nx.DiGraph(),
-    ...            legend_kinds=[]).startswith("<!DOCTYPE html>")
+    ...            legend_kinds=[], model_counts={}).startswith("<!DOCTYPE html>")
     True
 """
 
@@ -13,19 +13,24 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from typing import Literal
 
 import networkx as nx
 
 from mlsc.render.html_graph import KIND_STYLE, PLACEHOLDER_FILL, RELATION_COLOURS
+from mlsc.render.html_tables import SECTION_CSS, SORT_JS
 from mlsc.render.html_vis import BOOT_JS, vis_assets, vis_options, vis_records
-from mlsc.render.page import csp, esc, script_json
+from mlsc.render.page import count, csp, esc, script_json
 
-__all__ = ["graph_page"]
+__all__ = ["PAGE_JS", "graph_page"]
+
+PAGE_JS = BOOT_JS + SORT_JS
+"""The page's one script: the network, then the tables' sorting."""
 
 _PAGE_CSS = """
 html, body { margin: 0; padding: 0; font-family: system-ui, sans-serif; color: #1d1d1f;
   background: #fafafa; }
-body { display: flex; flex-direction: column; height: 100vh; }
+body { min-height: 100vh; }
 header { padding: 12px 20px 6px; }
 h1 { font-size: 1.25rem; margin: 0 0 4px; font-weight: 600; }
 h1 code { font-size: 1.15rem; background: #eef0f3; padding: 1px 6px; border-radius: 4px;
@@ -34,10 +39,11 @@ h1 code { font-size: 1.15rem; background: #eef0f3; padding: 1px 6px; border-radi
 .note { margin: 6px 0 0; padding: 6px 10px; background: #fff4ce; border: 1px solid #e0c35a;
   border-radius: 4px; font-size: 0.9rem; display: inline-block; }
 main { display: flex; gap: 12px; padding: 0 20px 16px; align-items: flex-start;
-  flex: 1 1 auto; min-height: 0; }
+  height: calc(100vh - 110px); min-height: 460px; box-sizing: border-box; }
 #mynetwork { flex: 1 1 auto; align-self: stretch; min-height: 420px; background: #fff;
   border: 1px solid #d6d6d6; border-radius: 6px; position: relative; }
-#legend { flex: 0 0 250px; background: #fff; border: 1px solid #d6d6d6; border-radius: 6px;
+#legend { flex: 0 0 250px; max-height: 100%; overflow-y: auto; box-sizing: border-box;
+  background: #fff; border: 1px solid #d6d6d6; border-radius: 6px;
   padding: 10px 12px; font-size: 0.85rem; }
 #legend h2 { font-size: 0.95rem; margin: 4px 0 6px; }
 #legend ul { list-style: none; margin: 0 0 10px; padding: 0; }
@@ -61,7 +67,8 @@ div.vis-tooltip { max-width: 480px; white-space: normal; font-size: 12px;
 def _legend(
     kinds: list[str],
     placeholder: bool,
-    relation_counts: Counter[str],
+    edge_counts: Counter[str],
+    model_counts: Mapping[str, int],
     wording: Mapping[str, str],
     extra_html: str = "",
 ) -> str:
@@ -81,13 +88,20 @@ def _legend(
         )
     parts.append("</ul>")
     parts.append(f"<p>{esc('Node size grows with log(downloads).')}</p>")
-    parts.append("<h2>Derivations</h2><ul>")
-    for relation, colour in RELATION_COLOURS.items():
-        dash = " dash" if relation == "unknown" else ""
-        count = relation_counts.get(relation, 0)
+    parts.append("<h2>Derivations</h2>")
+    parts.append(f"<p>{esc('Models reached by each relation; edges drawn in its colour.')}</p>")
+    parts.append('<ul id="mlsc-relations">')
+    others = sorted(r for r in model_counts if r not in RELATION_COLOURS)
+    for relation in [*RELATION_COLOURS, *others]:
+        colour = RELATION_COLOURS.get(relation, RELATION_COLOURS["unknown"])
+        dash = " dash" if relation not in RELATION_COLOURS or relation == "unknown" else ""
+        models = model_counts.get(relation, 0)
+        edges = edge_counts.get(relation, 0) if relation in RELATION_COLOURS else 0
         parts.append(
             f'<li><span class="ln{dash}" style="border-top-color:{colour}"></span>'
-            f'{esc(relation)} <span class="count">({count})</span></li>'
+            f'{esc(relation, 40)} <span class="count" data-relation="{esc(relation)}" '
+            f'data-models="{models}" data-edges="{edges}">'
+            f"({count(models, 'model')}, {count(edges, 'edge')})</span></li>"
         )
     parts.append("</ul>")
     parts.append(
@@ -109,21 +123,29 @@ def graph_page(
     note: str | None,
     graph: nx.DiGraph[str],
     legend_kinds: list[str],
+    model_counts: Mapping[str, int],
     wording: Mapping[str, str] | None = None,
     legend_extra_html: str = "",
+    details_html: str = "",
+    layout: Literal["physics", "layers"] = "physics",
 ) -> str:
-    """The page; ``legend_extra_html`` (already escaped) goes at the end of the legend, and
-    edges of ``kind`` ``uses`` (an application's) are not counted among derivations."""
+    """The page; ``legend_extra_html`` (already escaped) goes at the end of the legend,
+    ``details_html`` (already escaped: charts and tables) under the graph.
+
+    The legend gives, per relation, ``model_counts`` (the models that relation reached: the
+    CLI's numbers) and the derivation edges drawn in its colour; edges of ``kind`` ``uses``
+    (an application's) are not derivations. ``layers`` lays nodes out top-down by their
+    ``level``; ``physics`` lets them settle by forces."""
     vis_nodes, vis_edges = vis_records(graph)
-    relation_counts: Counter[str] = Counter()
+    edge_counts: Counter[str] = Counter()
     for _c, _p, data in graph.edges(data=True):
         if data.get("kind") == "uses":
             continue
         main = str(data.get("relation", "unknown")).split(", ")[0]
-        relation_counts[main if main in RELATION_COLOURS else "unknown"] += 1
+        edge_counts[main if main in RELATION_COLOURS else "unknown"] += 1
     placeholder = any(not n.get("ingested", True) for n in vis_nodes)
     payload = script_json(
-        {"nodes": vis_nodes, "edges": vis_edges, "options": vis_options(len(vis_nodes))}
+        {"nodes": vis_nodes, "edges": vis_edges, "options": vis_options(len(vis_nodes), layout)}
     )
     vis_js, vis_css = vis_assets()
     note_html = f'<p class="note" id="mlsc-cap-note">{esc(note, 1000)}</p>' if note else ""
@@ -134,12 +156,12 @@ def graph_page(
             '<html lang="en">',
             "<head>",
             '<meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{csp(vis_js, BOOT_JS)}">',
+            f'<meta http-equiv="Content-Security-Policy" content="{csp(vis_js, PAGE_JS)}">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<meta name="referrer" content="no-referrer">',
             f"<title>{esc(title, 400)}</title>",
             f"<style>{vis_css}</style>",
-            f"<style>{_PAGE_CSS}</style>",
+            f"<style>{_PAGE_CSS}{SECTION_CSS}</style>",
             "</head>",
             "<body>",
             "<header>",
@@ -149,12 +171,20 @@ def graph_page(
             "</header>",
             "<main>",
             '<div id="mynetwork"></div>',
-            _legend(legend_kinds, placeholder, relation_counts, wording or {}, legend_extra_html),
+            _legend(
+                legend_kinds,
+                placeholder,
+                edge_counts,
+                model_counts,
+                wording or {},
+                legend_extra_html,
+            ),
             "</main>",
+            f'<section id="mlsc-details">{details_html}</section>' if details_html else "",
             "<noscript><p>This page draws the graph with JavaScript.</p></noscript>",
             f'<script type="application/json" id="mlsc-graph">{payload}</script>',
             f"<script>{vis_js}</script>",
-            f"<script>{BOOT_JS}</script>",
+            f"<script>{PAGE_JS}</script>",
             "</body>",
             "</html>",
             "",

@@ -35,13 +35,45 @@ def vis_records(graph: nx.DiGraph[str]) -> tuple[list[dict[str, Any]], list[dict
     return nodes, edges
 
 
-def vis_options(node_count: int) -> dict[str, Any]:
-    """vis-network options; big graphs get a cheaper layout (vis warns above 100 nodes)."""
+def vis_options(node_count: int, layout: str = "physics") -> dict[str, Any]:
+    """vis-network options; big graphs get a cheaper layout (vis warns above 100 nodes).
+
+    ``layers``: top-down by each node's ``level`` (vis-network's hierarchical layout: a
+    level is a row, lower levels above), physics only spreading each row sideways.
+    ``physics``: nodes settle by forces.
+    """
     options = json.loads(json.dumps(_VIS_OPTIONS))
+    if layout == "layers":
+        options["layout"]["hierarchical"] = json.loads(json.dumps(_LAYERS))
+        options["physics"] = {
+            "solver": "hierarchicalRepulsion",
+            "hierarchicalRepulsion": {"nodeDistance": 150, "avoidOverlap": 0.6},
+            "stabilization": {"enabled": True, "iterations": 300, "updateInterval": 50,
+                              "fit": True},
+        }  # fmt: skip
+        options["edges"]["smooth"] = {
+            "enabled": True, "type": "cubicBezier", "forceDirection": "vertical",
+            "roundness": 0.4,
+        }  # fmt: skip
+    elif layout != "physics":
+        raise ValueError(f"layout must be physics or layers, not {layout!r}")
     if node_count > 100:
         options["layout"]["improvedLayout"] = False
         options["physics"]["stabilization"]["iterations"] = 300
     return dict(options)
+
+
+_LAYERS: dict[str, Any] = {
+    "enabled": True,
+    "direction": "UD",
+    "sortMethod": "directed",
+    "levelSeparation": 110,
+    "nodeSpacing": 150,
+    "treeSpacing": 180,
+    "blockShifting": True,
+    "edgeMinimization": True,
+    "parentCentralization": True,
+}
 
 
 _VIS_OPTIONS: dict[str, Any] = {
