@@ -19,6 +19,7 @@ import pytest
 from mlsc.queries.results import Affected, BlastRadius, LineageEntry, LineageResult
 from mlsc.render.html import render_blast_radius, render_lineage
 from tests.conftest import browser_unavailable
+from tests.render.screenshots import save_screenshot
 
 TARGET = "meta-llama/Llama-3.1-8B"
 INSTRUCT = "meta-llama/Llama-3.1-8B-Instruct"
@@ -503,13 +504,6 @@ def _severe(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [entry for entry in logs if entry.get("level") == "SEVERE"]
 
 
-def _screenshot(drv: Any, tmp_path: Path, suffix: str) -> None:
-    """Save a screenshot: to $MLSC_RENDER_SCREENSHOT (plus `suffix`) if set, else tmp_path."""
-    wanted = os.environ.get("MLSC_RENDER_SCREENSHOT")
-    base = Path(wanted) if wanted else tmp_path / "render.png"
-    drv.save_screenshot(str(base.with_stem(base.stem + suffix)))
-
-
 @pytest.mark.browser
 def test_browser_draws_lineage_and_tooltips_are_text(driver: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
@@ -562,7 +556,7 @@ def test_browser_draws_lineage_and_tooltips_are_text(driver: Any, tmp_path: Path
     assert f"license: {HOSTILE_LICENSE}" in tip
     shown = driver.find_element("css selector", "div.vis-tooltip").text
     assert HOSTILE_LICENSE in shown  # rendered as visible text, not as an element
-    _screenshot(driver, tmp_path, "")
+    save_screenshot(driver, "blast-radius-sample")
 
     # Nothing ran, nothing was injected.
     assert driver.execute_script("return typeof window.__pwned") == "undefined"
@@ -619,7 +613,7 @@ def test_browser_capped_page_shows_note(driver: Any, tmp_path: Path) -> None:
     assert note.text == (
         f"Showing {rendered} of 602 models (top 40 by downloads and their paths to the target)"
     )
-    _screenshot(driver, tmp_path, "-capped")
+    save_screenshot(driver, "blast-radius-capped")
 
 
 class _Recording(Mapping[str, Mapping[str, Any]]):
@@ -738,7 +732,7 @@ def test_browser_draws_the_applications_ring(driver: Any, tmp_path: Path) -> Non
         "pinned-before": "(2)",
     }
     assert driver.execute_script("return typeof window.__pwned") == "undefined"
-    _screenshot(driver, tmp_path, "-applications")
+    save_screenshot(driver, "blast-radius-applications")
 
 
 @pytest.mark.parametrize(("required", "outcome"), [("", "skipped"), ("0", "skipped"), ("1", "failed")])

@@ -4,7 +4,6 @@ and held against the JSON of the same query, on the sample hub and on hostile na
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from mlsc.queries.results import Affected, Application, AppModel, BlastRadius, L
 from mlsc.render.html import render_blast_radius, render_lineage
 from mlsc.render.html_tables import NONE
 from tests.conftest import SAMPLE
+from tests.render.screenshots import save_screenshot
 from tests.render.test_html import _graph, _lineage, _load, _severe, driver  # noqa: F401
 
 TARGET = "meta-llama/Llama-3.1-8B"
@@ -190,25 +190,6 @@ def test_cli_lineage_layout_option(sample_db: Path, tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------
 # In the browser
-
-
-def save_screenshot(drv: Any, name: str) -> Path:
-    """Save the viewport as NAME.png in $MLSC_SCREENSHOTS (else pytest's temporary directory)."""
-    folder = Path(os.environ.get("MLSC_SCREENSHOTS") or _SHOTS[0])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    drv.save_screenshot(str(path))
-    print(f"screenshot: {path}")
-    return path
-
-
-_SHOTS: list[Path] = []
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _screenshots_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
-    if not _SHOTS:
-        _SHOTS.append(tmp_path_factory.mktemp("screenshots"))
 
 
 _TABLE_JS = """
