@@ -16,10 +16,12 @@ import typer
 
 from mlsc.cli.options import (
     BackendOption,
+    Command,
     DbOption,
     ErrorsOption,
-    Format,
     FormatOption,
+    Neo4jDatabaseOption,
+    Neo4jUriOption,
     connect,
     emit,
     out,
@@ -33,12 +35,14 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Write models, owners and derivations into the knowledge base.")
 
 
-@app.command("snapshot")
+@app.command("snapshot", cls=Command)
 def ingest_snapshot_cmd(
     file: Annotated[Path, typer.Argument(help="JSON Lines of Hub model records (.gz is fine).")],
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
     errors: ErrorsOption = None,
     observed_at: Annotated[
         str | None,
@@ -52,7 +56,16 @@ def ingest_snapshot_cmd(
     """Ingest a snapshot of Hugging Face model records (GET /api/models?full=true shape)."""
     from mlsc.ingest.hub.snapshot import ingest_snapshot
 
-    with connect(db, backend, read_only=False) as store, out.progress(file.name) as bar:
+    with (
+        connect(
+            db,
+            backend,
+            read_only=False,
+            neo4j_uri=neo4j_uri,
+            neo4j_database=neo4j_database,
+        ) as store,
+        out.progress(file.name) as bar,
+    ):
         report = ingest_snapshot(
             store, file, observed_at=observed_at, progress=bar, workers=workers
         )
@@ -61,7 +74,7 @@ def ingest_snapshot_cmd(
     emit(fmt, report, text_ingest.snapshot_summary, file)
 
 
-@app.command("git")
+@app.command("git", cls=Command)
 def ingest_git_cmd(
     path: Annotated[Path, typer.Argument(help="A local git clone.")],
     model: Annotated[
@@ -72,17 +85,25 @@ def ingest_git_cmd(
     ] = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
 ) -> None:
     """Ingest a clone's commits: authors, files touched, and signatures as git verifies them."""
     from mlsc.ingest.git import ingest_git
 
-    with connect(db, backend, read_only=False) as store:
+    with connect(
+        db,
+        backend,
+        read_only=False,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         report = ingest_git(store, path, model=model, repo=repo)
     emit(fmt, report, text_ingest.git_summary)
 
 
-@app.command("code")
+@app.command("code", cls=Command)
 def ingest_code_cmd(
     path: Annotated[Path, typer.Argument(help="An application's code: a checkout or a folder.")],
     repo: Annotated[
@@ -92,19 +113,27 @@ def ingest_code_cmd(
     errors: ErrorsOption = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
 ) -> None:
     """Record the models an application's code loads: one USES_MODEL edge per model, with its pinning, file and line (never imports or runs the code)."""
     from mlsc.ingest.code import ingest_code
 
-    with connect(db, backend, read_only=False) as store:
+    with connect(
+        db,
+        backend,
+        read_only=False,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         report = ingest_code(store, path, repo=repo)
     if errors:
         write_problems(errors, report.problems)
     emit(fmt, report, text_ingest.code_summary)
 
 
-@app.command("peatmoss")
+@app.command("peatmoss", cls=Command)
 def ingest_peatmoss_cmd(
     file: Annotated[
         Path, typer.Argument(help="PeaTMOSS github-to-hf-mapping.csv (repo,model,url,licence).")
@@ -112,19 +141,27 @@ def ingest_peatmoss_cmd(
     errors: ErrorsOption = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
 ) -> None:
     """Ingest the PeaTMOSS links from GitHub repositories to the Hugging Face models they use (pinning unknown)."""
     from mlsc.ingest.peatmoss import ingest_peatmoss
 
-    with connect(db, backend, read_only=False) as store:
+    with connect(
+        db,
+        backend,
+        read_only=False,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         report = ingest_peatmoss(store, file)
     if errors:
         write_problems(errors, report.problems)
     emit(fmt, report, text_ingest.peatmoss_summary, file)
 
 
-@app.command("github")
+@app.command("github", cls=Command)
 def ingest_github_cmd(
     repos: Annotated[list[str] | None, typer.Argument(help="OWNER/NAME repositories.")] = None,
     from_models: Annotated[
@@ -153,7 +190,9 @@ def ingest_github_cmd(
     errors: ErrorsOption = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
 ) -> None:
     """Ingest GitHub repositories: commits and signature verification, collaborators and
     permissions, organisation members, branch protection; with --code, the models their code
@@ -170,14 +209,20 @@ def ingest_github_cmd(
         code=code,
         code_files=code_files,
     )
-    with connect(db, backend, read_only=False) as store:
+    with connect(
+        db,
+        backend,
+        read_only=False,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         report = ingest_github(store, options)
     if errors:
         write_problems(errors, report.problems)
     emit(fmt, report, text_ingest.github_summary)
 
 
-@app.command("hf")
+@app.command("hf", cls=Command)
 def ingest_hf_cmd(
     model: Annotated[
         list[str] | None, typer.Option("--model", "-m", help="A model id (repeatable).")
@@ -224,7 +269,9 @@ def ingest_hf_cmd(
     errors: ErrorsOption = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
 ) -> None:
     """Crawl the Hugging Face Hub (token from HF_TOKEN or `hf auth login`, never printed)."""
     from mlsc.ingest.hub.crawl import crawl_hub, with_journal
@@ -248,7 +295,13 @@ def ingest_hf_cmd(
         owners=owners,
         endpoint=endpoint,
     )
-    with connect(db, backend, read_only=False) as store:
+    with connect(
+        db,
+        backend,
+        read_only=False,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         options = with_journal(store, options, restart=restart)
         with out.counter("models", "models") as bar:
             report = crawl_hub(store, options, progress=bar)
