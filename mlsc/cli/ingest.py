@@ -9,8 +9,10 @@ $ mlsc ingest peatmoss github-to-hf-mapping.csv
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,6 +21,7 @@ from mlsc.cli.options import (
     Command,
     DbOption,
     ErrorsOption,
+    Format,
     FormatOption,
     Neo4jDatabaseOption,
     Neo4jUriOption,
@@ -27,17 +30,79 @@ from mlsc.cli.options import (
     out,
     write_problems,
 )
+from mlsc.errors import InputError
 from mlsc.render import text_ingest
 
 if TYPE_CHECKING:
-    pass
+    from mlsc.ingest.interface import IngestReport
+    from mlsc.render.text import Block
 
 app = typer.Typer(help="Write models, owners and derivations into the knowledge base.")
+
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Hide the problem of each record; their counts stay (on stderr).",
+    ),
+]
+
+
+def _emit(
+    fmt: Format | None,
+    report: Any,
+    summary: Callable[..., Iterable[Block]],
+    *context: Any,
+    quiet: bool,
+) -> None:
+    """The run's summary; with ``--quiet``, each record's problem becomes one count per
+    reason on stderr (``--errors FILE`` still writes them all)."""
+    if not quiet:
+        emit(fmt, report, summary, *context)
+        return
+    from mlsc.render.text import Note
+
+    problems = getattr(report, "problems", [])
+    one_by_one = {str(problem) for problem in problems}
+
+    def kept(blocks: Iterable[Block]) -> Iterator[Block]:
+        for block in blocks:
+            if isinstance(block, Note) and (
+                block.text in one_by_one or block.text.startswith("... and ")
+            ):
+                continue
+            yield block
+        if problems:
+            reasons = Counter(problem.reason for problem in problems)
+            listed = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(reasons.items()))
+            yield Note(f"problems {len(problems):,} ({listed}); --errors FILE writes them all")
+
+    emit(fmt, report, lambda r, *c: kept(summary(r, *c)), *context)
+
+
+def _fail_if_nothing_ingested(report: IngestReport, file: Path) -> None:
+    """A run that read records and ingested none of them is a failure (exit 1), not a
+    success with a page of warnings."""
+    if report.read and not report.ingested:
+        reasons = ", ".join(f"{r}: {n:,}" for r, n in sorted(report.skipped.items()))
+        raise InputError(
+            f"nothing was ingested: all {report.read:,} records of {file} were skipped"
+            + (f" ({reasons})" if reasons else ""),
+            hint="--errors FILE writes each problem with its line. A snapshot is JSON Lines "
+            "or one JSON array of Hub model records (GET /api/models?full=true).",
+        )
 
 
 @app.command("snapshot", cls=Command)
 def ingest_snapshot_cmd(
-    file: Annotated[Path, typer.Argument(help="JSON Lines of Hub model records (.gz is fine).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Hub model records: JSON Lines, or one JSON array as the Hub API answers "
+            "(.gz is fine)."
+        ),
+    ],
     db: DbOption = None,
     backend: BackendOption = None,
     neo4j_uri: Neo4jUriOption = None,
@@ -52,6 +117,7 @@ def ingest_snapshot_cmd(
         int | None,
         typer.Option(min=0, help="Parser processes [default: one per core for files over 32 MiB]."),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Ingest a snapshot of Hugging Face model records (GET /api/models?full=true shape)."""
     from mlsc.ingest.hub.snapshot import ingest_snapshot
@@ -71,7 +137,8 @@ def ingest_snapshot_cmd(
         )
     if errors:
         write_problems(errors, report.problems)
-    emit(fmt, report, text_ingest.snapshot_summary, file)
+    _emit(fmt, report, text_ingest.snapshot_summary, file, quiet=quiet)
+    _fail_if_nothing_ingested(report, file)
 
 
 @app.command("git", cls=Command)
@@ -88,6 +155,7 @@ def ingest_git_cmd(
     neo4j_uri: Neo4jUriOption = None,
     neo4j_database: Neo4jDatabaseOption = None,
     fmt: FormatOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Ingest a clone's commits: authors, files touched, and signatures as git verifies them."""
     from mlsc.ingest.git import ingest_git
@@ -100,7 +168,7 @@ def ingest_git_cmd(
         neo4j_database=neo4j_database,
     ) as store:
         report = ingest_git(store, path, model=model, repo=repo)
-    emit(fmt, report, text_ingest.git_summary)
+    _emit(fmt, report, text_ingest.git_summary, quiet=quiet)
 
 
 @app.command("code", cls=Command)
@@ -116,6 +184,7 @@ def ingest_code_cmd(
     neo4j_uri: Neo4jUriOption = None,
     neo4j_database: Neo4jDatabaseOption = None,
     fmt: FormatOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Record the models an application's code loads: one USES_MODEL edge per model, with its pinning, file and line (never imports or runs the code)."""
     from mlsc.ingest.code import ingest_code
@@ -130,7 +199,7 @@ def ingest_code_cmd(
         report = ingest_code(store, path, repo=repo)
     if errors:
         write_problems(errors, report.problems)
-    emit(fmt, report, text_ingest.code_summary)
+    _emit(fmt, report, text_ingest.code_summary, quiet=quiet)
 
 
 @app.command("peatmoss", cls=Command)
@@ -144,6 +213,7 @@ def ingest_peatmoss_cmd(
     neo4j_uri: Neo4jUriOption = None,
     neo4j_database: Neo4jDatabaseOption = None,
     fmt: FormatOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Ingest the PeaTMOSS links from GitHub repositories to the Hugging Face models they use (pinning unknown)."""
     from mlsc.ingest.peatmoss import ingest_peatmoss
@@ -158,7 +228,8 @@ def ingest_peatmoss_cmd(
         report = ingest_peatmoss(store, file)
     if errors:
         write_problems(errors, report.problems)
-    emit(fmt, report, text_ingest.peatmoss_summary, file)
+    _emit(fmt, report, text_ingest.peatmoss_summary, file, quiet=quiet)
+    _fail_if_nothing_ingested(report, file)
 
 
 @app.command("github", cls=Command)
@@ -193,6 +264,7 @@ def ingest_github_cmd(
     neo4j_uri: Neo4jUriOption = None,
     neo4j_database: Neo4jDatabaseOption = None,
     fmt: FormatOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Ingest GitHub repositories: commits and signature verification, collaborators and
     permissions, organisation members, branch protection; with --code, the models their code
@@ -219,7 +291,7 @@ def ingest_github_cmd(
         report = ingest_github(store, options)
     if errors:
         write_problems(errors, report.problems)
-    emit(fmt, report, text_ingest.github_summary)
+    _emit(fmt, report, text_ingest.github_summary, quiet=quiet)
 
 
 @app.command("hf", cls=Command)
@@ -272,6 +344,7 @@ def ingest_hf_cmd(
     neo4j_uri: Neo4jUriOption = None,
     neo4j_database: Neo4jDatabaseOption = None,
     fmt: FormatOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Crawl the Hugging Face Hub (token from HF_TOKEN or `hf auth login`, never printed)."""
     from mlsc.ingest.hub.crawl import crawl_hub, with_journal
@@ -307,4 +380,4 @@ def ingest_hf_cmd(
             report = crawl_hub(store, options, progress=bar)
     if errors:
         write_problems(errors, report.problems)
-    emit(fmt, report, text_ingest.crawl_summary)
+    _emit(fmt, report, text_ingest.crawl_summary, quiet=quiet)
