@@ -157,3 +157,12 @@ def test_root_options_do_not_leak_into_the_next_run(db: Path) -> None:
     runner.invoke(app, ["--db", "/nowhere", "-f", "json", "stats"])
     result = runner.invoke(app, ["stats", "--db", str(db)])
     assert result.exit_code == 0 and result.stdout.startswith("knowledge base at")
+
+
+def test_cypher_names_a_missing_parameter_before_sending_the_query(db: Path) -> None:
+    query = "MATCH (m:Model {id: $id}) WHERE m.id <> '$x' RETURN m.id AS id"
+    missing = runner.invoke(app, ["cypher", query, "--db", str(db)])
+    assert missing.exit_code == 1 and missing.stdout == ""
+    assert missing.stderr.startswith("error: the query uses $id but no value was given for it\n")
+    given = runner.invoke(app, ["cypher", query, "-p", "id=tidepool/Onyx-8B-v2", "--db", str(db)])
+    assert given.exit_code == 0 and "tidepool/Onyx-8B-v2" in given.stdout
