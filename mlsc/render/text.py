@@ -54,7 +54,9 @@ class Table:
 Block = Line | Note | Warn | Table
 """One piece of a summary."""
 
-RIGHT_ALIGNED = frozenset({"depth", "downloads", "reach", "direct", "count", "models"})
+RIGHT_ALIGNED = frozenset(
+    {"depth", "downloads", "reach", "direct", "count", "models", "transitive", "overlap", "total"}
+)
 """Table columns that hold numbers and line up on the right."""
 
 
@@ -160,11 +162,24 @@ def applications_summary(result: BlastRadius, limit: int) -> Iterator[Block]:
 
 
 def reach_summary(result: Reach, actor: str) -> Iterator[Block]:
-    """Maintainer reach of ACTOR in one row."""
+    """Maintainer reach of ACTOR in one row, and the sum that makes its total."""
     yield Table(
         f"reach of {actor}",
-        ("direct", "transitive", "total", "organisations"),
-        [(result.direct, result.transitive, result.total, ", ".join(result.organisations) or None)],
+        ("direct", "transitive", "overlap", "total", "organisations"),
+        [
+            (
+                result.direct,
+                result.transitive,
+                result.overlap,
+                result.total,
+                ", ".join(result.organisations) or None,
+            )
+        ],
+    )
+    both = f" - {result.overlap:,} both" if result.overlap else ""
+    yield Line(
+        f"{result.direct:,} direct + {result.transitive:,} transitive{both} = {result.total:,}"
+        + (f" ({result.overlap:,} owned and also downstream, counted once)" if both else "")
     )
 
 

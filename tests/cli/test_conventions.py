@@ -166,3 +166,19 @@ def test_cypher_names_a_missing_parameter_before_sending_the_query(db: Path) -> 
     assert missing.stderr.startswith("error: the query uses $id but no value was given for it\n")
     given = runner.invoke(app, ["cypher", query, "-p", "id=tidepool/Onyx-8B-v2", "--db", str(db)])
     assert given.exit_code == 0 and "tidepool/Onyx-8B-v2" in given.stdout
+
+
+def test_reach_adds_up_with_the_overlap(db: Path) -> None:
+    data = json.loads(
+        runner.invoke(app, ["reach", "meta-llama", "--db", str(db), "-f", "json"]).stdout
+    )
+    assert data["direct"] + data["transitive"] - data["overlap"] == data["total"]
+    assert data["overlap"] > 0  # the sample has an owned model downstream of another
+    table = runner.invoke(app, ["reach", "meta-llama", "--db", str(db)]).stdout
+    line = (
+        f"{data['direct']} direct + {data['transitive']} transitive - {data['overlap']} both "
+        f"= {data['total']} ({data['overlap']} owned and also downstream, counted once)"
+    )
+    assert line in table
+    plain = runner.invoke(app, ["reach", "tidepool", "--db", str(db)]).stdout
+    assert "3 direct + 1 transitive = 4\n" in plain
