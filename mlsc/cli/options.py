@@ -224,7 +224,9 @@ def show(blocks: Iterable[Block]) -> None:
     from mlsc.render.text import Line, Note, Table, Warn
 
     for block in blocks:
-        if isinstance(block, Table):
+        if isinstance(block, Table) and not block.rows:
+            out.line(f"no results: {block.empty or block.title or 'nothing to show'}")
+        elif isinstance(block, Table):
             out.table(block.title, block.columns, block.rows)
         elif isinstance(block, Note):
             out.info(block.text)

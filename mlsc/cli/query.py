@@ -170,7 +170,13 @@ def _top(
         if store.counts().get("Model", 0) == 0:
             raise EmptyStoreError(store.location)
         rows = top_models(store, n) if kind == "models" else top_actors(store, n)
-    emit(fmt, rows, text.top_summary, kind)
+    emit(
+        fmt,
+        rows,
+        text.top_summary,
+        kind,
+        as_json=lambda ranked: [{"rank": i, **r.to_json()} for i, r in enumerate(ranked, 1)],
+    )
 
 
 TopN = Annotated[int, typer.Option("-n", "--limit", min=1, help="How many to show.")]

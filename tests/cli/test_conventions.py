@@ -182,3 +182,93 @@ def test_reach_adds_up_with_the_overlap(db: Path) -> None:
     assert line in table
     plain = runner.invoke(app, ["reach", "tidepool", "--db", str(db)]).stdout
     assert "3 direct + 1 transitive = 4\n" in plain
+
+
+def _keys(value: object) -> set[str]:
+    """Every key of every object in a JSON value."""
+    if isinstance(value, dict):
+        return set(value).union(*(_keys(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_keys(v) for v in value))
+    return set()
+
+
+def _headers(table: str) -> list[set[str]]:
+    """The column names of each table a command printed (rich's heavy header row)."""
+    return [
+        {cell.strip() for cell in line.strip("┃").split("┃")}
+        for line in table.splitlines()
+        if line.startswith("┃")
+    ]
+
+
+MAPPINGS = {"kind", "count", "models", "relation", "depth"}
+"""Headers of tables drawn from a JSON mapping (stats; blast radius by depth, by relation)."""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("lineage", "meta-llama/Llama-3.1-8B-Instruct"),
+        ("blast-radius", "meta-llama/Llama-3.1-8B"),
+        ("blast-radius", "meta-llama", "--actor"),
+        ("reach", "meta-llama"),
+        ("top", "models"),
+        ("top", "actors"),
+        ("report", "practices"),
+        ("report", "discrepancies"),
+    ],
+)
+def test_table_columns_are_json_keys(db: Path, args: tuple[str, ...]) -> None:
+    table = runner.invoke(app, [*args, "--db", str(db)])
+    data = runner.invoke(app, [*args, "--db", str(db), "-f", "json"])
+    assert table.exit_code == data.exit_code == 0, table.output
+    headers = _headers(table.stdout)
+    assert headers, table.stdout
+    keys = _keys(json.loads(data.stdout))
+    for header in headers:
+        if header <= MAPPINGS and args[0] == "blast-radius" and len(header) == 2:
+            continue  # by depth / by relation: JSON maps each to its count
+        assert header <= keys, (header - keys, sorted(keys))
+
+
+def test_stats_json_is_the_mapping_its_table_lists(db: Path) -> None:
+    table = runner.invoke(app, ["stats", "--db", str(db)]).stdout
+    data = json.loads(runner.invoke(app, ["stats", "--db", str(db), "-f", "json"]).stdout)
+    assert _headers(table) == [{"kind", "count"}]
+    assert f"│ Model              │ {data['Model']:>5} │" in table
+
+
+def test_no_empty_tables_but_no_results_and_why(db: Path) -> None:
+    leaf = runner.invoke(app, ["lineage", "tidepool/Onyx-8B-v2", "--db", str(db)])
+    assert leaf.exit_code == 0
+    assert (
+        "no results: no model derives from tidepool/Onyx-8B-v2: it has no descendants in the "
+        "knowledge base\n"
+    ) in leaf.stdout
+    assert len(_headers(leaf.stdout)) == 1  # the ancestors, and no empty descendants table
+    data = json.loads(
+        runner.invoke(app, ["lineage", "tidepool/Onyx-8B-v2", "--db", str(db), "-f", "json"]).stdout
+    )
+    assert data["descendants"] == []
+    nothing = runner.invoke(
+        app, ["cypher", "MATCH (m:Model {id: 'no/such'}) RETURN m.id", "--db", str(db)]
+    )
+    assert nothing.stdout == "no results: the query returned no rows\n"
+    signing = runner.invoke(app, ["report", "signing", "--db", str(db)])
+    assert signing.stdout.startswith("no results: repositories: no commits yet")
+    assert "┃" not in signing.stdout
+
+
+def test_top_with_no_derivations_says_so(tmp_path: Path) -> None:
+    source = tmp_path / "flat.jsonl"
+    source.write_text('{"id": "acme/one"}\n{"id": "acme/two"}\n')
+    db = tmp_path / "kb"
+    assert runner.invoke(app, ["ingest", "snapshot", str(source), "--db", str(db)]).exit_code == 0
+    result = runner.invoke(app, ["top", "models", "--db", str(db)])
+    assert result.exit_code == 0
+    assert result.stdout == "no results: top models: the knowledge base has no derivations\n"
+    assert (
+        json.loads(runner.invoke(app, ["top", "models", "--db", str(db), "-f", "json"]).stdout)
+        == []
+    )
