@@ -40,6 +40,8 @@ SIGNED_MODEL = "meta-llama/Llama-3.1-8B"
 """Its history: unsigned uploads, then every commit signed with an SSH key git verifies."""
 UNSIGNED_MODEL = "quantlab/Evo-8B-g12-GGUF"
 """Its history: never signed."""
+MIDDLE_MODEL = "ferrite-ai/Evo-8B-g06"
+"""The middle of the sample's 14-hop chain: seven ancestors above it, seven descendants below."""
 FLAGGED_MODEL = "lumen-lab/Evo-8B-g05"
 """Eight hops below meta-llama/Llama-3.1-8B; seven models derive from it, down to the GGUF."""
 CRAWLED = (
@@ -263,7 +265,7 @@ def answer(demo: Demo) -> None:
     out = demo.rel(demo.out)
     demo.section("What mlsc answers")
     demo.mlsc("blast-radius", FLAGGED_MODEL, "--html", f"{out}/blast-radius.html", rows=12)
-    demo.mlsc("lineage", UNSIGNED_MODEL, "--html", f"{out}/lineage.html", rows=6)
+    demo.mlsc("lineage", MIDDLE_MODEL, "--html", f"{out}/lineage.html", rows=6)
     demo.mlsc("report", "scorecard", UNSIGNED_MODEL, "--html", f"{out}/scorecard.html", rows=14)
     demo.mlsc("report", "signing", "--html", f"{out}/signing.html", rows=12)
     demo.mlsc("report", "practices", "--html", f"{out}/practices.html", rows=14)
@@ -286,7 +288,7 @@ def finish(demo: Demo) -> None:
 
 NEXT_COMMANDS = (
     f"mlsc blast-radius {FLAGGED_MODEL}",
-    f"mlsc lineage {UNSIGNED_MODEL}",
+    f"mlsc lineage {MIDDLE_MODEL}",
     f"mlsc report scorecard {UNSIGNED_MODEL}",
     "mlsc report signing",
     "mlsc report practices",

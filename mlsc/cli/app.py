@@ -15,13 +15,14 @@ import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from mlsc.cli import audit, export, ingest, query, report, scan
-from mlsc.cli.options import NEO4J, out
+from mlsc.cli.options import GLOBAL, Backend, Format, out
 from mlsc.errors import MlscError
 
 
@@ -56,6 +57,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
 )
 app.add_typer(query.app)  # lineage, blast-radius, reach, stats, cypher, copy
 app.add_typer(scan.app)  # scan
@@ -66,18 +69,80 @@ app.add_typer(export.app, name="export")
 app.add_typer(report.app, name="report")
 
 
+def _version(value: bool) -> None:
+    """``--version``: this package's version, then Python's and the store libraries'."""
+    if not value:
+        return
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(dist: str) -> str:
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            return "not installed"
+
+    out.line(
+        f"mlsc {of('mlsc')} (Python {platform.python_version()}, "
+        f"ladybug {of('ladybug')}, neo4j driver {of('neo4j')})"
+    )
+    raise typer.Exit()
+
+
 @app.callback()
-def _connection(
+def _globals(
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            envvar="MLSC_DB",
+            help="Knowledge base directory of the embedded store. [default: the user data dir]",
+            show_default=False,
+        ),
+    ] = None,
+    backend: Annotated[
+        Backend | None,
+        typer.Option(
+            "--backend",
+            envvar="MLSC_BACKEND",
+            help="The store: ladybug (embedded) or neo4j. [default: ladybug]",
+            show_default=False,
+        ),
+    ] = None,
     neo4j_uri: Annotated[
         str | None,
-        typer.Option(envvar="NEO4J_URI", help="Neo4j: neo4j://, neo4j+s:// (Aura) or bolt://"),
+        typer.Option(envvar="NEO4J_URI", help="Neo4j: neo4j://, neo4j+s:// (Aura) or bolt://."),
     ] = None,
-    neo4j_user: Annotated[str | None, typer.Option(envvar="NEO4J_USERNAME")] = None,
-    neo4j_database: Annotated[str | None, typer.Option(envvar="NEO4J_DATABASE")] = None,
+    neo4j_user: Annotated[
+        str | None, typer.Option(envvar="NEO4J_USERNAME", help="Neo4j user. [default: neo4j]")
+    ] = None,
+    neo4j_database: Annotated[
+        str | None,
+        typer.Option(envvar="NEO4J_DATABASE", help="The Neo4j database. [default: the server's]"),
+    ] = None,
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table for people, json for scripts. [default: table]",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the versions and exit."
+        ),
+    ] = False,
 ) -> None:
-    """A knowledge base of the machine-learning supply chain. The Neo4j password is read
-    from NEO4J_PASSWORD only, never from the command line."""
-    NEO4J.update(uri=neo4j_uri, user=neo4j_user, database=neo4j_database)
+    """A knowledge base of the machine-learning supply chain: lineage, blast radius, reach.
+
+    The options above also work after the command (`mlsc lineage M --db X`), where they win.
+    The Neo4j password is read from NEO4J_PASSWORD only, never from the command line.
+    """
+    GLOBAL.db, GLOBAL.backend, GLOBAL.fmt = db, backend, fmt
+    GLOBAL.neo4j = {"uri": neo4j_uri, "user": neo4j_user, "database": neo4j_database}
 
 
 def main() -> None:

@@ -11,7 +11,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mlsc.cli.options import BackendOption, DbOption, connect, emit, out
+from mlsc.cli.options import (
+    BackendOption,
+    Command,
+    DbOption,
+    Neo4jDatabaseOption,
+    Neo4jUriOption,
+    connect,
+    emit,
+    out,
+    output_format,
+)
 from mlsc.errors import EmptyStoreError, MlscError
 
 if TYPE_CHECKING:
@@ -77,7 +87,7 @@ def _refresh(store: GraphStore, reading: CodeReading, endpoint: str | None) -> d
     }
 
 
-@app.command("audit")
+@app.command("audit", cls=Command)
 def audit_cmd(
     path: Annotated[Path, typer.Argument(help="An application's directory (or one file).")],
     fail_on: Annotated[
@@ -111,10 +121,18 @@ def audit_cmd(
     ] = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: Annotated[
-        AuditFormat,
-        typer.Option("--format", "-f", help="table for people, json for scripts, sarif (2.1.0)."),
-    ] = AuditFormat.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    format_: Annotated[
+        AuditFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table for people, json for scripts, sarif (2.1.0). "
+            "Also accepted before the command. [default: table]",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Every place the code loads a model from a hub, its pinning, and what the knowledge base holds against the model and its ancestors.
 
@@ -122,6 +140,7 @@ def audit_cmd(
 
     Exit status: 0 when no finding reaches --fail-on, 3 when one does, 1 on an error.
     """
+    fmt = output_format(format_, AuditFormat)
     if fail_on not in FAIL_ON:
         raise MlscError(f"--fail-on {fail_on!r}: use {', '.join(FAIL_ON)}")
     if not path.exists():
@@ -133,10 +152,22 @@ def audit_cmd(
     reading = read_references(path)
     extra: dict[str, Any] = {}
     if refresh:
-        with connect(db, backend, read_only=False) as store:
+        with connect(
+            db,
+            backend,
+            read_only=False,
+            neo4j_uri=neo4j_uri,
+            neo4j_database=neo4j_database,
+        ) as store:
             extra = _refresh(store, reading, endpoint)
     try:
-        with connect(db, backend, read_only=True) as store:
+        with connect(
+            db,
+            backend,
+            read_only=True,
+            neo4j_uri=neo4j_uri,
+            neo4j_database=neo4j_database,
+        ) as store:
             result = audit(store, reading, path=str(path), fix_pins=fix_pins)
     except EmptyStoreError:  # no knowledge base yet: every model is unknown
         result = audit(None, reading, path=str(path), fix_pins=fix_pins)

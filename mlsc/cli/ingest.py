@@ -9,36 +9,105 @@ $ mlsc ingest peatmoss github-to-hf-mapping.csv
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mlsc.cli.options import (
     BackendOption,
+    Command,
     DbOption,
     ErrorsOption,
     Format,
     FormatOption,
+    Neo4jDatabaseOption,
+    Neo4jUriOption,
     connect,
     emit,
     out,
     write_problems,
 )
+from mlsc.errors import InputError
 from mlsc.render import text_ingest
 
 if TYPE_CHECKING:
-    pass
+    from mlsc.ingest.interface import IngestReport
+    from mlsc.render.text import Block
 
 app = typer.Typer(help="Write models, owners and derivations into the knowledge base.")
 
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Hide the problem of each record; their counts stay (on stderr).",
+    ),
+]
 
-@app.command("snapshot")
+
+def _emit(
+    fmt: Format | None,
+    report: Any,
+    summary: Callable[..., Iterable[Block]],
+    *context: Any,
+    quiet: bool,
+) -> None:
+    """The run's summary; with ``--quiet``, each record's problem becomes one count per
+    reason on stderr (``--errors FILE`` still writes them all)."""
+    if not quiet:
+        emit(fmt, report, summary, *context)
+        return
+    from mlsc.render.text import Note
+
+    problems = getattr(report, "problems", [])
+    one_by_one = {str(problem) for problem in problems}
+
+    def kept(blocks: Iterable[Block]) -> Iterator[Block]:
+        for block in blocks:
+            if isinstance(block, Note) and (
+                block.text in one_by_one or block.text.startswith("... and ")
+            ):
+                continue
+            yield block
+        if problems:
+            reasons = Counter(problem.reason for problem in problems)
+            listed = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(reasons.items()))
+            yield Note(f"problems {len(problems):,} ({listed}); --errors FILE writes them all")
+
+    emit(fmt, report, lambda r, *c: kept(summary(r, *c)), *context)
+
+
+def _fail_if_nothing_ingested(report: IngestReport, file: Path) -> None:
+    """A run that read records and ingested none of them is a failure (exit 1), not a
+    success with a page of warnings."""
+    if report.read and not report.ingested:
+        reasons = ", ".join(f"{r}: {n:,}" for r, n in sorted(report.skipped.items()))
+        raise InputError(
+            f"nothing was ingested: all {report.read:,} records of {file} were skipped"
+            + (f" ({reasons})" if reasons else ""),
+            hint="--errors FILE writes each problem with its line. A snapshot is JSON Lines "
+            "or one JSON array of Hub model records (GET /api/models?full=true).",
+        )
+
+
+@app.command("snapshot", cls=Command)
 def ingest_snapshot_cmd(
-    file: Annotated[Path, typer.Argument(help="JSON Lines of Hub model records (.gz is fine).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Hub model records: JSON Lines, or one JSON array as the Hub API answers "
+            "(.gz is fine)."
+        ),
+    ],
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
     errors: ErrorsOption = None,
     observed_at: Annotated[
         str | None,
@@ -48,20 +117,31 @@ def ingest_snapshot_cmd(
         int | None,
         typer.Option(min=0, help="Parser processes [default: one per core for files over 32 MiB]."),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Ingest a snapshot of Hugging Face model records (GET /api/models?full=true shape)."""
     from mlsc.ingest.hub.snapshot import ingest_snapshot
 
-    with connect(db, backend, read_only=False) as store, out.progress(file.name) as bar:
+    with (
+        connect(
+            db,
+            backend,
+            read_only=False,
+            neo4j_uri=neo4j_uri,
+            neo4j_database=neo4j_database,
+        ) as store,
+        out.progress(file.name) as bar,
+    ):
         report = ingest_snapshot(
             store, file, observed_at=observed_at, progress=bar, workers=workers
         )
     if errors:
         write_problems(errors, report.problems)
-    emit(fmt, report, text_ingest.snapshot_summary, file)
+    _emit(fmt, report, text_ingest.snapshot_summary, file, quiet=quiet)
+    _fail_if_nothing_ingested(report, file)
 
 
-@app.command("git")
+@app.command("git", cls=Command)
 def ingest_git_cmd(
     path: Annotated[Path, typer.Argument(help="A local git clone.")],
     model: Annotated[
@@ -72,17 +152,26 @@ def ingest_git_cmd(
     ] = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Ingest a clone's commits: authors, files touched, and signatures as git verifies them."""
     from mlsc.ingest.git import ingest_git
 
-    with connect(db, backend, read_only=False) as store:
+    with connect(
+        db,
+        backend,
+        read_only=False,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         report = ingest_git(store, path, model=model, repo=repo)
-    emit(fmt, report, text_ingest.git_summary)
+    _emit(fmt, report, text_ingest.git_summary, quiet=quiet)
 
 
-@app.command("code")
+@app.command("code", cls=Command)
 def ingest_code_cmd(
     path: Annotated[Path, typer.Argument(help="An application's code: a checkout or a folder.")],
     repo: Annotated[
@@ -92,19 +181,28 @@ def ingest_code_cmd(
     errors: ErrorsOption = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Record the models an application's code loads: one USES_MODEL edge per model, with its pinning, file and line (never imports or runs the code)."""
     from mlsc.ingest.code import ingest_code
 
-    with connect(db, backend, read_only=False) as store:
+    with connect(
+        db,
+        backend,
+        read_only=False,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         report = ingest_code(store, path, repo=repo)
     if errors:
         write_problems(errors, report.problems)
-    emit(fmt, report, text_ingest.code_summary)
+    _emit(fmt, report, text_ingest.code_summary, quiet=quiet)
 
 
-@app.command("peatmoss")
+@app.command("peatmoss", cls=Command)
 def ingest_peatmoss_cmd(
     file: Annotated[
         Path, typer.Argument(help="PeaTMOSS github-to-hf-mapping.csv (repo,model,url,licence).")
@@ -112,19 +210,29 @@ def ingest_peatmoss_cmd(
     errors: ErrorsOption = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Ingest the PeaTMOSS links from GitHub repositories to the Hugging Face models they use (pinning unknown)."""
     from mlsc.ingest.peatmoss import ingest_peatmoss
 
-    with connect(db, backend, read_only=False) as store:
+    with connect(
+        db,
+        backend,
+        read_only=False,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         report = ingest_peatmoss(store, file)
     if errors:
         write_problems(errors, report.problems)
-    emit(fmt, report, text_ingest.peatmoss_summary, file)
+    _emit(fmt, report, text_ingest.peatmoss_summary, file, quiet=quiet)
+    _fail_if_nothing_ingested(report, file)
 
 
-@app.command("github")
+@app.command("github", cls=Command)
 def ingest_github_cmd(
     repos: Annotated[list[str] | None, typer.Argument(help="OWNER/NAME repositories.")] = None,
     from_models: Annotated[
@@ -153,7 +261,10 @@ def ingest_github_cmd(
     errors: ErrorsOption = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Ingest GitHub repositories: commits and signature verification, collaborators and
     permissions, organisation members, branch protection; with --code, the models their code
@@ -170,14 +281,20 @@ def ingest_github_cmd(
         code=code,
         code_files=code_files,
     )
-    with connect(db, backend, read_only=False) as store:
+    with connect(
+        db,
+        backend,
+        read_only=False,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         report = ingest_github(store, options)
     if errors:
         write_problems(errors, report.problems)
-    emit(fmt, report, text_ingest.github_summary)
+    _emit(fmt, report, text_ingest.github_summary, quiet=quiet)
 
 
-@app.command("hf")
+@app.command("hf", cls=Command)
 def ingest_hf_cmd(
     model: Annotated[
         list[str] | None, typer.Option("--model", "-m", help="A model id (repeatable).")
@@ -224,7 +341,10 @@ def ingest_hf_cmd(
     errors: ErrorsOption = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Crawl the Hugging Face Hub (token from HF_TOKEN or `hf auth login`, never printed)."""
     from mlsc.ingest.hub.crawl import crawl_hub, with_journal
@@ -248,10 +368,16 @@ def ingest_hf_cmd(
         owners=owners,
         endpoint=endpoint,
     )
-    with connect(db, backend, read_only=False) as store:
+    with connect(
+        db,
+        backend,
+        read_only=False,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         options = with_journal(store, options, restart=restart)
         with out.counter("models", "models") as bar:
             report = crawl_hub(store, options, progress=bar)
     if errors:
         write_problems(errors, report.problems)
-    emit(fmt, report, text_ingest.crawl_summary)
+    _emit(fmt, report, text_ingest.crawl_summary, quiet=quiet)

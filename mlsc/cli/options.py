@@ -1,12 +1,17 @@
 """What every command group shares: the options, declared once, the store they open, and
 where results go.
 
-    @group.command()
+    @group.command(cls=Command)
     def stats(db: DbOption = None, backend: BackendOption = None,
-              fmt: FormatOption = Format.table) -> None:
-        with connect(db, backend, read_only=True) as store:
+              neo4j_uri: Neo4jUriOption = None, neo4j_database: Neo4jDatabaseOption = None,
+              fmt: FormatOption = None) -> None:
+        with connect(db, backend, read_only=True, neo4j_uri=neo4j_uri,
+                     neo4j_database=neo4j_database) as store:
             counts = store.counts()
         emit(fmt, counts, text.counts_table, store.location)
+
+The connection options and ``--format`` are also global (``mlsc --db X stats``): the root
+callback keeps them in ``GLOBAL``, and ``connect`` and ``emit`` fall back to them.
 
 Data goes to stdout (a table, or JSON with ``--format json``); progress, warnings and errors
 go to stderr, so ``mlsc blast-radius X --format json | jq`` always gets clean JSON.
@@ -17,10 +22,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from mlsc.cli.output import Output
 from mlsc.errors import MlscError
@@ -28,6 +35,9 @@ from mlsc.errors import MlscError
 if TYPE_CHECKING:
     from mlsc.graph.store import GraphStore
     from mlsc.render.text import Block
+
+
+F = TypeVar("F", bound=enum.StrEnum)
 
 
 class Format(enum.StrEnum):
@@ -43,31 +53,98 @@ class ScanFormat(enum.StrEnum):
     sarif = "sarif"
 
 
+class Backend(enum.StrEnum):
+    ladybug = "ladybug"
+    neo4j = "neo4j"
+
+
 out = Output()
 """The one output object of the CLI."""
 
-NEO4J: dict[str, str | None] = {}
-"""The Neo4j connection the root callback read from the global options (uri, user, database)."""
 
+class Command(TyperCommand):
+    """A command whose usage line names its arguments as click does (``MODEL``,
+    ``[REPOS]...``), not as ``{model}``; every command is declared with ``cls=Command``."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = (param.name or "").upper()
+                name = name if param.required else f"[{name}]"
+                pieces.append(f"{name}..." if param.nargs != 1 else name)
+        return pieces
+
+
+@dataclass
+class Globals:
+    """The global options as given before the subcommand (``mlsc --db X lineage M``).
+
+    The root callback sets them on every run. An option given after the subcommand wins over
+    its global twin, which wins over the environment (read by the store when both are unset).
+    """
+
+    db: Path | None = None
+    backend: str | None = None
+    fmt: str | None = None
+    neo4j: dict[str, str | None] = field(default_factory=dict)
+
+
+GLOBAL = Globals()
+"""What the root callback read; the per-command options fall back to it."""
+
+_AFTER = "Also accepted before the command."
 DbOption = Annotated[
     Path | None,
     typer.Option(
         "--db",
-        envvar="MLSC_DB",
-        help="Knowledge base directory of the embedded store [default: the user data dir].",
+        help=f"Knowledge base directory of the embedded store. {_AFTER} "
+        "[default: $MLSC_DB, else the user data dir]",
         show_default=False,
     ),
 ]
 BackendOption = Annotated[
+    Backend | None,
+    typer.Option(
+        "--backend",
+        help=f"The store: ladybug (embedded) or neo4j. {_AFTER} "
+        "[default: $MLSC_BACKEND, else ladybug]",
+        show_default=False,
+    ),
+]
+Neo4jUriOption = Annotated[
     str | None,
-    typer.Option("--backend", envvar="MLSC_BACKEND", help="ladybug (embedded, default) or neo4j."),
+    typer.Option(
+        "--neo4j-uri",
+        help=f"Neo4j: neo4j://, neo4j+s:// (Aura) or bolt://. {_AFTER} [default: $NEO4J_URI]",
+        show_default=False,
+    ),
+]
+Neo4jDatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--neo4j-database",
+        help=f"The Neo4j database. {_AFTER} [default: $NEO4J_DATABASE, else the server's]",
+        show_default=False,
+    ),
 ]
 FormatOption = Annotated[
-    Format, typer.Option("--format", "-f", help="table for people, json for scripts.")
+    Format | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help=f"table for people, json for scripts. {_AFTER} [default: table]",
+        show_default=False,
+    ),
 ]
 ScanFormatOption = Annotated[
-    ScanFormat,
-    typer.Option("--format", "-f", help="table for people, json for scripts, sarif (2.1.0)."),
+    ScanFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help=f"table for people, json for scripts, sarif (2.1.0). {_AFTER} [default: table]",
+        show_default=False,
+    ),
 ]
 HtmlOption = Annotated[
     Path | None,
@@ -79,21 +156,51 @@ ErrorsOption = Annotated[
 
 
 @contextmanager
-def connect(db: Path | None, backend: str | None, *, read_only: bool) -> Iterator[GraphStore]:
-    """The knowledge base the options name (Neo4j settings from the global options). When
-    the default store (no --db, no MLSC_DB) is empty and `make demo` built one, the error
-    names the demo's."""
+def connect(
+    db: Path | None,
+    backend: str | None,
+    *,
+    read_only: bool,
+    neo4j_uri: str | None = None,
+    neo4j_database: str | None = None,
+) -> Iterator[GraphStore]:
+    """The knowledge base the options name: each option given after the command, else the
+    same option given before it, else the environment. When the default store (no --db, no
+    MLSC_DB) is empty and `make demo` built one, the error names the demo's."""
     from mlsc.errors import EmptyStoreError
     from mlsc.graph import default_db_path, demo_db_path, open_store
 
+    path, chosen, neo4j = connection(db, backend, neo4j_uri, neo4j_database)
     try:
-        with open_store(db, backend=backend, read_only=read_only, neo4j=NEO4J) as store:
+        with open_store(path, backend=chosen, read_only=read_only, neo4j=neo4j) as store:
             yield store
     except EmptyStoreError as exc:
-        demo = demo_db_path() if db is None and exc.location == str(default_db_path()) else None
+        demo = demo_db_path() if path is None and exc.location == str(default_db_path()) else None
         if demo is None or exc.demo:
             raise
         raise EmptyStoreError(exc.location, demo=str(demo)) from None
+
+
+def connection(
+    db: Path | None, backend: str | None, neo4j_uri: str | None, neo4j_database: str | None
+) -> tuple[Path | None, str | None, dict[str, str | None]]:
+    """The store options in force: each given after the command, else before it (``None``
+    leaves it to the environment, read by ``open_store``)."""
+    neo4j = dict(GLOBAL.neo4j)
+    if neo4j_uri is not None:
+        neo4j["uri"] = neo4j_uri
+    if neo4j_database is not None:
+        neo4j["database"] = neo4j_database
+    path = db if db is not None else GLOBAL.db
+    return path, backend if backend is not None else GLOBAL.backend, neo4j
+
+
+def output_format(fmt: F | None, kind: type[F]) -> F:
+    """The format asked for after the command, else before it (``mlsc -f json ...``), else
+    ``table``."""
+    if fmt is not None:
+        return fmt
+    return kind(GLOBAL.fmt) if GLOBAL.fmt is not None else kind("table")
 
 
 def to_json(value: Any) -> Any:
@@ -106,7 +213,7 @@ def to_json(value: Any) -> Any:
 
 
 def emit(
-    fmt: str,
+    fmt: str | None,
     result: Any,
     summary: Callable[..., Iterable[Block]],
     *context: Any,
@@ -114,7 +221,7 @@ def emit(
 ) -> None:
     """Write a command's RESULT: its JSON for ``--format json``, else what
     ``summary(result, *context)`` makes of it for people."""
-    if fmt == Format.json:
+    if output_format(Format(fmt) if fmt else None, Format) == Format.json:
         out.json(as_json(result))
     else:
         show(summary(result, *context))
@@ -125,7 +232,9 @@ def show(blocks: Iterable[Block]) -> None:
     from mlsc.render.text import Line, Note, Table, Warn
 
     for block in blocks:
-        if isinstance(block, Table):
+        if isinstance(block, Table) and not block.rows:
+            out.line(f"no results: {block.empty or block.title or 'nothing to show'}")
+        elif isinstance(block, Table):
             out.table(block.title, block.columns, block.rows)
         elif isinstance(block, Note):
             out.info(block.text)

@@ -8,6 +8,7 @@ copy of the whole knowledge base between the two stores.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -16,10 +17,13 @@ import typer
 
 from mlsc.cli.options import (
     BackendOption,
+    Command,
     DbOption,
     Format,
     FormatOption,
     HtmlOption,
+    Neo4jDatabaseOption,
+    Neo4jUriOption,
     connect,
     emit,
     out,
@@ -79,12 +83,14 @@ def _write_html(store: GraphStore, result: Any, path: Path, layout: Layout | Non
     write_page(path, page)
 
 
-@app.command()
+@app.command(cls=Command)
 def lineage(
     model: Annotated[str, typer.Argument(help="Model id, e.g. meta-llama/Llama-3.1-8B.")],
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
     html: HtmlOption = None,
     layout: Annotated[
         Layout,
@@ -97,14 +103,20 @@ def lineage(
     """Where MODEL came from (ancestors to the roots) and what derives from it."""
     from mlsc.queries import lineage as query
 
-    with connect(db, backend, read_only=True) as store:
+    with connect(
+        db,
+        backend,
+        read_only=True,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         result = query(store, model)
         if html:
             _write_html(store, result, html, layout)
     emit(fmt, result, text.lineage_summary, model)
 
 
-@app.command("blast-radius")
+@app.command("blast-radius", cls=Command)
 def blast_radius_cmd(
     target: Annotated[
         str, typer.Argument(help="A model id, a user or organisation name, or a commit sha.")
@@ -123,81 +135,121 @@ def blast_radius_cmd(
     limit: Annotated[int, typer.Option(help="Rows shown in the table (JSON has all).")] = 50,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
     html: HtmlOption = None,
 ) -> None:
     """What is affected downstream if TARGET is compromised: the models, then the applications that load one of them and whether each reference is pinned."""
     from mlsc.queries import blast_radius
 
-    with connect(db, backend, read_only=True) as store:
+    with connect(
+        db,
+        backend,
+        read_only=True,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         result = blast_radius(store, target, kind="actor" if actor else None, since=since)
         if html:
             _write_html(store, result, html)
     emit(fmt, result, text.blast_radius_summary, target, limit)
 
 
-@app.command("reach")
+@app.command("reach", cls=Command)
 def reach_cmd(
     actor: Annotated[str, typer.Argument(help="A user or organisation name.")],
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
 ) -> None:
     """Maintainer reach: how much of the hub ACTOR can influence."""
     from mlsc.queries import reach
 
-    with connect(db, backend, read_only=True) as store:
+    with connect(
+        db,
+        backend,
+        read_only=True,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         result = reach(store, actor)
     emit(fmt, result, text.reach_summary, actor)
 
 
-def _top(kind: str, n: int, db: Path | None, backend: str | None, fmt: Format) -> None:
+def _top(
+    kind: str, n: int, fmt: Format | None, connection: AbstractContextManager[GraphStore]
+) -> None:
     from mlsc.errors import EmptyStoreError
     from mlsc.queries import top_actors, top_models
 
-    with connect(db, backend, read_only=True) as store:
+    with connection as store:
         if store.counts().get("Model", 0) == 0:
             raise EmptyStoreError(store.location)
         rows = top_models(store, n) if kind == "models" else top_actors(store, n)
-    emit(fmt, rows, text.top_summary, kind)
+    emit(
+        fmt,
+        rows,
+        text.top_summary,
+        kind,
+        as_json=lambda ranked: [{"rank": i, **r.to_json()} for i, r in enumerate(ranked, 1)],
+    )
 
 
 TopN = Annotated[int, typer.Option("-n", "--limit", min=1, help="How many to show.")]
 
 
-@top_app.command("models")
+@top_app.command("models", cls=Command)
 def top_models_cmd(
     n: TopN = 20,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
 ) -> None:
     """Models with the largest package reach (distinct descendants)."""
-    _top("models", n, db, backend, fmt)
+    store = connect(db, backend, read_only=True, neo4j_uri=neo4j_uri, neo4j_database=neo4j_database)
+    _top("models", n, fmt, store)
 
 
-@top_app.command("actors")
+@top_app.command("actors", cls=Command)
 def top_actors_cmd(
     n: TopN = 20,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
 ) -> None:
     """Users and organisations with the largest maintainer reach."""
-    _top("actors", n, db, backend, fmt)
+    store = connect(db, backend, read_only=True, neo4j_uri=neo4j_uri, neo4j_database=neo4j_database)
+    _top("actors", n, fmt, store)
 
 
-@app.command()
+@app.command(cls=Command)
 def stats(
-    db: DbOption = None, backend: BackendOption = None, fmt: FormatOption = Format.table
+    db: DbOption = None,
+    backend: BackendOption = None,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
 ) -> None:
     """How many nodes and edges of each kind the knowledge base holds."""
-    with connect(db, backend, read_only=True) as store:
+    with connect(
+        db,
+        backend,
+        read_only=True,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         counts, location = store.counts(), store.location
     emit(fmt, counts, text.stats_summary, location, as_json=lambda c: {"location": location, **c})
 
 
-@app.command()
+@app.command(cls=Command)
 def cypher(
     query: Annotated[str, typer.Argument(help="A Cypher query; pass values with --param.")],
     param: Annotated[
@@ -214,16 +266,24 @@ def cypher(
     ] = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
 ) -> None:
     """Run Cypher against the knowledge base (read-only unless --write)."""
     params = _params(param or [])
-    with connect(db, backend, read_only=not write) as store:
+    with connect(
+        db,
+        backend,
+        read_only=not write,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         result = store.cypher(query, params, write=write, timeout=timeout)
     emit(fmt, result, text.cypher_summary, as_json=text.cypher_json)
 
 
-@app.command("copy")
+@app.command("copy", cls=Command)
 def copy_cmd(
     to: Annotated[
         str,
@@ -234,7 +294,9 @@ def copy_cmd(
         ),
     ],
     db: DbOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
 ) -> None:
     """Copy a whole knowledge base between the embedded store and Neo4j (merging into it)."""
     from mlsc.graph.transfer import copy_graph
@@ -244,14 +306,15 @@ def copy_cmd(
         raise MlscError(f"--to {to!r}: copy goes to neo4j or to ladybug")
     source_backend = "ladybug" if target_backend == "neo4j" else "neo4j"
     done: dict[str, int] = {}
+    neo4j = {"neo4j_uri": neo4j_uri, "neo4j_database": neo4j_database}
 
     def progress(kind: str, rows: int) -> None:
         done[kind] = done.get(kind, 0) + rows
         out.info(f"{kind}: {done[kind]:,} copied")
 
     with (
-        connect(db, source_backend, read_only=True) as source,
-        connect(db, target_backend, read_only=False) as target,
+        connect(db, source_backend, read_only=True, **neo4j) as source,
+        connect(db, target_backend, read_only=False, **neo4j) as target,
     ):
         out.info(f"copying {source.location} -> {target.location}")
         report = copy_graph(source, target, progress=progress)

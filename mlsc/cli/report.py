@@ -13,10 +13,12 @@ import typer
 
 from mlsc.cli.options import (
     BackendOption,
+    Command,
     DbOption,
-    Format,
     FormatOption,
     HtmlOption,
+    Neo4jDatabaseOption,
+    Neo4jUriOption,
     connect,
     emit,
     write_page,
@@ -26,7 +28,7 @@ from mlsc.render import text_reports
 app = typer.Typer(help="Security reports over the knowledge base.")
 
 
-@app.command("signing")
+@app.command("signing", cls=Command)
 def report_signing_cmd(
     author: Annotated[
         str | None, typer.Option("--author", help="Only this owner's repositories.")
@@ -34,13 +36,21 @@ def report_signing_cmd(
     limit: Annotated[int, typer.Option(help="Rows shown per table (JSON has all).")] = 30,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
     html: HtmlOption = None,
 ) -> None:
     """Commit signing per repository and per organisation: signed, verified, since when."""
     from mlsc.queries.signing import signing_report
 
-    with connect(db, backend, read_only=True) as store:
+    with connect(
+        db,
+        backend,
+        read_only=True,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         report = signing_report(store, author=author)
     if html:
         from mlsc.render.reports_signing import render_signing
@@ -49,20 +59,28 @@ def report_signing_cmd(
     emit(fmt, report, text_reports.signing_summary, limit)
 
 
-@app.command("practices")
+@app.command("practices", cls=Command)
 def report_practices_cmd(
     author: Annotated[
         str | None, typer.Option("--author", help="Only this owner's models.")
     ] = None,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
     html: HtmlOption = None,
 ) -> None:
     """Signing, verification, gating, pickles and writer concentration, beside published figures."""
     from mlsc.queries.practices import practices
 
-    with connect(db, backend, read_only=True) as store:
+    with connect(
+        db,
+        backend,
+        read_only=True,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         report = practices(store, author=author)
     if html:
         from mlsc.render.reports import render_practices
@@ -71,7 +89,7 @@ def report_practices_cmd(
     emit(fmt, report, text_reports.practices_summary, author)
 
 
-@app.command("discrepancies")
+@app.command("discrepancies", cls=Command)
 def report_discrepancies_cmd(
     model: Annotated[
         list[str] | None, typer.Option("--model", "-m", help="Only findings about these.")
@@ -79,13 +97,21 @@ def report_discrepancies_cmd(
     limit: Annotated[int, typer.Option(help="Rows shown (JSON has all).")] = 50,
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
     html: HtmlOption = None,
 ) -> None:
     """What models claim against what they are: each finding with its evidence and severity."""
     from mlsc.queries.discrepancies import discrepancies
 
-    with connect(db, backend, read_only=True) as store:
+    with connect(
+        db,
+        backend,
+        read_only=True,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         report = discrepancies(store, models=model or None)
     if html:
         from mlsc.render.reports_findings import render_discrepancies
@@ -94,19 +120,27 @@ def report_discrepancies_cmd(
     emit(fmt, report, text_reports.discrepancies_summary, limit)
 
 
-@app.command("scorecard")
+@app.command("scorecard", cls=Command)
 def report_scorecard_cmd(
     model: Annotated[str, typer.Argument(help="A model id.")],
     db: DbOption = None,
     backend: BackendOption = None,
-    fmt: FormatOption = Format.table,
+    neo4j_uri: Neo4jUriOption = None,
+    neo4j_database: Neo4jDatabaseOption = None,
+    fmt: FormatOption = None,
     html: HtmlOption = None,
 ) -> None:
     """Transparency, Validity, Separation over artifacts, operations and actors; the weakest
     link upstream."""
     from mlsc.queries.scorecard import scorecard
 
-    with connect(db, backend, read_only=True) as store:
+    with connect(
+        db,
+        backend,
+        read_only=True,
+        neo4j_uri=neo4j_uri,
+        neo4j_database=neo4j_database,
+    ) as store:
         card = scorecard(store, model)
     if html:
         from mlsc.render.reports import render_scorecard

@@ -299,6 +299,15 @@ class Reach(JsonFields):
     """Distinct models in direct ∪ transitive."""
     organisations: tuple[str, ...]
 
+    @property
+    def overlap(self) -> int:
+        """Models both direct and transitive (owned, and downstream of another controlled
+        model): ``direct + transitive - overlap == total``."""
+        return self.direct + self.transitive - self.total
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "overlap": self.overlap}
+
 
 @dataclass(frozen=True)
 class Ranked(JsonFields):

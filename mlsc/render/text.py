@@ -48,13 +48,18 @@ class Table:
     title: str | None
     """Shown above the table; None for none."""
     columns: Sequence[str]
+    """Named as the keys of the same rows in ``--format json``."""
     rows: Sequence[Sequence[Any]]
+    empty: str = ""
+    """Why there are no rows, said instead of an empty table (``no results: ...``)."""
 
 
 Block = Line | Note | Warn | Table
 """One piece of a summary."""
 
-RIGHT_ALIGNED = frozenset({"depth", "downloads", "reach", "direct", "count", "models"})
+RIGHT_ALIGNED = frozenset(
+    {"depth", "downloads", "reach", "direct", "count", "models", "transitive", "overlap", "total"}
+)
 """Table columns that hold numbers and line up on the right."""
 
 
@@ -110,14 +115,19 @@ def score(value: float | None) -> str:
 def lineage_summary(result: LineageResult, model: str) -> Iterator[Block]:
     """Ancestors and descendants of MODEL, one table each; a warning per lineage cycle."""
     cols = ("depth", "id", "relation", "via", "owner", "downloads")
-    for title, entries in (
-        ("ancestors", result.ancestors),
-        ("descendants", result.descendants),
+    for title, entries, why in (
+        ("ancestors", result.ancestors, f"{model} derives from no model in the knowledge base"),
+        (
+            "descendants",
+            result.descendants,
+            f"no model derives from {model}: it has no descendants in the knowledge base",
+        ),
     ):
         yield Table(
             f"{title} of {model}: {len(entries)}",
             cols,
             [(e.depth, e.id, e.relation, e.via, e.author, e.downloads) for e in entries],
+            empty=why,
         )
     for cycle in result.cycles:
         yield Warn("lineage cycle: " + " -> ".join(cycle))
@@ -141,7 +151,12 @@ def blast_radius_summary(result: BlastRadius, target: str, limit: int) -> Iterat
     if result.repositories:
         yield Line("code repositories: " + ", ".join(result.repositories))
     yield Table("by depth", ("depth", "models"), [(d, n) for d, n in result.by_depth.items()])
-    yield Table("by relation", ("relation", "models"), list(result.by_relation.items()))
+    yield Table(
+        "by relation",
+        ("relation", "models"),
+        list(result.by_relation.items()),
+        empty=f"no model derives from {target} in the knowledge base",
+    )
     rows = [(a.depth, a.id, a.relation, a.via, a.owner, a.downloads) for a in result.affected]
     yield Table(
         f"affected models (first {min(limit, len(rows))} of {len(rows):,} by depth, downloads)",
@@ -170,7 +185,7 @@ def applications_summary(result: BlastRadius, limit: int) -> Iterator[Block]:
     ]
     yield Table(
         f"applications (first {min(limit, len(rows))} of {len(rows):,} references, exposed first)",
-        ("id", "exposed", "model", "depth", "pinned", "revision", "status"),
+        ("id", "exposed", "models", "depth", "pinned", "revision", "status"),
         rows[:limit],
     )
     for note in sorted({f"{m.id}: {m.note}" for a in apps for m in a.models if m.note}):
@@ -178,21 +193,37 @@ def applications_summary(result: BlastRadius, limit: int) -> Iterator[Block]:
 
 
 def reach_summary(result: Reach, actor: str) -> Iterator[Block]:
-    """Maintainer reach of ACTOR in one row."""
+    """Maintainer reach of ACTOR in one row, and the sum that makes its total."""
     yield Table(
         f"reach of {actor}",
-        ("direct", "transitive", "total", "organisations"),
-        [(result.direct, result.transitive, result.total, ", ".join(result.organisations) or None)],
+        ("direct", "transitive", "overlap", "total", "organisations"),
+        [
+            (
+                result.direct,
+                result.transitive,
+                result.overlap,
+                result.total,
+                ", ".join(result.organisations) or None,
+            )
+        ],
+    )
+    both = f" - {result.overlap:,} both" if result.overlap else ""
+    yield Line(
+        f"{result.direct:,} direct + {result.transitive:,} transitive{both} = {result.total:,}"
+        + (f" ({result.overlap:,} owned and also downstream, counted once)" if both else "")
     )
 
 
 def top_summary(rows: Sequence[Ranked], kind: str) -> Iterator[Block]:
     """The ranking of ``models`` or ``actors`` by reach."""
-    direct = "children" if kind == "models" else "controls"
+    direct = "children" if kind == "models" else "models controlled"
     yield Table(
-        f"top {len(rows)} {kind} by reach",
-        ("rank", "id", "reach", direct),
+        f"top {len(rows)} {kind} by reach (direct: {direct})",
+        ("rank", "id", "reach", "direct"),
         [(i, r.id, r.reach, r.direct) for i, r in enumerate(rows, start=1)],
+        empty=f"top {kind}: the knowledge base has no derivations"
+        if kind == "models"
+        else "top actors: no owner in the knowledge base reaches a model",
     )
 
 
@@ -203,7 +234,7 @@ def stats_summary(values: Mapping[str, int], location: str) -> Iterator[Block]:
 
 def cypher_summary(result: CypherResult) -> Iterator[Block]:
     """The rows of a user's query under its own column names."""
-    yield Table(None, result.columns, result.rows)
+    yield Table(None, result.columns, result.rows, empty="the query returned no rows")
 
 
 def cypher_json(result: CypherResult) -> list[dict[str, Any]]:

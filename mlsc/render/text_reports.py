@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 def signing_summary(report: SigningReport, limit: int) -> Iterator[Block]:
     """Commit signing per repository and per organisation, LIMIT rows each."""
-    columns = ("id", "commits", "signed", "verified", "unknown", "first signed")
+    columns = ("id", "commits", "signed", "verified", "unknown", "first_signed")
+    nothing = "no commits yet: `mlsc ingest git PATH`, `mlsc ingest github` or `mlsc ingest hf`"
     for title, rows in (
         ("repositories", report.repositories),
         ("organisations", report.organisations),
@@ -35,10 +36,7 @@ def signing_summary(report: SigningReport, limit: int) -> Iterator[Block]:
                 (r.id, r.commits, r.signed, r.verified, r.unknown, r.first_signed)
                 for r in rows[:limit]
             ],
-        )
-    if not report.repositories:
-        yield Note(
-            "no commits yet: `mlsc ingest git PATH`, `mlsc ingest github` or `mlsc ingest hf`"
+            empty=f"{title}: {nothing}" if not report.repositories else f"no {title} with commits",
         )
 
 
@@ -46,10 +44,9 @@ def practices_summary(report: Practices, author: str | None) -> Iterator[Block]:
     """Each figure beside its published counterpart; how writers spread over models."""
     yield Table(
         f"practices over {report.models:,} ingested models" + (f" of {author}" if author else ""),
-        ("figure", "share", "of", "published", "source"),
+        ("label", "value", "numerator", "denominator", "published", "source"),
         [
-            (f.label, pct(f.value), f"{f.numerator:,}/{f.denominator:,}",
-             pct(f.published), f.source or "")
+            (f.label, pct(f.value), f.numerator, f.denominator, pct(f.published), f.source or "")
             for f in report.figures
         ],
     )  # fmt: skip
@@ -78,6 +75,7 @@ def discrepancies_summary(report: Discrepancies, limit: int) -> Iterator[Block]:
         f"findings (first {min(limit, len(report.findings))}, most severe first)",
         ("severity", "kind", "model", "detail"),
         [(f.severity, f.kind, f.model, f.detail) for f in report.findings[:limit]],
+        empty="no discrepancy: what the models claim matches what the knowledge base holds",
     )
 
 

@@ -144,7 +144,7 @@ def test_top_models_and_actors(db: Path) -> None:
     ]
     assert rows[0]["reach"] == 162
     code, out, _ = run("top", "actors", "-n", "1", "--db", str(db), "-f", "json")
-    assert json.loads(out) == [{"id": "meta-llama", "reach": 163, "direct": 2}]
+    assert json.loads(out) == [{"rank": 1, "id": "meta-llama", "reach": 163, "direct": 2}]
 
 
 def test_cypher_is_read_only_unless_write(db: Path) -> None:

@@ -97,8 +97,8 @@ def test_every_capability_has_something_in_it(demo: tuple[Path, str]) -> None:
     text = json.dumps(signing)
     assert '"meta-llama/Llama-3.1-8B"' in text and UNSIGNED_MODEL in text
     practices = mlsc(kb, "report", "practices").stdout
-    assert re.search(r"organisations verified\s*│\s*50\.00%\s*│\s*2/4", practices), practices
-    assert re.search(r"commits signed\s*│[^│]*│\s*3/\d+", practices), practices
+    assert re.search(r"organisations verified\s*│\s*50\.00%\s*│\s*2\s*│\s*4\s*│", practices), practices
+    assert re.search(r"commits signed\s*│[^│]*│\s*3\s*│\s*\d+\s*│", practices), practices
     scorecard = mlsc(kb, "report", "scorecard", UNSIGNED_MODEL).stdout
     assert f"weakest link upstream: {FLAGGED_MODEL} (depth 8)" in scorecard
     blast = json.loads(mlsc(kb, "blast-radius", FLAGGED_MODEL, "-f", "json").stdout)

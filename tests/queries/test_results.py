@@ -22,8 +22,10 @@ def test_json_fields_are_the_fields_in_order_made_plain() -> None:
         "cycles": [["a", "b"]],
     }  # edges are for drawing only
     assert Reach("u", 1, 2, 3, ("org",)).to_json() == {
-        "actor": "u", "direct": 1, "transitive": 2, "total": 3, "organisations": ["org"]
+        "actor": "u", "direct": 1, "transitive": 2, "total": 3, "organisations": ["org"],
+        "overlap": 0,
     }  # fmt: skip
+    assert Reach("u", 2, 162, 163, ()).to_json()["overlap"] == 1
     assert Ranked("o/m", 4, 2).to_json() == {"id": "o/m", "reach": 4, "direct": 2}
     assert plain({"k": (1, "two", None, {"n": [Ranked("x", 0, 0)]})}) == {
         "k": [1, "two", None, {"n": [{"id": "x", "reach": 0, "direct": 0}]}]

@@ -85,6 +85,10 @@ def test_lineage_and_blast_radius_tables() -> None:
         "ancestors of c/d: 1",
         ("depth", "id", "relation", "via", "owner", "downloads"),
         [(1, "a/b", "finetune", "card", "a", 5)],
+        empty="c/d derives from no model in the knowledge base",
+    )
+    assert blocks[1].rows == [] and blocks[1].empty == (
+        "no model derives from c/d: it has no descendants in the knowledge base"
     )
     assert blocks[-1] == Warn("lineage cycle: x -> y -> x")
 
@@ -120,7 +124,7 @@ def test_lineage_and_blast_radius_tables() -> None:
     )
     assert blocks[-2] == Table(
         "applications (first 2 of 2 references, exposed first)",
-        ("id", "exposed", "model", "depth", "pinned", "revision", "status"),
+        ("id", "exposed", "models", "depth", "pinned", "revision", "status"),
         [("github.com/x/y", True, "m1", 1, True, "b" * 40, "pinned"),
          ("github.com/x/z", False, "m0", 0, True, "a" * 40, "pinned-before")],
     )  # fmt: skip

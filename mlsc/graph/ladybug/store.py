@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from mlsc.errors import EmptyStoreError, QueryTimeoutError, ReadOnlyViolation, StoreError
 from mlsc.graph import schema
 from mlsc.graph.algorithms import cycles
+from mlsc.graph.cypher_params import check_parameters
 from mlsc.graph.ladybug.connection import DB_FILE, Connection, ddl, translate
 from mlsc.graph.ladybug.staging import restore_nulls
 from mlsc.graph.ladybug.writes import Writer
@@ -312,6 +313,7 @@ class LadybugStore(GraphStore):
         write: bool = False,
         timeout: float | None = None,
     ) -> CypherResult:
+        check_parameters(query, params)
         if write and self._read_only:
             raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
         limit = timeout or query_timeout()

@@ -31,6 +31,7 @@ from neo4j.exceptions import (
 from mlsc.errors import ReadOnlyViolation
 from mlsc.graph import schema
 from mlsc.graph.algorithms import cycles
+from mlsc.graph.cypher_params import check_parameters
 from mlsc.graph.neo4j.columns import plain
 from mlsc.graph.neo4j.connection import Connection
 from mlsc.graph.neo4j.settings import Neo4jSettings
@@ -240,6 +241,7 @@ class Neo4jStore(GraphStore):
         write: bool = False,
         timeout: float | None = None,
     ) -> CypherResult:
+        check_parameters(query, params)
         if write and self._read_only:
             raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
 

@@ -1,11 +1,13 @@
-"""Ingest a snapshot of Hugging Face model records (JSON Lines, optionally gzipped).
+"""Ingest a snapshot of Hugging Face model records (JSON Lines or one JSON array, optionally
+gzipped).
 
     >>> from mlsc.graph.ladybug import LadybugStore
     >>> with LadybugStore("/tmp/kb") as store:                       # doctest: +SKIP
     ...     report = ingest_snapshot(store, "examples/sample-hub.jsonl")
     ...     print(report.ingested, sum(report.edges.values()), report.cycles)
 
-Each line is one record as ``GET /api/models?full=true&cardData=true`` returns it. Any field
+Each line is one record as ``GET /api/models?full=true&cardData=true`` returns it; a file
+holding that answer as it comes (one JSON array) is read item by item, numbered from 1. Any field
 may be missing. A bad line is reported with its number and reason and the rest goes on; the
 same file ingested twice leaves the same graph (facts carry the file's modification time as
 ``observed_at``, not the wall clock).
@@ -23,6 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -237,16 +240,20 @@ def _concat(tables: list[pa.Table], schema_: pa.Schema) -> pa.Table:
 
 
 def _blocks(path: Path, progress: Progress | None) -> Iterator[list[tuple[int, bytes]]]:
-    """Numbered raw lines in blocks; gzip is detected by its magic bytes, not its name."""
+    """Numbered raw lines in blocks; gzip is detected by its magic bytes, not its name. A
+    file holding one JSON array (a saved Hub API answer) gives its items, numbered from 1."""
     total = path.stat().st_size
     number = 0
     with path.open("rb") as raw:
         magic = raw.read(2)
         raw.seek(0)
-        stream: io.BufferedIOBase = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
+        stream: gzip.GzipFile | io.BufferedReader = (
+            gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
+        )
         block: list[tuple[int, bytes]] = []
         try:
-            for number, line in enumerate(stream, start=1):
+            items = _array_items(stream)
+            for number, line in enumerate(stream if items is None else items, start=1):
                 block.append((number, line))
                 if len(block) >= BLOCK:
                     yield block
@@ -259,6 +266,25 @@ def _blocks(path: Path, progress: Progress | None) -> Iterator[list[tuple[int, b
             yield block
         if progress:
             progress(total, total)
+
+
+def _array_items(stream: gzip.GzipFile | io.BufferedReader) -> list[bytes] | None:
+    """The items of a stream that holds one JSON array, each as one JSON line; ``None`` for
+    anything else (JSON Lines), with the stream left where it was. The array is read whole:
+    what the Hub API answers per page, or a saved listing, fits in memory."""
+    head = stream.peek(64)[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"["):
+        return None
+    data = stream.read().removeprefix(b"\xef\xbb\xbf")
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:  # JSON Lines whose lines are arrays: read line by line
+        stream.seek(0)
+        return None
+    if not isinstance(value, list):
+        stream.seek(0)
+        return None
+    return [orjson.dumps(item) for item in value]
 
 
 def _converted(blocks: Iterator[list[tuple[int, bytes]]], workers: int) -> Iterator[Converted]:
@@ -298,7 +324,7 @@ def ingest_snapshot(
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"no such snapshot file: {path}", hint="Give a JSON Lines file.")
+        raise InputError(f"no such snapshot file: {path}", hint="Give a JSON Lines file or a JSON array of Hub model records.")
     source = f"snapshot:{path.name}"
     if observed_at is None:
         mtime = datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
