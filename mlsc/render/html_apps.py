@@ -105,7 +105,7 @@ def applications_legend(applications: Sequence[Application], drawn: int) -> str:
         f'<p id="mlsc-apps" data-count="{len(applications)}" data-exposed="{exposed}" '
         f'data-drawn="{drawn}">'
         + esc(
-            f"{count(len(applications), 'application')} load an affected model, {exposed:,} exposed"
+            f"{count(len(applications), 'application')} load{'s' if len(applications) == 1 else ''} an affected model, {exposed:,} exposed"
         )
         + "</p><ul>",
         f'<li><span class="sw sq" style="background:{fill};border-color:{border}"></span>'

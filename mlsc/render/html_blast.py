@@ -206,7 +206,7 @@ def render_blast_radius(
         summary.append(f"by depth: {depths}")
     apps = len(result.applications)
     summary.append(
-        f"{count(apps, 'application')} load an affected model, {result.exposed:,} exposed"
+        f"{count(apps, 'application')} load{'s' if apps == 1 else ''} an affected model, {result.exposed:,} exposed"
         if apps
         else "no application in the knowledge base loads an affected model"
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from mlsc.queries.practices import Practices
 from mlsc.queries.scorecard import PRINCIPLES, SUBJECTS, Cell, Scorecard
-from mlsc.render.page import esc, static_page
+from mlsc.render.page import count, esc, static_page
 from mlsc.render.text import fact_value
 
 REPORT_STYLE = (
@@ -140,7 +140,7 @@ def _pinning(report: Practices) -> str:
         "<h2>Applications: references pinned to a commit</h2>"
         f"<p>{pins.pinned:,} of {pins.known:,} known ({_pct(pins.share)}); "
         f"{pins.unknown:,} references of unknown pinning (e.g. PeaTMOSS links); "
-        f"{pins.references:,} references from {pins.applications:,} applications.</p>"
+        f"{count(pins.references, 'reference')} from {count(pins.applications, 'application')}.</p>"
     )
 
 

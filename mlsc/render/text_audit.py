@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from mlsc.render.page import count
 from mlsc.render.text import Block, Line, Note, Table, Warn
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ def summary_line(result: AuditResult) -> str:
     """``N references in M files: X unpinned; critical a, high b, medium c, low d``."""
     counts = ", ".join(f"{s} {n}" for s, n in result.by_severity.items())
     return (
-        f"{len(result.references)} references in {result.files} files: "
+        f"{count(len(result.references), 'reference')} in {count(result.files, 'file')}: "
         f"{result.unpinned} unpinned; {counts}"
     )
 
@@ -62,4 +63,4 @@ def audit_summary(result: AuditResult) -> Iterator[Block]:
         )
     for s in result.skipped:
         yield Note(f"skipped {s.file}: {s.reason}")
-    yield Note(f"read {result.files_read} files, skipped {len(result.skipped)}")
+    yield Note(f"read {count(result.files_read, 'file')}, skipped {len(result.skipped)}")

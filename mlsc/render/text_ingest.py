@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlsc.render.page import count
 from mlsc.render.text import Block, Line, Note, counts
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ def code_summary(report: CodeReport) -> Iterator[Block]:
     if len(report.problems) > CRAWL_PROBLEMS_SHOWN:
         more = len(report.problems) - CRAWL_PROBLEMS_SHOWN
         yield Note(f"... and {more} more (--errors FILE writes them all)")
-    yield Line(f"application {report.application}: read {report.files_read:,} files")
+    yield Line(f"application {report.application}: read {count(report.files_read, 'file')}")
     yield Line(
         f"references {report.references:,} to {report.models:,} models; "
         f"pinned to a commit {report.pinned:,} of {report.models:,} "

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from mlsc.render.page import count
 from mlsc.render.text import Block, Line, Note, Table, Warn, fact_value, pct, score
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def practices_summary(report: Practices, author: str | None) -> Iterator[Block]:
         yield Line(
             f"application references pinned to a commit: {pins.pinned:,} of {pins.known:,} "
             f"known ({pct(pins.share)}), {pins.unknown:,} unknown (e.g. PeaTMOSS links); "
-            f"{pins.references:,} references from {pins.applications:,} applications"
+            f"{count(pins.references, 'reference')} from {count(pins.applications, 'application')}"
         )
     for title, d in (
         ("accounts that can write, per model", report.writers_per_model),

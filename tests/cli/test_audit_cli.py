@@ -81,7 +81,7 @@ def test_json_contract_and_exit_codes(application: Path, kb: str) -> None:
     (application / "svc" / "serve.py").write_text(CLEAN)
     code, out, err = audit(str(application), "--db", kb)
     assert code == 0, out + err  # only a gated model (low) remains
-    assert "1 references in 1 files: 0 unpinned; critical 0, high 0, medium 0, low 1" in out
+    assert "1 reference in 1 file: 0 unpinned; critical 0, high 0, medium 0, low 1" in out
     assert "skipped broken.py" in err
     assert audit(str(application), "--db", kb, "--fail-on", "low")[0] == 3
     assert audit(str(application), "--db", kb, "--fail-on", "sometimes")[0] == 1
