@@ -77,6 +77,9 @@ class LineageIndex:
         """Id -> dense number (filled by :meth:`from_pairs` only)."""
         self._memo: dict[str, Any] = {}
 
+    def has_memo(self, key: str) -> bool:
+        return key in self._memo
+
     def memo(self, key: str, build: Callable[[], T]) -> T:
         """``build()``, computed once per index: structures derived from the same store
         state (e.g. an index of the applications) live and die with it."""

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from mlsc.errors import EmptyStoreError, InputError, NotFoundError
 from mlsc.graph.algorithms import cycles as find_cycles
+from mlsc.graph.lineage_index import Ints, LineageIndex
 from mlsc.graph.store import CommitRef, Expansion, GraphStore
 from mlsc.queries.applications import applications_of
 from mlsc.queries.indexed import reach_columns, triples
@@ -234,7 +235,7 @@ def blast_radius(
         target = sha
         commits = store.commit_repositories(sha)
         seeds = sorted({c.repository for c in commits if c.label == "Model"})
-    table, edges = _affected(store, seeds)
+    table, edges, indexed = _affected(store, seeds)
     names = ("id", "depth", "relation", "via", "author", "downloads")
     affected = Rows(Affected, _columns(table, names))
     relations = pc.value_counts(table.column("relation").drop_null()).to_pylist()
@@ -255,22 +256,24 @@ def blast_radius(
         commits=tuple(commits),
         repositories=tuple(sorted({c.repository for c in commits if c.label != "Model"})),
         since=since,
-        applications=applications_of(store, table, since),
+        applications=applications_of(store, table, since, indexed),
     )
 
 
-def _affected(store: GraphStore, seeds: list[str]) -> tuple[pa.Table, Rows[tuple[str, str, str]]]:
-    """The models downstream of ``seeds`` with their hops, in answer order, and the edges
-    among them."""
+def _affected(
+    store: GraphStore, seeds: list[str]
+) -> tuple[pa.Table, Rows[tuple[str, str, str]], tuple[LineageIndex, Ints] | None]:
+    """The models downstream of ``seeds`` with their hops, in answer order, the edges among
+    them, and (when the store keeps a lineage index) it and their dense numbers."""
     indexed = store.indexed(seeds) if seeds else None
     if indexed is None:
         down = store.expand(seeds, "down")
         reached = down.models.column("id").combine_chunks()
-        return _with_hops(down, "down"), _edge_triples(down.edges, reached)
+        return _with_hops(down, "down"), _edge_triples(down.edges, reached), None
     index, numbers = indexed
     found = reach_columns(index, numbers, "down")
     inside = found.out_edges_among(np.sort(found.nodes))
-    return found.table, Rows(_triple, triples(index, *inside))
+    return found.table, Rows(_triple, triples(index, *inside)), (index, found.nodes)
 
 
 def reach(store: GraphStore, actor: str) -> Reach:
