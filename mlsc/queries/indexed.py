@@ -58,8 +58,7 @@ def reach_columns(index: LineageIndex, seeds: Ints, direction: Direction) -> Rea
     """Everything reachable from ``seeds`` (dense numbers), as :class:`Reached`."""
     nodes, depth, dist = index.search(seeds, direction)
     n = nodes.size
-    models = index.models.take(pa.array(index.row[nodes]))
-    ids = models.column("id").combine_chunks()
+    ids = index.models.column("id").take(pa.array(index.row[nodes])).combine_chunks()
     rank = np.empty(n, dtype=np.int64)  # position of each id in sorted order
     rank[pc.sort_indices(ids).to_numpy()] = np.arange(n, dtype=np.int64)
     # the hop: among the neighbours one level nearer the seeds, the one with the smallest id
@@ -81,15 +80,17 @@ def reach_columns(index: LineageIndex, seeds: Ints, direction: Direction) -> Rea
     code = np.full(n, -1, dtype=np.int64)
     via[owner_local[first]] = near_local[first]
     code[owner_local[first]] = csr.relation[positions[first]]
-    downloads = pc.fill_null(models.column("downloads"), 0).to_numpy()
-    rows = np.lexsort((rank, -downloads, depth))
+    downloads = index.models.column("downloads").take(pa.array(index.row[nodes]))
+    rows = np.lexsort((rank, -pc.fill_null(downloads, 0).to_numpy(), depth))
+    # one take per column, in answer order
+    via, code = via[rows], code[rows]
     has_hop = via >= 0
     table = (
-        models.drop_columns(["o"])
-        .add_column(1, "depth", pa.array(depth, pa.int64()))
+        index.models.take(pa.array(index.row[nodes[rows]]))
+        .drop_columns(["o"])
+        .add_column(1, "depth", pa.array(depth[rows], pa.int64()))
         .append_column("via", ids.take(pa.array(via, mask=~has_hop)))
         .append_column("relation", index.relations.take(pa.array(code, mask=~has_hop)))
-        .take(pa.array(rows))
     )
     return Reached(index, nodes[rows], table, dist)
 
