@@ -613,6 +613,9 @@ class Row:
     check: str = ""
     target: str = ""
     verdict: str = ""
+    ig: str = ""
+    """igraph's timing of the same work (second baseline), where measured."""
+    ig_ratio: str = ""
 
 
 @dataclass
@@ -636,6 +639,8 @@ class SizeRun:
     neo4j_rows: list[Row] = field(default_factory=list)
     path_timeout: float = PATH_TIMEOUT
     paths_summary: Json | None = None
+    _igraph: Any = None
+    """The igraph baseline once loaded (False: igraph is not installed)."""
 
     @property
     def judged(self) -> bool:
@@ -1130,11 +1135,16 @@ class SizeRun:
         hub_children: str,
         hub_desc: str,
     ) -> None:
+        import igraph_baseline
+
         leaf = gen["deep_leaf"]
         t_ml, ours = timed(partial(mlsc_lineage, store, leaf))
         t_nx, theirs = timed(partial(nx_lineage, graph, leaf))
         q["lineage_deep_leaf"] = {"target": leaf, "mlsc": t_ml, "networkx": t_nx}
         check = self.check("lineage_deep_leaf", ours, theirs)
+        ig = self.igraph(graph, q, "lineage_deep_leaf", igraph_baseline.lineage, leaf, theirs)
+        if ig[1] is not None and ig[1] != theirs:
+            check += " (igraph MISMATCH)"
         depth = gen["deep_leaf_depth"]
         if ours["max_ancestor_depth"] != depth or ours["ancestors"] != depth:
             check += f" (depth {ours['max_ancestor_depth']} != {depth})"
@@ -1145,6 +1155,7 @@ class SizeRun:
                 fmt_timing(t_nx),
                 fmt_ratio(t_nx["median"], t_ml["median"]),
                 check,
+                **self.igraph_cells(ig[0], t_ml),
             )
         )
         hubs = [("hub_most_children", hub_children), ("hub_most_descendants", hub_desc)]
@@ -1154,6 +1165,7 @@ class SizeRun:
             t_ml, ours = timed(partial(mlsc_blast, store, hub))
             t_nx, theirs = timed(partial(nx_blast, graph, hub))
             q[f"blast_{key}"] = {"target": hub, "mlsc": t_ml, "networkx": t_nx}
+            ig = self.igraph(graph, q, f"blast_{key}", igraph_baseline.blast, hub, theirs)
             speedup = t_nx["median"] / t_ml["median"]
             fast = t_ml["median"] <= TARGETS["hub_blast_radius_seconds"]
             wide = speedup >= TARGETS["hub_blast_radius_speedup"]
@@ -1178,8 +1190,41 @@ class SizeRun:
                             self.verdict(f"blast_{key}_speedup", wide),
                         ]
                     ),
+                    **self.igraph_cells(ig[0], t_ml),
                 )
             )
+            if ig[1] is not None and ig[1] != theirs:
+                self.rows[-1].check += " (igraph MISMATCH)"
+
+    def igraph(
+        self, graph: nx.DiGraph[str], q: Json, key: str, fn: Any, subject: str, theirs: Json
+    ) -> tuple[Json | None, Json | None]:
+        """igraph's timing and answer of ``fn(base, subject)``, recorded in ``q[key]``; (None,
+        None) when igraph is not installed (said once)."""
+        import igraph_baseline
+
+        if self._igraph is None:
+            started = time.perf_counter()
+            self._igraph = igraph_baseline.load(graph) or False
+            if self._igraph:
+                self.result.setdefault("setup_seconds", {})["igraph_load_in_process"] = (
+                    time.perf_counter() - started
+                )
+            else:
+                say(f"[{self.label}] igraph not installed: its baseline column is skipped")
+                self.result["igraph"] = "not installed"
+        if not self._igraph:
+            return None, None
+        t_ig, answer = timed(partial(fn, self._igraph, subject))
+        q[key]["igraph"] = t_ig
+        q[key]["igraph_same_as_networkx"] = answer == theirs
+        return t_ig, answer
+
+    @staticmethod
+    def igraph_cells(t_ig: Json | None, t_ml: Json) -> dict[str, str]:
+        if t_ig is None:
+            return {}
+        return {"ig": fmt_timing(t_ig), "ig_ratio": fmt_ratio(t_ig["median"], t_ml["median"])}
 
 
 # -- output --------------------------------------------------------------------------------
@@ -1191,7 +1236,9 @@ def say(message: str) -> None:
 
 def print_rows(header: Row, body: list[Row]) -> None:
     rows = [header, *body]
-    cols = ("what", "mlsc", "nx", "ratio", "check", "target", "verdict")
+    cols: tuple[str, ...] = ("what", "mlsc", "nx", "ratio", "check", "target", "verdict")
+    if any(r.ig for r in body):
+        cols = ("what", "mlsc", "nx", "ratio", "ig", "ig_ratio", "check", "target", "verdict")
     widths = [max(len(getattr(r, c)) for r in rows) for c in cols]
     for i, r in enumerate(rows):
         cells = [getattr(r, c).ljust(w) for c, w in zip(cols, widths, strict=True)]
@@ -1245,8 +1292,12 @@ def print_table(run: SizeRun) -> None:
         )
     # timings of repeated runs are "median (min)"
     print_rows(
-        Row("measure", "mlsc", "networkx", "nx/mlsc", "check", "target", "verdict"), run.rows
-    )
+        Row(
+            "measure", "mlsc", "networkx", "nx/mlsc", "check", "target", "verdict", "igraph",
+            "ig/mlsc",
+        ),
+        run.rows,
+    )  # fmt: skip
     if run.neo4j_rows:
         engine = res.get("neo4j", {}).get("engine", {})
         print(

@@ -8,8 +8,9 @@ no path enumeration; cycles stop because each model is visited once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 Ints = npt.NDArray[np.int64]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,17 @@ class LineageIndex:
         self.children = _CSR.build(n, parent, child, codes)
         self.number: dict[str, int] = {}
         """Id -> dense number (filled by :meth:`from_pairs` only)."""
+        self._memo: dict[str, Any] = {}
+
+    def has_memo(self, key: str) -> bool:
+        return key in self._memo
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """``build()``, computed once per index: structures derived from the same store
+        state (e.g. an index of the applications) live and die with it."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     @classmethod
     def from_pairs(cls, edges: Iterable[tuple[str, str]], ids: Iterable[str] = ()) -> LineageIndex:
@@ -115,20 +128,32 @@ class LineageIndex:
 
     def bfs(self, seeds: Ints, direction: str) -> tuple[Ints, Ints]:
         """(reached nodes, their depth): multi-source shortest distance, seeds at 0."""
+        reached, depth, _ = self.search(seeds, direction)
+        return reached, depth
+
+    def search(self, seeds: Ints, direction: str) -> tuple[Ints, Ints, Ints]:
+        """(reached nodes in number order, their depth, and per dense number of the whole
+        index its depth + 1, 0 when not reached).
+
+        Work in proportion to what is reached: the per-number array starts as zeroed memory
+        the system hands out lazily, and the reached set is the union of the frontiers.
+        """
         csr = self.children if direction == "down" else self.parents
-        depth = np.full(self.size, -1, dtype=np.int64)
+        dist = np.zeros(self.size, dtype=np.int64)
         frontier = np.unique(seeds)
-        depth[frontier] = 0
-        level = 0
+        dist[frontier] = 1
+        levels = [frontier]
+        level = 1
         while frontier.size:
             positions, _ = csr.gather(frontier)
             nxt = csr.indices[positions]
-            nxt = np.unique(nxt[depth[nxt] < 0])
+            nxt = np.unique(nxt[dist[nxt] == 0])
             level += 1
-            depth[nxt] = level
+            dist[nxt] = level
+            levels.append(nxt)
             frontier = nxt
-        reached = np.nonzero(depth >= 0)[0]
-        return reached, depth[reached]
+        reached = np.sort(np.concatenate(levels))
+        return reached, dist[reached] - 1, dist
 
     def out_edges(self, nodes: Ints) -> tuple[Ints, Ints, pa.Array]:
         """(child, parent, relation) of every DERIVED_FROM edge out of ``nodes``."""

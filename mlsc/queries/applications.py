@@ -16,38 +16,118 @@ scored as safe).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mlsc.graph.lineage_index import Ints, LineageIndex
 from mlsc.graph.reads_code import ModelUse, pin_dates, uses_of
 from mlsc.graph.store import GraphStore
 from mlsc.queries.results import Application, AppModel, PinStatus
 
 ADAPTER_NOTE = "an adapter: its pin does not pin the base model it loads by name at run time"
 
+INDEX_FROM = 1000
+"""Affected models from which a blast radius reads its applications through the in-memory
+index of USES_MODEL (built once per lineage index), rather than by one lookup per model."""
+
+_USE_COLUMNS = (
+    "revision",
+    "revision_kind",
+    "pinned",
+    "file",
+    "line",
+    "references",
+    "evidence",
+    "confidence",
+)
+
+
+@dataclass(frozen=True)
+class UsesIndex:
+    """Every USES_MODEL edge, grouped by the dense number of the model it loads (CSR)."""
+
+    indptr: Ints
+    table: pa.Table
+    """application, model, then the edge's properties; rows grouped by model number."""
+
+    @classmethod
+    def scan(cls, store: GraphStore, index: LineageIndex) -> UsesIndex:
+        """From one columnar scan of the edges (model ids numbered by one hash join)."""
+        parts = [
+            pa.table(
+                {
+                    "application": t.src,
+                    "model": t.dst,
+                    **{n: t.columns[n] for n in _USE_COLUMNS},
+                }
+            )
+            for t in store.scan_edges("USES_MODEL", "CodeRepository", "Model")
+        ]
+        number = np.zeros(0, dtype=np.int64)
+        table = pa.table({"application": pa.array([], pa.string())})
+        if parts:
+            table = pa.concat_tables(parts).combine_chunks()
+            row = pc.index_in(table.column("model"), value_set=index.models.column("id"))
+            table = table.filter(pc.is_valid(row))
+            number = index.offsets[row.drop_null().to_numpy().astype(np.int64)]
+        order = np.argsort(number, kind="stable")
+        indptr = np.zeros(index.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(number, minlength=index.size), out=indptr[1:])
+        return cls(indptr, table.take(pa.array(order)))
+
+    def uses(self, nodes: Ints) -> tuple[list[ModelUse], Ints]:
+        """The uses of the given models, and for each the position in ``nodes`` of its model."""
+        starts = self.indptr[nodes]
+        counts = self.indptr[nodes + 1] - starts
+        total = int(counts.sum())
+        if total == 0:
+            return [], np.zeros(0, dtype=np.int64)
+        offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
+        taken = self.table.take(pa.array(np.arange(total, dtype=np.int64) + offsets))
+        cols: list[list[Any]] = [taken.column(c).to_pylist() for c in taken.column_names]
+        return [ModelUse(*r) for r in zip(*cols, strict=True)], np.repeat(
+            np.arange(nodes.size, dtype=np.int64), counts
+        )
+
 
 def applications_of(
-    store: GraphStore, affected: pa.Table, since: str | None
+    store: GraphStore,
+    affected: pa.Table,
+    since: str | None,
+    indexed: tuple[LineageIndex, Ints] | None = None,
 ) -> tuple[Application, ...]:
     """The applications loading a model of ``affected`` (columns ``id``, ``depth`` and
     ``relation``, one row per model), with each reference's pin status against ``since`` (an
-    ISO time, or None: no pin can then be dated)."""
+    ISO time, or None: no pin can then be dated). ``indexed``: the store's lineage index and
+    the dense numbers of the affected models, row for row, when it keeps one."""
     if affected.num_rows == 0:
         return ()
-    ids = affected.column("id").combine_chunks()
-    uses = uses_of(store, ids.to_pylist())
-    if not uses:
-        return ()
-    used = sorted({u.model for u in uses})
-    rows = pc.index_in(pa.array(used, pa.string()), value_set=ids).to_pylist()
     depth_col = affected.column("depth").combine_chunks()
     relation_col = affected.column("relation").combine_chunks()
-    where = {
-        m: (depth_col[i].as_py(), relation_col[i].as_py())
-        for m, i in zip(used, rows, strict=True)
-        if i is not None
-    }
+    if indexed is not None and (indexed[0].has_memo("uses") or len(indexed[1]) >= INDEX_FROM):
+        index, nodes = indexed
+        uses, at = index.memo("uses", lambda: UsesIndex.scan(store, index)).uses(nodes)
+        if not uses:
+            return ()
+        depths = depth_col.take(pa.array(at)).to_pylist()
+        relations = relation_col.take(pa.array(at)).to_pylist()
+        where = {u.model: (d, r) for u, d, r in zip(uses, depths, relations, strict=True)}
+    else:
+        ids = affected.column("id").combine_chunks()
+        uses = uses_of(store, ids.to_pylist())
+        if not uses:
+            return ()
+        used = sorted({u.model for u in uses})
+        rows = pc.index_in(pa.array(used, pa.string()), value_set=ids).to_pylist()
+        where = {
+            m: (depth_col[i].as_py(), relation_col[i].as_py())
+            for m, i in zip(used, rows, strict=True)
+            if i is not None
+        }
     dates: Mapping[tuple[str, str], str | None] = {}
     if since is not None:
         shas = [u.revision for u in uses if u.pinned and u.revision]

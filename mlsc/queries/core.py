@@ -24,8 +24,10 @@ import pyarrow.compute as pc
 
 from mlsc.errors import EmptyStoreError, InputError, NotFoundError
 from mlsc.graph.algorithms import cycles as find_cycles
+from mlsc.graph.lineage_index import Ints, LineageIndex
 from mlsc.graph.store import CommitRef, Expansion, GraphStore
 from mlsc.queries.applications import applications_of
+from mlsc.queries.indexed import reach_columns, triples
 from mlsc.queries.results import Affected, BlastRadius, LineageEntry, LineageResult, Reach, Rows
 from mlsc.vocab import utc_stamp
 
@@ -122,7 +124,29 @@ def _triple(child: str, parent: str, relation: str) -> tuple[str, str, str]:
 
 def lineage(store: GraphStore, model: str) -> LineageResult:
     """Ancestors up to the roots and all descendants of ``model``, each with its depth."""
-    require_node(store, "Model", model)
+    indexed = store.indexed([model])
+    if indexed is None or not indexed[1].size:
+        require_node(store, "Model", model)
+    if indexed is None or not indexed[1].size:
+        return _lineage_expanded(store, model)
+    index, seed = indexed
+    up, down = reach_columns(index, seed, "up"), reach_columns(index, seed, "down")
+    relatives = np.union1d(up.nodes, down.nodes)
+    names = ("id", "depth", "relation", "via", "author", "downloads", "ingested")
+    found: set[tuple[str, str, str]] = set()
+    for side in (up, down):
+        found.update(Rows(_triple, triples(index, *side.out_edges_among(relatives))))
+    edges = tuple(sorted(found))
+    return LineageResult(
+        model=model,
+        ancestors=Rows(LineageEntry, _columns(up.table.slice(1), names)),
+        descendants=Rows(LineageEntry, _columns(down.table.slice(1), names)),
+        cycles=tuple(find_cycles((c, p) for c, p, _ in edges)),
+        edges=edges,
+    )
+
+
+def _lineage_expanded(store: GraphStore, model: str) -> LineageResult:
     up = store.expand([model], "up")
     down = store.expand([model], "down")
     relatives = pa.concat_arrays(
@@ -211,11 +235,9 @@ def blast_radius(
         target = sha
         commits = store.commit_repositories(sha)
         seeds = sorted({c.repository for c in commits if c.label == "Model"})
-    down = store.expand(seeds, "down")
-    table = _with_hops(down, "down")
+    table, edges, indexed = _affected(store, seeds)
     names = ("id", "depth", "relation", "via", "author", "downloads")
     affected = Rows(Affected, _columns(table, names))
-    reached = down.models.column("id").combine_chunks()
     relations = pc.value_counts(table.column("relation").drop_null()).to_pylist()
     depths = pc.value_counts(table.column("depth")).to_pylist()
     owners = pc.unique(table.column("author").drop_null()).to_pylist()
@@ -230,12 +252,28 @@ def blast_radius(
         by_depth={r["values"]: r["counts"] for r in sorted(depths, key=lambda r: r["values"])},
         owners=tuple(sorted(owners)),
         downloads=pc.sum(table.column("downloads")).as_py() or 0,
-        edges=_edge_triples(down.edges, reached),
+        edges=edges,
         commits=tuple(commits),
         repositories=tuple(sorted({c.repository for c in commits if c.label != "Model"})),
         since=since,
-        applications=applications_of(store, table, since),
+        applications=applications_of(store, table, since, indexed),
     )
+
+
+def _affected(
+    store: GraphStore, seeds: list[str]
+) -> tuple[pa.Table, Rows[tuple[str, str, str]], tuple[LineageIndex, Ints] | None]:
+    """The models downstream of ``seeds`` with their hops, in answer order, the edges among
+    them, and (when the store keeps a lineage index) it and their dense numbers."""
+    indexed = store.indexed(seeds) if seeds else None
+    if indexed is None:
+        down = store.expand(seeds, "down")
+        reached = down.models.column("id").combine_chunks()
+        return _with_hops(down, "down"), _edge_triples(down.edges, reached), None
+    index, numbers = indexed
+    found = reach_columns(index, numbers, "down")
+    inside = found.out_edges_among(np.sort(found.nodes))
+    return found.table, Rows(_triple, triples(index, *inside)), (index, found.nodes)
 
 
 def reach(store: GraphStore, actor: str) -> Reach:

@@ -178,6 +178,12 @@ class LadybugStore(GraphStore):
         found = pc.index_in(pa.array(ids, pa.string()), value_set=index.models.column("id"))
         return index.offsets[np.asarray(found.drop_null().to_numpy(), dtype=np.int64)]
 
+    def indexed(self, seeds: Sequence[str]) -> tuple[LineageIndex, npt.NDArray[np.int64]]:
+        if len(seeds) == 1:  # one key lookup, without an Arrow result
+            rows = self._conn.rows("MATCH (m:Model {id: $k}) RETURN offset(id(m))", {"k": seeds[0]})
+            return self._lineage(), np.asarray([r[0] for r in rows], dtype=np.int64)
+        return self._lineage(), self._numbers(sorted(set(seeds)))
+
     def expand(self, seeds: Sequence[str], direction: Direction) -> Expansion:
         index = self._lineage()
         reached, depth = index.bfs(self._numbers(sorted(set(seeds))), direction)
