@@ -8,7 +8,7 @@ no path enumeration; cycles stop because each model is visited once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,6 +73,53 @@ class LineageIndex:
         self.children = _CSR.build(n, parent, child, codes)
         self.number: dict[str, int] = {}
         """Id -> dense number (filled by :meth:`from_pairs` only)."""
+
+    def arrays(self) -> dict[str, Ints]:
+        """The numpy arrays that, with ``models`` and ``relations``, are the whole index
+        (what :meth:`restore` takes back)."""
+        return {
+            "offsets": self.offsets,
+            "row": self.row,
+            "parents.indptr": self.parents.indptr,
+            "parents.indices": self.parents.indices,
+            "parents.relation": self.parents.relation,
+            "children.indptr": self.children.indptr,
+            "children.indices": self.children.indices,
+            "children.relation": self.children.relation,
+        }
+
+    @classmethod
+    def restore(
+        cls, models: pa.Table, relations: pa.Array, arrays: Mapping[str, Ints]
+    ) -> LineageIndex:
+        """An index from the parts :meth:`arrays` gave (memory-mapped ones, say), checked
+        for consistency: a ValueError when they do not fit together."""
+        index = cls.__new__(cls)
+        index.models, index.relations = models, relations
+        index.offsets, index.row = arrays["offsets"], arrays["row"]
+        index.size = len(index.row)
+        index.parents, index.children = (
+            _CSR(arrays[f"{d}.indptr"], arrays[f"{d}.indices"], arrays[f"{d}.relation"])
+            for d in ("parents", "children")
+        )
+        index.edge_count = len(index.parents.indices)
+        index.number = {}
+        n, m = index.size, index.edge_count
+        fits = (
+            len(index.offsets) == models.num_rows
+            and all(a.dtype == np.int64 and a.ndim == 1 for a in arrays.values())
+            and all(len(c.indptr) == n + 1 and int(c.indptr[-1]) == m for c in index.csrs())
+            and all(len(c.indices) == m and len(c.relation) == m for c in index.csrs())
+            and (m == 0 or int(max(c.indices.max() for c in index.csrs())) < n)
+            and (m == 0 or int(max(c.relation.max() for c in index.csrs())) < len(relations))
+            and (n == 0 or int(index.offsets.max()) < n)
+        )
+        if not fits:
+            raise ValueError("the parts of the lineage index do not fit together")
+        return index
+
+    def csrs(self) -> tuple[_CSR, _CSR]:
+        return self.parents, self.children
 
     @classmethod
     def from_pairs(cls, edges: Iterable[tuple[str, str]], ids: Iterable[str] = ()) -> LineageIndex:
