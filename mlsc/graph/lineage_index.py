@@ -52,7 +52,8 @@ def _distinct(nodes: Ints, claim: Ints) -> Ints:
     and its first call imports ``numpy.ma``: 25 ms of a query process.)"""
     slots = np.arange(len(nodes), dtype=np.int64)
     claim[nodes] = slots
-    return nodes[claim[nodes] == slots]
+    last: Ints = nodes[claim[nodes] == slots]
+    return last
 
 
 class LineageIndex:
