@@ -11,24 +11,35 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from mlsc.render.text import RIGHT_ALIGNED, cell
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 
 class Output:
-    """Where the CLI writes. Colour follows the terminal and ``NO_COLOR``."""
+    """Where the CLI writes. Colour follows the terminal and ``NO_COLOR``. The consoles are
+    made on first use: JSON output never imports rich (about 30 ms of a process start)."""
 
-    def __init__(self) -> None:
-        self.out = Console(highlight=False)
-        if not self.out.is_terminal:
-            self.out.width = 240  # a pipe or a file: never cut ids to 80 columns
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+    @cached_property
+    def out(self) -> Console:
+        from rich.console import Console
+
+        console = Console(highlight=False)
+        if not console.is_terminal:
+            console.width = 240  # a pipe or a file: never cut ids to 80 columns
+        return console
+
+    @cached_property
+    def err(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False, soft_wrap=True)
 
     def json(self, data: Any) -> None:
         text = orjson.dumps(data, default=_json_default, option=orjson.OPT_INDENT_2).decode()
@@ -38,6 +49,9 @@ class Output:
     def table(
         self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
+        from rich.markup import escape
+        from rich.table import Table
+
         table = Table(title=escape(title) if title else None, title_justify="left")
         for column in columns:
             justify = "right" if column in RIGHT_ALIGNED else "left"
@@ -62,6 +76,7 @@ class Output:
     @contextmanager
     def progress(self, label: str) -> Iterator[Any]:
         """A byte-based progress bar on stderr; yields a callback(done, total)."""
+        from rich.markup import escape
         from rich.progress import (
             BarColumn,
             DownloadColumn,
@@ -93,6 +108,7 @@ class Output:
     def counter(self, label: str, unit: str) -> Iterator[Any]:
         """A counting progress bar (done / known so far, rate) on stderr; yields
         callback(done, total)."""
+        from rich.markup import escape
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,

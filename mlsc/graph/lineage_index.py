@@ -8,7 +8,7 @@ no path enumeration; cycles stop because each model is visited once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -46,6 +46,16 @@ class _CSR:
             return empty, empty
         offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
         return np.arange(total, dtype=np.int64) + offsets, np.repeat(nodes, counts)
+
+
+def _distinct(nodes: Ints, claim: Ints) -> Ints:
+    """``nodes`` without repeats, in linear time: each entry claims its node in ``claim`` (a
+    scratch array as long as the index), and the last claimant stays. (``np.unique`` sorts,
+    and its first call imports ``numpy.ma``: 25 ms of a query process.)"""
+    slots = np.arange(len(nodes), dtype=np.int64)
+    claim[nodes] = slots
+    last: Ints = nodes[claim[nodes] == slots]
+    return last
 
 
 class LineageIndex:
@@ -86,6 +96,54 @@ class LineageIndex:
         if key not in self._memo:
             self._memo[key] = build()
         return self._memo[key]  # type: ignore[no-any-return]
+
+    def arrays(self) -> dict[str, Ints]:
+        """The numpy arrays that, with ``models`` and ``relations``, are the whole index
+        (what :meth:`restore` takes back)."""
+        return {
+            "offsets": self.offsets,
+            "row": self.row,
+            "parents.indptr": self.parents.indptr,
+            "parents.indices": self.parents.indices,
+            "parents.relation": self.parents.relation,
+            "children.indptr": self.children.indptr,
+            "children.indices": self.children.indices,
+            "children.relation": self.children.relation,
+        }
+
+    @classmethod
+    def restore(
+        cls, models: pa.Table, relations: pa.Array, arrays: Mapping[str, Ints]
+    ) -> LineageIndex:
+        """An index from the parts :meth:`arrays` gave (memory-mapped ones, say), checked
+        for consistency: a ValueError when they do not fit together."""
+        index = cls.__new__(cls)
+        index.models, index.relations = models, relations
+        index.offsets, index.row = arrays["offsets"], arrays["row"]
+        index.size = len(index.row)
+        index.parents, index.children = (
+            _CSR(arrays[f"{d}.indptr"], arrays[f"{d}.indices"], arrays[f"{d}.relation"])
+            for d in ("parents", "children")
+        )
+        index.edge_count = len(index.parents.indices)
+        index.number = {}
+        index._memo = {}
+        n, m = index.size, index.edge_count
+        fits = (
+            len(index.offsets) == models.num_rows
+            and all(a.dtype == np.int64 and a.ndim == 1 for a in arrays.values())
+            and all(len(c.indptr) == n + 1 and int(c.indptr[-1]) == m for c in index.csrs())
+            and all(len(c.indices) == m and len(c.relation) == m for c in index.csrs())
+            and (m == 0 or int(max(c.indices.max() for c in index.csrs())) < n)
+            and (m == 0 or int(max(c.relation.max() for c in index.csrs())) < len(relations))
+            and (n == 0 or int(index.offsets.max()) < n)
+        )
+        if not fits:
+            raise ValueError("the parts of the lineage index do not fit together")
+        return index
+
+    def csrs(self) -> tuple[_CSR, _CSR]:
+        return self.parents, self.children
 
     @classmethod
     def from_pairs(cls, edges: Iterable[tuple[str, str]], ids: Iterable[str] = ()) -> LineageIndex:
@@ -140,14 +198,15 @@ class LineageIndex:
         """
         csr = self.children if direction == "down" else self.parents
         dist = np.zeros(self.size, dtype=np.int64)
-        frontier = np.unique(seeds)
+        claim = np.empty(self.size, dtype=np.int64)
+        frontier = _distinct(np.asarray(seeds, dtype=np.int64), claim)
         dist[frontier] = 1
         levels = [frontier]
         level = 1
         while frontier.size:
             positions, _ = csr.gather(frontier)
             nxt = csr.indices[positions]
-            nxt = np.unique(nxt[dist[nxt] == 0])
+            nxt = _distinct(nxt[dist[nxt] == 0], claim)
             level += 1
             dist[nxt] = level
             levels.append(nxt)

@@ -65,3 +65,14 @@ def test_help_stays_instant_no_store_or_query_is_imported() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     layers = {name.split(".")[1] for name in done.stdout.split()}
     assert layers == {"cli", "errors", "render"}
+
+
+def test_the_cli_starts_without_the_heavy_libraries() -> None:
+    """Process start: importing the CLI loads no graph library, Hub or GitHub client, Neo4j
+    driver, array library or terminal renderer; commands import what they use."""
+    heavy = ["networkx", "pyvis", "huggingface_hub", "github", "neo4j", "numpy", "pyarrow"]
+    heavy += ["ladybug", "rich"]
+    code = "import sys, mlsc.cli.app; print(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[0] for name in done.stdout.split()}
+    assert loaded.isdisjoint(heavy), sorted(loaded.intersection(heavy))

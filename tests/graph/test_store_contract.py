@@ -341,6 +341,9 @@ def test_uses_model_round_trips_every_property(store: GraphStore) -> None:
         uses_by(store, [app])[0],
         ModelUse(other, "o/a", None, None, None, None, None, None, ["peatmoss"], 0.8),
     ]
+    many = ["o/a", *(f"o/missing{i}" for i in range(5))]  # more ids than edges: a scan
+    assert uses_of(store, many) == uses_of(store, ["o/a"])
+    assert uses_of(store, []) == []
     assert sorted(pinning(store)) == [(app, "o/a", True), (app, "o/b", False), (other, "o/a", None)]
     assert stored_models(store, ["o/a", "o/zz", "o/a"]) == {"o/a"}
     assert stored_uses(store, [other, "github.com/none/x"]) == {(other, "o/a"): "test"}

@@ -16,7 +16,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from mlsc.graph.records import ARROW_TYPES
 
@@ -72,6 +71,8 @@ class Stage:
         self._n = 0
 
     def write_table(self, table: pa.Table) -> str:
+        import pyarrow.parquet as pq  # writes only: a query process need not import it
+
         assert all(_SAFE_NAME.match(name) for name in table.column_names)
         self._n += 1
         path = self._root / f"stage-{self._n}.parquet"

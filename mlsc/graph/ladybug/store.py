@@ -7,7 +7,9 @@
 Bulk writes go through Parquet files staged in a temporary directory (see
 :mod:`mlsc.graph.ladybug.writes`), never row by row. Traversals run on a
 :class:`LineageIndex`, a compressed-sparse-row copy of the derivation edges built from two
-native Arrow scans and dropped on every write: no hop limit, no path enumeration. User Cypher
+native Arrow scans and dropped on every write: no hop limit, no path enumeration; a read-only
+store saves it in the store directory for the next process to map (see
+:mod:`mlsc.graph.ladybug.index_cache`). User Cypher
 gets the engine's variable-length bound raised from 30 to ``MAX_DEPTH`` hops, so documented
 ``SHORTEST 1..10000`` patterns never truncate.
 """
@@ -27,6 +29,7 @@ from mlsc.errors import EmptyStoreError, QueryTimeoutError, ReadOnlyViolation, S
 from mlsc.graph import schema
 from mlsc.graph.algorithms import cycles
 from mlsc.graph.cypher_params import check_parameters
+from mlsc.graph.ladybug import index_cache
 from mlsc.graph.ladybug.connection import DB_FILE, Connection, ddl, translate
 from mlsc.graph.ladybug.staging import restore_nulls
 from mlsc.graph.ladybug.writes import Writer
@@ -123,8 +126,13 @@ class LadybugStore(GraphStore):
     def write(self, batch: GraphBatch) -> WriteStats:
         if self._read_only:
             raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
-        self._index = None
+        self._wrote()
         return Writer(self._conn, self._order).write(batch)
+
+    def _wrote(self) -> None:
+        """Before a write: drop the lineage index, and make any saved one stale."""
+        self._index = None
+        index_cache.bump_write_version(self._dir)
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -147,25 +155,32 @@ class LadybugStore(GraphStore):
         return dict(zip(names, rows[0], strict=True)) if rows else None
 
     def _lineage(self) -> LineageIndex:
-        """The derivation graph in memory, built from two column scans; dropped on write."""
+        """The derivation graph in memory, built from two column scans; dropped on write.
+        A read-only store maps the one a previous process saved, if still current."""
         if self._index is None:
-            models = restore_nulls(
-                self._conn.native(
-                    "MATCH (m:Model) RETURN offset(id(m)) AS o, m.id AS id, "
-                    "m.author AS author, m.author IS NULL AS author__null, "
-                    "m.downloads AS downloads, m.downloads IS NULL AS downloads__null, "
-                    "m.ingested AS ingested"
-                )
-            )
-            edges = restore_nulls(
-                self._conn.native(
-                    "MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model) RETURN offset(id(c)) AS child, "
-                    "offset(id(p)) AS parent, r.relation AS relation, "
-                    "r.relation IS NULL AS relation__null"
-                )
-            )
-            self._index = LineageIndex(models, edges)
+            if self._read_only:
+                self._index = index_cache.cached(self._dir, self._build_lineage)
+            else:
+                self._index = self._build_lineage()
         return self._index
+
+    def _build_lineage(self) -> LineageIndex:
+        models = restore_nulls(
+            self._conn.native(
+                "MATCH (m:Model) RETURN offset(id(m)) AS o, m.id AS id, "
+                "m.author AS author, m.author IS NULL AS author__null, "
+                "m.downloads AS downloads, m.downloads IS NULL AS downloads__null, "
+                "m.ingested AS ingested"
+            )
+        )
+        edges = restore_nulls(
+            self._conn.native(
+                "MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model) RETURN offset(id(c)) AS child, "
+                "offset(id(p)) AS parent, r.relation AS relation, "
+                "r.relation IS NULL AS relation__null"
+            )
+        )
+        return LineageIndex(models, edges)
 
     def _numbers(self, ids: Sequence[str]) -> npt.NDArray[np.int64]:
         """Dense numbers (engine offsets) of the given models; unknown ids are left out."""
@@ -341,7 +356,7 @@ class LadybugStore(GraphStore):
         if not write:
             self._conn.run("BEGIN TRANSACTION READ ONLY")
         else:
-            self._index = None
+            self._wrote()
         try:
             result = self._conn.run(query, params)
             columns = tuple(result.get_column_names())
