@@ -7,8 +7,9 @@
 
 Writes are managed transactions of ``UNWIND $rows ... MERGE`` batches (see
 :mod:`mlsc.graph.neo4j.writes`). Reads use READ routing so clusters spread them. Traversals are
-breadth-first, one Cypher query per level over index lookups (``UNWIND $ids``), with the
-visited set kept here (see :mod:`mlsc.graph.neo4j.traversal`). Every value reaches Cypher as
+one server-side search for a few seeds (one query per level for many), answered as flat
+columns: elementIds and positions instead of a record per model (see
+:mod:`mlsc.graph.neo4j.traversal`). Every value reaches Cypher as
 a parameter; labels and property names come only from :mod:`mlsc.graph.schema`.
 """
 
