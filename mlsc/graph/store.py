@@ -229,6 +229,27 @@ class GraphStore(abc.ABC):
     def ownership_edges(self) -> Iterator[tuple[str, str]]:
         """Every OWNS edge as (actor, model)."""
 
+    def node_keys(self, label: str) -> pa.Array:
+        """The keys of every ``label`` node by dense number (the position), for whole-graph
+        rankings; a number without a node holds null. Stores may override with a faster way."""
+        return pa.chunked_array(
+            [t.keys for t in self.scan_nodes(label)], pa.string()
+        ).combine_chunks()
+
+    def edge_numbers(self, edge_type: str, src_label: str, dst_label: str) -> tuple[Any, Any]:
+        """(source numbers, target numbers) of every ``edge_type`` edge between the two
+        labels, as int64 numpy arrays numbered as :meth:`node_keys` numbers the nodes."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        tables = list(self.scan_edges(edge_type, src_label, dst_label))
+        out = []
+        for label, side in ((src_label, "src"), (dst_label, "dst")):
+            keys = pa.chunked_array([getattr(t, side) for t in tables], pa.string())
+            found = pc.index_in(keys, value_set=self.node_keys(label))
+            out.append(np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64))
+        return out[0], out[1]
+
     @abc.abstractmethod
     def scan_nodes(self, label: str, rows: int = SCAN_ROWS) -> Iterator[NodeTable]:
         """Every node of ``label`` with every schema property (unknown values stay None),

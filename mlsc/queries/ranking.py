@@ -1,12 +1,13 @@
 """Exact top-k rankings by reach over the whole graph.
 
-Package reach (distinct descendants) of every model would cost a traversal per model. We
-rank with upper bounds instead: on the graph of strongly connected components, a model's
-reach is at most the sum over its children of (1 + their bound). Candidates are evaluated
-exactly in decreasing bound order until the k-th exact reach beats every remaining bound, so
-the ranking is exact while only a handful of traversals run, each a breadth-first search on
-the lineage index (:class:`~mlsc.graph.lineage_index.LineageIndex`), the one traversal every
-query uses.
+Package reach (distinct descendants) of every model is computed exactly, all at once, in
+numpy over compressed sparse rows of the derivation edges as the store numbers them
+(:meth:`GraphStore.edge_numbers`, :func:`~mlsc.graph.reach_counts.descendant_counts`): no
+Python graph, no traversal per model, and names only for the rows shown. Maintainer reach
+(owned models and everything downstream of them, distinct) is bounded above by the owned
+models plus the sum of their exact reaches; actors are evaluated exactly, by a breadth-first
+search from their models, in decreasing bound order until the k-th exact reach beats every
+remaining bound, so the ranking is exact while only a handful of searches run.
 """
 
 from __future__ import annotations
@@ -14,101 +15,84 @@ from __future__ import annotations
 import heapq
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from mlsc.graph.algorithms import strongly_connected
-from mlsc.graph.lineage_index import LineageIndex
+from mlsc.graph.reach_counts import Adjacency, Ints, descendant_counts
 from mlsc.graph.store import GraphStore
 from mlsc.queries.results import Ranked
 
 
-def _upper_bounds(index: LineageIndex) -> list[int]:
-    """Per dense number, an upper bound of its descendant count (exact on trees)."""
-    n = index.size
-    children = index.children_lists()
-    comp, order = strongly_connected(children)
-    size = [0] * (max(comp, default=-1) + 1)
-    for c in comp:
-        size[c] += 1
-    bound_c = [0] * len(size)
-    members: list[list[int]] = [[] for _ in size]
-    for v, c in enumerate(comp):
-        members[c].append(v)
-    # Tarjan emits components children-first, so one pass in that order is enough.
-    for c in order:
-        total = size[c] - 1
-        seen_children: set[int] = set()
-        for v in members[c]:
-            for w in children[v]:
-                cw = comp[w]
-                if cw != c and cw not in seen_children:
-                    seen_children.add(cw)
-                    total += size[cw] + bound_c[cw]
-        bound_c[c] = min(total, n)
-    return [bound_c[comp[v]] for v in range(n)]
-
-
-def _top(candidates: list[tuple[int, str, int]], k: int, exact: dict[str, int]) -> list[str]:
-    """Pop candidates (-bound, name, direct) until the k-th exact value beats every bound."""
-    heapq.heapify(candidates)
-    best: list[tuple[int, str]] = []  # min-heap of (reach, negated order key)
-    done: list[str] = []
-    while candidates:
-        neg_bound, name, _ = candidates[0]
-        if len(best) >= k and best[0][0] > -neg_bound:
-            break
-        heapq.heappop(candidates)
-        done.append(name)
-        heapq.heappush(best, (exact[name], name))
-        if len(best) > k:
-            heapq.heappop(best)
-    return done
+def _models(store: GraphStore, extra: Ints | None = None) -> Adjacency:
+    child, parent = store.edge_numbers("DERIVED_FROM", "Model", "Model")
+    top = max([int(a.max()) for a in (child, parent, extra) if a is not None and a.size] or [-1])
+    return Adjacency(top + 1, child, parent)
 
 
 def top_models(store: GraphStore, k: int = 20) -> list[Ranked]:
     """The ``k`` models with the most distinct descendants (package reach)."""
-    g = LineageIndex.from_pairs(store.derivation_edges())
-    bounds = _upper_bounds(g)
-    names = list(g.number)
-    direct = np.diff(g.children.indptr)
-
-    class _Lazy(dict[str, int]):
-        def __missing__(self, name: str) -> int:
-            # distinct models downstream, never counting the model itself (even on a cycle)
-            value = self[name] = g.reach(np.array([g.number[name]], dtype=np.int64)) - 1
-            return value
-
-    lazy = _Lazy()
-    candidates = [(-bounds[i], names[i], int(direct[i])) for i in range(len(names)) if bounds[i]]
-    evaluated = _top(candidates, k, lazy)
-    rows = [Ranked(n, lazy[n], int(direct[g.number[n]])) for n in evaluated]
+    g = _models(store)
+    reach = descendant_counts(g)
+    direct = np.diff(g.down_ptr)
+    live = np.nonzero(reach > 0)[0]
+    if k <= 0 or not live.size:
+        return []
+    cut = np.sort(reach[live])[-min(k, len(live))]
+    chosen = live[reach[live] >= cut]
+    ids = store.node_keys("Model").take(pa.array(chosen)).to_pylist()
+    rows = [Ranked(i, int(reach[c]), int(direct[c])) for i, c in zip(ids, chosen, strict=True)]
     rows.sort(key=lambda r: (-r.reach, r.id))
     return rows[:k]
 
 
 def top_actors(store: GraphStore, k: int = 20) -> list[Ranked]:
     """The ``k`` actors with the largest maintainer reach (controlled ∪ downstream)."""
-    ownership = list(store.ownership_edges())
-    g = LineageIndex.from_pairs(store.derivation_edges(), (model for _, model in ownership))
-    owned: dict[str, set[int]] = {}
-    for actor, model in ownership:
-        owned.setdefault(actor, set()).add(g.number[model])
-    for member, org in store.membership_edges():
-        owned.setdefault(member, set()).update(owned.get(org, set()))
-    bounds = _upper_bounds(g)
-    n = g.size
-
-    class _Lazy(dict[str, int]):
-        def __missing__(self, actor: str) -> int:
-            value = self[actor] = g.reach(np.fromiter(owned[actor], dtype=np.int64))
-            return value
-
-    lazy = _Lazy()
+    actor, model = store.edge_numbers("OWNS", "Actor", "Model")
+    g = _models(store, model)
+    reach = descendant_counts(g)
+    names = store.node_keys("Actor")
+    owned = _owned(store, names, actor, model)
+    n = g.n
     candidates = [
-        (-min(n, sum(1 + bounds[m] for m in models)), actor, len(models))
-        for actor, models in owned.items()
-        if models
+        (-min(n, int(models.size + reach[models].sum())), a, int(models.size))
+        for a, models in owned.items()
+        if models.size
     ]
-    evaluated = _top(candidates, k, lazy)
-    rows = [Ranked(a, lazy[a], len(owned[a])) for a in evaluated]
+    heapq.heapify(candidates)
+    exact: dict[int, int] = {}
+    best: list[int] = []  # min-heap of exact reaches, the k largest
+    while candidates:
+        neg_bound, a, _ = candidates[0]
+        if len(best) >= k and best[0] > -neg_bound:
+            break
+        heapq.heappop(candidates)
+        exact[a] = g.reach(owned[a])
+        heapq.heappush(best, exact[a])
+        if len(best) > k:
+            heapq.heappop(best)
+    ids = names.take(pa.array(list(exact), pa.int64())).to_pylist()
+    rows = [Ranked(i, r, int(owned[a].size)) for i, (a, r) in zip(ids, exact.items(), strict=True)]
     rows.sort(key=lambda r: (-r.reach, r.id))
     return rows[:k]
+
+
+def _owned(store: GraphStore, names: pa.Array, actor: Ints, model: Ints) -> dict[int, Ints]:
+    """Actor number -> the distinct numbers of the models it owns, plus (for a member) those
+    its organisations own, taken in the order the membership edges come."""
+    order = np.lexsort((model, actor))
+    actor, model = actor[order], model[order]
+    keep = np.ones(len(actor), dtype=bool)
+    keep[1:] = (actor[1:] != actor[:-1]) | (model[1:] != model[:-1])
+    actor, model = actor[keep], model[keep]
+    starts = np.flatnonzero(np.r_[True, actor[1:] != actor[:-1]]) if actor.size else actor
+    ends = np.r_[starts[1:], len(actor)]
+    owned = {int(actor[s]): model[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)}
+    members = list(store.membership_edges())
+    if members:
+        found = pc.index_in(pa.array([x for edge in members for x in edge], pa.string()), names)
+        numbers = found.to_pylist()
+        empty = np.zeros(0, dtype=np.int64)
+        for member, org in zip(numbers[::2], numbers[1::2], strict=True):
+            if member is not None:
+                owned[member] = np.union1d(owned.get(member, empty), owned.get(org, empty))
+    return owned

@@ -251,6 +251,28 @@ class LadybugStore(GraphStore):
         table = self._conn.arrow("MATCH (a:Actor)-[:OWNS]->(m:Model) RETURN a.name, m.id")
         yield from zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
 
+    def node_keys(self, label: str) -> pa.Array:
+        key = schema.NODES[label].key
+        table = self._conn.native(f"MATCH (n:{label}) RETURN offset(id(n)), n.{key}")
+        offsets = np.asarray(table.column(0).to_numpy(), dtype=np.int64)
+        row = np.full(int(offsets.max()) + 1 if len(offsets) else 0, -1, dtype=np.int64)
+        row[offsets] = np.arange(len(offsets), dtype=np.int64)
+        return table.column(1).combine_chunks().take(pa.array(row, mask=row < 0))
+
+    def edge_numbers(
+        self, edge_type: str, src_label: str, dst_label: str
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        # The native path (ladybug 0.22) returns no rows when every column is an offset:
+        # the constant column keeps it honest.
+        table = self._conn.native(
+            f"MATCH (a:{src_label})-[:{edge_type}]->(b:{dst_label}) "
+            "RETURN offset(id(a)) AS a, offset(id(b)) AS b, 1 AS one"
+        )
+        return (
+            np.asarray(table.column(0).to_numpy(), dtype=np.int64),
+            np.asarray(table.column(1).to_numpy(), dtype=np.int64),
+        )
+
     def _offset_ranges(self, label: str, rows: int) -> Iterator[str]:
         """``WHERE`` clauses over node offsets of ``label`` covering every node, ``rows`` apart."""
         top = self._conn.rows(f"MATCH (n:{label}) RETURN max(offset(id(n)))")[0][0]
