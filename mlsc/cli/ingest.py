@@ -292,6 +292,8 @@ def ingest_github_cmd(
     if errors:
         write_problems(errors, report.problems)
     _emit(fmt, report, text_ingest.github_summary, quiet=quiet)
+    if report.stopped_by is not None:  # the counts are out; the exit says the run is partial
+        raise report.stopped_by
 
 
 @app.command("hf", cls=Command)

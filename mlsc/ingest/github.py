@@ -16,8 +16,10 @@ every other ingester's, so a commit also seen in a clone is one node.
 
 Token from ``GITHUB_TOKEN`` (never printed or logged); without one GitHub allows 60 requests
 an hour. A rate limit (403 or 429 with ``X-RateLimit-Remaining: 0``, or ``Retry-After``)
-waits until the reset when that is within ``max_wait``, else stops with a message saying
-when to resume; what was written stays written (writes are idempotent). Listing
+waits until the reset when that is within ``max_wait``; beyond it the run stops asking,
+names every repository it did not ingest (``rate-limited``) and returns its counts, with
+``GitHubReport.stopped_by`` saying when to resume; what was written stays written (writes
+are idempotent). Listing
 collaborators needs push access: without it access is recorded as unknown
 (``access_known = false``), not as "nobody".
 """
@@ -96,10 +98,15 @@ def ingest_github(
     stamp = options.observed_at or utc_now()
     prov = {"source": SOURCE, "observed_at": stamp}
     orgs_done: set[str] = set()
-    for name, models in wanted.items():
-        start = report.requests
+    names = list(wanted)
+    for at, (name, models) in enumerate(wanted.items()):
+        start, tallies = report.requests, report.tallies()
         try:
             batch, repo = _repository(client, store, name, models, host, prov, orgs_done)
+        except GitHubRateLimited as limited:  # every later request would be refused too
+            report.requests_by_repository[name] = report.requests - start
+            report.stop(limited, names[at:], tallies)
+            break
         except Gone as gone:
             reason = gone.reason or {404: "missing", 403: "forbidden", 401: "unauthorized"}.get(
                 gone.status, f"http-{gone.status}"

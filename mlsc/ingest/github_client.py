@@ -14,7 +14,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -100,6 +100,32 @@ class GitHubReport:
     requests_by_repository: dict[str, int] = field(default_factory=dict)
     waited: float = 0.0
     code: list[CodeRead] = field(default_factory=list)
+    stopped_by: GitHubRateLimited | None = None
+    """The rate limit that ended the run early: its message says when to resume."""
+
+    def tallies(self) -> GitHubReport:
+        """A copy of the counts so far, for :meth:`stop` to return to."""
+        return replace(
+            self,
+            signatures=Counter(self.signatures),
+            access_unknown=list(self.access_unknown),
+            problems=list(self.problems),
+        )
+
+    def stop(
+        self, limited: GitHubRateLimited, not_ingested: list[str], tallies: GitHubReport
+    ) -> None:
+        """End the run on ``limited``, naming each repository it leaves out; the counts go
+        back to ``tallies``, since nothing read of the repository it stopped in was written."""
+        for name in ("commits", "collaborators", "contributors", "members", "protected"):
+            setattr(self, name, getattr(tallies, name))
+        self.linked_models = tallies.linked_models
+        self.signatures = tallies.signatures
+        self.access_unknown = tallies.access_unknown
+        self.problems = tallies.problems
+        self.stopped_by = limited
+        for name in not_ingested:
+            self.add(name, "rate-limited", f"not ingested: {limited.message}", "skipped")
 
     def add(self, record: str | None, reason: str, detail: str, severity: str = "warning") -> None:
         if severity == "skipped":
@@ -123,6 +149,7 @@ class GitHubReport:
             "requests_by_repository": dict(self.requests_by_repository),
             "waited_seconds": round(self.waited, 1),
             "code": [c.to_json() for c in self.code],
+            "stopped": None if self.stopped_by is None else self.stopped_by.message,
             "problems": [p.to_json() for p in self.problems],
         }
 

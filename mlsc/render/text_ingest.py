@@ -103,6 +103,8 @@ def github_summary(report: GitHubReport) -> Iterator[Block]:
             "requests by repository: "
             + ", ".join(f"{n} {c:,}" for n, c in report.requests_by_repository.items())
         )
+    if report.stopped_by is not None:
+        yield Note(f"stopped early: {report.stopped_by.message}")
 
 
 def crawl_summary(report: CrawlReport) -> Iterator[Block]:

@@ -82,3 +82,23 @@ def test_ingest_github_through_the_cli(tmp_path: Path, monkeypatch: pytest.Monke
     assert TOKEN not in result.stdout + result.stderr
     result = runner.invoke(app, ["ingest", "github", "--db", db])
     assert result.exit_code == 1 and "no repositories" in result.stderr
+
+
+def test_ingest_github_stopped_by_a_rate_limit_prints_its_counts_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from tests.replay.github import TOKEN, Fault, GitHubServer, synthetic_github
+
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    db = str(tmp_path / "kb")
+    with GitHubServer(synthetic_github()) as server:
+        server.add_fault("/repos/*/commits", Fault.rate_limited(int(time.time()) + 3600))
+        args = ["ingest", "github", "acme-ml/data-pipeline", "acme-ml/nope", "--db", db]
+        result = runner.invoke(app, [*args, "--base-url", server.url, "--max-wait", "5"])
+    assert result.exit_code == 1
+    assert "repositories 0; commits 0" in result.stdout and "collaborators 0" in result.stdout
+    assert "skipped 2 (rate-limited 2)" in result.stdout
+    assert "acme-ml/nope" in result.stderr and "resets at" in result.stderr
+    assert "GITHUB_TOKEN" in result.stderr and TOKEN not in result.stdout + result.stderr

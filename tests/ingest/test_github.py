@@ -158,14 +158,22 @@ def test_a_secondary_rate_limit_429_honours_retry_after(
     assert waits == [7.0, 7.0] and report.commits == 75
 
 
-def test_a_rate_limit_beyond_max_wait_stops_with_when_to_resume(
+def test_a_rate_limit_beyond_max_wait_stops_naming_what_it_left_out(
     server: GitHubServer, store: LadybugStore
 ) -> None:
     server.add_fault("/repos/*/commits", Fault.rate_limited(int(time.time()) + 3600))
-    with pytest.raises(GitHubRateLimited, match="resets at") as caught:
-        ingest_github(store, options(server, repos=(VISION,), max_wait=60), sleep=lambda s: None)
-    assert "GITHUB_TOKEN" in (caught.value.hint or "")
-    assert TOKEN not in str(caught.value) + (caught.value.hint or "")
+    repos = (VISION, "acme-ml/does-not-exist", "acme-ml/also-later")
+    report = ingest_github(store, options(server, repos=repos, max_wait=60), sleep=lambda s: None)
+    limited = report.stopped_by
+    assert isinstance(limited, GitHubRateLimited) and "resets at" in limited.message
+    assert "GITHUB_TOKEN" in (limited.hint or "")
+    assert TOKEN not in limited.message + (limited.hint or "")
+    # nothing after the limit is asked for, and every repository left out is named
+    assert [(p.record, p.reason) for p in report.problems] == [(r, "rate-limited") for r in repos]
+    assert report.repositories == 0 and report.skipped == {"rate-limited": 3}
+    assert report.collaborators == report.contributors == report.commits == 0
+    assert list(report.requests_by_repository) == [VISION]
+    assert report.to_json()["stopped"] == limited.message
 
 
 def test_transient_server_errors_are_retried(server: GitHubServer, store: LadybugStore) -> None:
