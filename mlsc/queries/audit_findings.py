@@ -175,26 +175,44 @@ def _scan_findings(
 
 
 def _hub_state(scope: Scope, props: Mapping[str, dict[str, Any]]) -> list[AuditFinding]:
-    node = props.get(scope.model) or {}
+    """Gone, private or gated: the model itself, and each ancestor (whose state matters to
+    anyone reviewing the origin, and at run time to an adapter loading its base by name)."""
     found: list[AuditFinding] = []
-    mid = scope.model
-    if node.get("removed"):
-        when = f" (noticed {node['removed_at']})" if node.get("removed_at") else ""
-        found.append(AuditFinding(
-            "removed", "high",
-            f"{mid} is gone from the Hub{when}: anyone who registers the id again serves the "
-            "code their files; replace the reference or pin a commit you reviewed"))  # fmt: skip
-    if node.get("private"):
-        found.append(AuditFinding(
-            "private", "medium",
-            f"{mid} is private: only its owner's token loads it, and nobody outside can "
-            "review what it serves"))  # fmt: skip
-    if node.get("gated") in ("auto", "manual"):
-        found.append(AuditFinding(
-            "gated", "low",
-            f"{mid} is gated ({node['gated']} approval): loading needs an accepted licence "
-            "and a token, so a CI job without one fails"))  # fmt: skip
+    for mid in (scope.model, *scope.ancestors):
+        node = props.get(mid) or {}
+        via, name = _where(mid, scope)
+        if node.get("removed"):
+            when = f" (noticed {node['removed_at']})" if node.get("removed_at") else ""
+            found.append(AuditFinding("removed", "high", f"{name} is gone from the Hub{when}: "
+                "anyone who registers the id again serves the code their files; replace the "
+                "reference or pin a commit you reviewed", via) if via is None else AuditFinding(
+                "removed", "medium", f"{name} is gone from the Hub{when}: its origin can no "
+                "longer be reviewed, and whatever loads it by name (an adapter's base) loads "
+                "whoever registers the id again", via))  # fmt: skip
+        if node.get("private"):
+            found.append(AuditFinding("private", "medium", f"{name} is private: only its "
+                "owner's token loads it, and nobody outside can review what it serves",
+                via))  # fmt: skip
+        if node.get("gated") in ("auto", "manual"):
+            found.append(AuditFinding("gated", "low", f"{name} is gated ({node['gated']} "
+                "approval): loading needs an accepted licence and a token, so a CI job "
+                "without one fails", via))  # fmt: skip
     return found
+
+
+def _owner_of(model: str, props: Mapping[str, dict[str, Any]]) -> str | None:
+    return (props.get(model) or {}).get("author") or (
+        model.split("/", 1)[0] if "/" in model else None
+    )
+
+
+def _verification(owner: str, verified: Mapping[str, bool | None]) -> str:
+    if owner not in verified:
+        return "not known to the knowledge base"
+    if verified[owner] is False:
+        return "not a verified organisation"
+    # None: the hub was not asked (a snapshot holds no verification)
+    return "not known to be verified (its verification was never read: a Hub crawl reads it)"
 
 
 def _owner_finding(
@@ -203,28 +221,30 @@ def _owner_finding(
     verified: Mapping[str, bool | None],
     parents: Mapping[str, list[str]],
 ) -> list[AuditFinding]:
-    node = props.get(scope.model) or {}
-    owner = node.get("author") or (scope.model.split("/", 1)[0] if "/" in scope.model else None)
+    """The model's owner, unless verified or the owner of its base; then, nearest first,
+    each other owner up the lineage that is not verified (once per owner)."""
+    found: list[AuditFinding] = []
+    owner = _owner_of(scope.model, props)
     if owner is None:
-        return [AuditFinding("unverified-owner", "low",
-                             f"{scope.model} has no owner namespace on record")]  # fmt: skip
-    if verified.get(owner) is True:
-        return []
-    base_owners = {
-        (props.get(p) or {}).get("author") or p.split("/", 1)[0]
-        for p in parents.get(scope.model, ())
-    }
-    if owner in base_owners:
-        return []
-    if owner not in verified:
-        state = "not known to the knowledge base"
-    elif verified[owner] is False:
-        state = "not a verified organisation"
-    else:  # None: the hub was not asked (a snapshot holds no verification)
-        state = "not known to be verified (its verification was never read: a Hub crawl reads it)"
-    bases = f" and does not own its base ({', '.join(sorted(parents[scope.model])[:3])})" if (
-        parents.get(scope.model)) else ""  # fmt: skip
-    return [AuditFinding("unverified-owner", "low", f"its owner {owner} is {state}{bases}")]
+        found.append(AuditFinding("unverified-owner", "low",
+                                  f"{scope.model} has no owner namespace on record"))  # fmt: skip
+    elif verified.get(owner) is not True and owner not in {
+        _owner_of(p, props) for p in parents.get(scope.model, ())
+    }:
+        bases = f" and does not own its base ({', '.join(sorted(parents[scope.model])[:3])})" if (
+            parents.get(scope.model)) else ""  # fmt: skip
+        found.append(AuditFinding("unverified-owner", "low",
+                                  f"its owner {owner} is {_verification(owner, verified)}{bases}"))
+    seen = {owner}
+    for mid, _ in sorted(scope.ancestors.items(), key=lambda item: (item[1], item[0])):
+        theirs = _owner_of(mid, props)
+        if theirs is None or theirs in seen or verified.get(theirs) is True:
+            continue
+        seen.add(theirs)
+        via, name = _where(mid, scope)
+        found.append(AuditFinding("unverified-owner", "low", f"{name} is owned by {theirs}, "
+                                  f"{_verification(theirs, verified)}", via))  # fmt: skip
+    return found
 
 
 def _signing_findings(
@@ -300,7 +320,7 @@ def model_findings(
     parents: dict[str, list[str]] = defaultdict(list)
     for p in reads.parents_of(store, [s.model for s in scopes]):
         parents[p.model].append(p.parent)
-    owners = {(props.get(s.model) or {}).get("author") or s.model.split("/", 1)[0] for s in scopes}
+    owners = {o for m in everything if (o := _owner_of(m, props)) is not None}
     verified = reads_audit.actor_verification(store, sorted(owners))
     found_by: dict[str, list[AuditFinding]] = defaultdict(list)
     for d in discrepancies(store, models=everything).findings:

@@ -72,16 +72,16 @@ def test_json_contract_and_exit_codes(application: Path, kb: str) -> None:
         ("scan-verdict", "critical", "evilcorp/base")
     ]
     assert [f["kind"] for f in ft["findings"]] == [
-        "license-conflict", "unpinned", "unsigned-commits", "unverified-owner"]  # fmt: skip
-    assert data["by_severity"] == {"critical": 1, "high": 0, "medium": 2, "low": 2}
+        "license-conflict", "unpinned", "gated", "unsigned-commits", "unverified-owner"]  # fmt: skip
+    assert data["by_severity"] == {"critical": 1, "high": 0, "medium": 2, "low": 3}
     assert data["models"] == 2 and data["unpinned"] == 1
     assert [s["file"] for s in data["skipped"]] == ["broken.py"]
     for level, expected in (("critical", 3), ("high", 3), ("low", 3), ("none", 0)):
         assert audit(str(application), "--db", kb, "--fail-on", level)[0] == expected
     (application / "svc" / "serve.py").write_text(CLEAN)
     code, out, err = audit(str(application), "--db", kb)
-    assert code == 0, out + err  # only a gated model (low) remains
-    assert "1 reference in 1 file: 0 unpinned; critical 0, high 0, medium 0, low 1" in out
+    assert code == 0, out + err  # only a gated model and its gated base (low) remain
+    assert "1 reference in 1 file: 0 unpinned; critical 0, high 0, medium 0, low 2" in out
     assert "skipped broken.py" in err
     assert audit(str(application), "--db", kb, "--fail-on", "low")[0] == 3
     assert audit(str(application), "--db", kb, "--fail-on", "sometimes")[0] == 1

@@ -103,14 +103,17 @@ def test_each_kind_of_finding_on_its_reference(store: GraphStore) -> None:
     assert kinds(ft) == [
         ("license-conflict", "medium", "meta-llama/Llama-3.1-8B"),
         ("unpinned", "medium", None),
+        ("gated", "low", "meta-llama/Llama-3.1-8B"),  # an ancestor's state is on record too
         ("unsigned-commits", "low", None),
         ("unverified-owner", "low", None),
     ]
     assert "a tag can be moved" in next(f for f in ft.findings if f.kind == "unpinned").detail
-    assert "does not own its base (meta-llama/Llama-3.1-8B)" in ft.findings[3].detail
-    assert "acme is not a verified organisation" in ft.findings[3].detail  # verified: false
+    assert "its ancestor meta-llama/Llama-3.1-8B (depth 1) is gated" in ft.findings[2].detail
+    assert "does not own its base (meta-llama/Llama-3.1-8B)" in ft.findings[4].detail
+    assert "acme is not a verified organisation" in ft.findings[4].detail  # verified: false
     instruct = by_place[("serve.py", 12)]  # same owner as its base: no owner finding
-    assert kinds(instruct) == [("unpinned", "medium", None), ("gated", "low", None)]
+    assert kinds(instruct) == [("unpinned", "medium", None), ("gated", "low", None),
+                               ("gated", "low", "meta-llama/Llama-3.1-8B")]  # fmt: skip
     assert "is a branch" in instruct.findings[0].detail
     assert kinds(by_place[("app/hub.py", 1)]) == [("scan-verdict", "critical", None)]
     assert "the Hub's scanners: critical" in by_place[("app/hub.py", 1)].findings[0].detail
@@ -152,6 +155,34 @@ def test_licence_conflict_and_discrepancy_come_through_the_lineage(store: GraphS
     assert [f.severity for f in gguf.findings] == sorted(
         (f.severity for f in gguf.findings), key=["critical", "high", "medium", "low"].index
     )
+
+
+def test_the_state_and_owners_of_ancestors_are_audited_too(store: GraphStore) -> None:
+    """A verified organisation's fine-tune of a removed, private base by an unverified user,
+    itself a fine-tune of a base by an owner the knowledge base never read: each ancestor's
+    state, and each unverified owner up the lineage once, nearest first."""
+    store.write(GraphBatch([
+        model("bigorg/chat", license="mit"),
+        model("solo/base-v2", license="mit", removed=True, private=True),
+        model("solo/base-v1", license="mit"),
+        model("unread/root", license="mit"),
+        NodeRecord("Actor", "bigorg", {"kind": "org", "verified": True, **PROV}),
+        NodeRecord("Actor", "solo", {"kind": "user", "verified": False, **PROV}),
+    ], [derived("bigorg/chat", "solo/base-v2"), derived("solo/base-v2", "solo/base-v1"),
+        derived("solo/base-v1", "unread/root")]))  # fmt: skip
+    (chat,) = audit(store, reading(ref("a.py", 1, "bigorg/chat", SHA, "commit"))).references
+    assert kinds(chat) == [
+        ("discrepancy", "medium", None),  # missing-base: the model's own claim
+        ("private", "medium", "solo/base-v2"),
+        ("removed", "medium", "solo/base-v2"),
+        ("unverified-owner", "low", "solo/base-v2"),
+        ("unverified-owner", "low", "unread/root"),
+    ]
+    removed = chat.findings[2].detail
+    assert "its ancestor solo/base-v2 (depth 1) is gone" in removed and "adapter" in removed
+    assert "is owned by solo, not a verified organisation" in chat.findings[3].detail
+    assert "(depth 3) is owned by unread, not known to the knowledge base" in (
+        chat.findings[4].detail)  # fmt: skip
 
 
 def test_fix_pins_from_the_newest_commit_held(store: GraphStore) -> None:

@@ -77,7 +77,7 @@ def test_table_most_severe_first_then_summary_pins_and_skipped(tmp_path: Path) -
     assert severities == sorted(severities, key=order.index)
     assert table.rows[0][:3] == ("sub dir/mödel #1.py:7", "critical", "scan-verdict")
     lines = [b.text for b in blocks if isinstance(b, Line)]
-    assert lines[0] == ("5 references in 3 files: 2 unpinned; critical 2, high 0, medium 3, low 4")
+    assert lines[0] == ("5 references in 3 files: 2 unpinned; critical 2, high 0, medium 3, low 5")
     assert lines[1] == (
         f"serve.py:3 acme/llama-ft -> revision {'2' * 40}  # 2025-03-01T00:00:00.000Z"
     )
