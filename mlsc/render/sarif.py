@@ -36,25 +36,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from importlib import metadata
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import quote
 
-import mlsc
+from mlsc.render.sarif_log import (
+    FINGERPRINT,
+    SARIF_SCHEMA,
+    SARIF_VERSION,
+    information_uri,
+    text,
+    tool_version,
+    uri,
+)
 from mlsc.scan.findings import Finding, Severity
 from mlsc.scan.rules import RULES, Rule
 from mlsc.scan.scanner import FileScan, ScanReport
 
-SARIF_VERSION = "2.1.0"
-SARIF_SCHEMA = (
-    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-)
 ROOT_BASE_ID = "SCANROOT"
 """The ``uriBaseId`` every location is relative to: the scanned directory."""
-FINGERPRINT = "mlscFinding/v1"
-"""The ``partialFingerprints`` key (bump the version if what is hashed changes)."""
-
 LEVELS: dict[Severity, str] = {"critical": "error", "warning": "warning", "info": "note"}
 """SARIF ``level`` per finding severity."""
 
@@ -68,25 +67,6 @@ have (a result always carries its own level)."""
 
 _SECURITY_SEVERITY = {"error": "9.0", "warning": "5.0", "note": "1.0"}
 """GitHub code scanning's ``security-severity`` property per level (CVSS-like 0-10)."""
-
-
-def _tool_version() -> str:
-    try:
-        return metadata.version("mlsc")
-    except metadata.PackageNotFoundError:
-        return mlsc.__version__
-
-
-def _information_uri() -> str | None:
-    """The project's home page from the installed package's metadata, if it names one."""
-    try:
-        md = metadata.metadata("mlsc")
-    except metadata.PackageNotFoundError:
-        return None
-    entries: list[str] = [str(e) for e in md.get_all("Project-URL") or ()]
-    urls = [e.partition(",")[2].strip() for e in entries]
-    urls += [str(h) for h in md.get_all("Home-page") or ()]
-    return next((u for u in urls if u.startswith("https://")), None)
 
 
 def _pascal(kind: str) -> str:
@@ -121,17 +101,6 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _uri(rel: str) -> str:
-    """A path relative to the scanned root as a relative URI reference: every character
-    outside the unreserved set is percent-encoded (a ``:`` that would read as a scheme, ``?``,
-    ``#``, ``%``, spaces, quotes, non-ASCII), ``/`` separates segments. Raises ``ValueError``
-    for a ``.`` or ``..`` segment, which a scanned path never has."""
-    segments = rel.split("/")
-    if any(seg in (".", "..", "") for seg in segments):
-        raise ValueError(f"not a path inside the scanned root: {rel!r}")
-    return "/".join(quote(seg, safe="", errors="surrogateescape") for seg in segments)
-
-
 def fingerprint(finding: Finding) -> str:
     """A stable hash of what identifies a finding across scans: rule, path, member, imports."""
     parts = [finding.rule.id, finding.path, finding.member or "", *finding.imports]
@@ -140,7 +109,7 @@ def fingerprint(finding: Finding) -> str:
 
 def _artifact(f: FileScan) -> dict[str, Any]:
     art: dict[str, Any] = {
-        "location": {"uri": _uri(f.path), "uriBaseId": ROOT_BASE_ID},
+        "location": {"uri": uri(f.path), "uriBaseId": ROOT_BASE_ID},
         "length": f.size,
         "roles": ["analysisTarget"],
         "properties": {
@@ -160,7 +129,7 @@ def _result(
     finding: Finding, rule_index: dict[str, int], artifact_index: int | None
 ) -> dict[str, Any]:
     rule = finding.rule
-    location: dict[str, Any] = {"uri": _uri(finding.path), "uriBaseId": ROOT_BASE_ID}
+    location: dict[str, Any] = {"uri": uri(finding.path), "uriBaseId": ROOT_BASE_ID}
     if artifact_index is not None:
         location["index"] = artifact_index
     physical: dict[str, Any] = {"artifactLocation": location}
@@ -197,22 +166,6 @@ def _result(
     }
 
 
-def _text(value: Any) -> Any:
-    """``value`` with every string made valid UTF-8: a file name that is not (kept by the
-    scanner as lone surrogates) gets U+FFFD in its place, so the log is strict JSON."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        return value
-    if isinstance(value, dict):
-        return {k: _text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_text(v) for v in value]
-    return value
-
-
 def render_sarif(report: ScanReport, *, end_time: str | None = None) -> dict[str, Any]:
     """The SARIF 2.1.0 log of a scan (see the module docstring); ``end_time`` (ISO-8601 UTC)
     is recorded as the invocation's ``endTimeUtc`` when given."""
@@ -223,12 +176,12 @@ def render_sarif(report: ScanReport, *, end_time: str | None = None) -> dict[str
     root_uri += "" if root_uri.endswith("/") else "/"
     driver: dict[str, Any] = {
         "name": "mlsc",
-        "version": _tool_version(),
-        "semanticVersion": _tool_version(),
+        "version": tool_version(),
+        "semanticVersion": tool_version(),
         "rules": [_rule(r) for r in rules],
     }
-    if (uri := _information_uri()) is not None:
-        driver["informationUri"] = uri
+    if (home := information_uri()) is not None:
+        driver["informationUri"] = home
     invocation: dict[str, Any] = {
         "executionSuccessful": True,
         "startTimeUtc": report.scanned_at,
@@ -255,7 +208,7 @@ def render_sarif(report: ScanReport, *, end_time: str | None = None) -> dict[str
             "keyHint": sig.key_hint,
             "files": sig.files,
         }
-    log: dict[str, Any] = _text(
+    log: dict[str, Any] = text(
         {
             "$schema": SARIF_SCHEMA,
             "version": SARIF_VERSION,

@@ -22,14 +22,14 @@ from typing import Any
 
 from mlsc.queries.audit import AuditedReference, AuditResult
 from mlsc.queries.audit_findings import AuditFinding
-from mlsc.render.sarif import (
+from mlsc.render.sarif_log import (
     FINGERPRINT,
     SARIF_SCHEMA,
     SARIF_VERSION,
-    _information_uri,
-    _text,
-    _tool_version,
-    _uri,
+    information_uri,
+    text,
+    tool_version,
+    uri,
 )
 
 ROOT_BASE_ID = "AUDITROOT"
@@ -111,7 +111,7 @@ def _result(ref: AuditedReference, f: AuditFinding, index: dict[str, int]) -> di
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(r.file), "uriBaseId": ROOT_BASE_ID},
+                    "artifactLocation": {"uri": uri(r.file), "uriBaseId": ROOT_BASE_ID},
                     "region": {"startLine": max(r.line, 1)},
                 }
             }
@@ -140,12 +140,12 @@ def render_audit_sarif(result: AuditResult) -> dict[str, Any]:
     root_uri += "" if root_uri.endswith("/") else "/"
     driver: dict[str, Any] = {
         "name": "mlsc",
-        "version": _tool_version(),
-        "semanticVersion": _tool_version(),
+        "version": tool_version(),
+        "semanticVersion": tool_version(),
         "rules": [_rule(k, AUDIT_RULES[k]) for k in kinds],
     }
-    if (uri := _information_uri()) is not None:
-        driver["informationUri"] = uri
+    if (home := information_uri()) is not None:
+        driver["informationUri"] = home
     notes = [
         {"level": "warning", "message": {"text": f"{s.file}: {s.reason}"},
          "descriptor": {"id": "skipped"}}
@@ -159,7 +159,7 @@ def render_audit_sarif(result: AuditResult) -> dict[str, Any]:
     if notes:
         invocation["toolExecutionNotifications"] = notes
     return dict(
-        _text(
+        text(
             {
                 "$schema": SARIF_SCHEMA,
                 "version": SARIF_VERSION,
