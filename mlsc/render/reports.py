@@ -2,8 +2,8 @@
 beside their published figures, and a model's scorecard as a 3x3 heat map.
 
 Charts are inline SVG and CSS, and a Content-Security-Policy of ``default-src 'none'`` forbids
-any fetch; the only script a report page may run is :data:`SORT_JS` (allowed by its hash),
-which sorts its tables. Every name in them (model ids, owners, fact values) is
+any fetch; the only script a report page may run is the pages' one table sorter
+(:data:`mlsc.render.html_tables.SORT_JS`, allowed by its hash), which sorts its tables. Every name in them (model ids, owners, fact values) is
 attacker-controlled and escaped.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from mlsc.queries.practices import Practices
 from mlsc.queries.scorecard import PRINCIPLES, SUBJECTS, Cell, Scorecard
+from mlsc.render.html_tables import SORT_JS
 from mlsc.render.page import count, esc, static_page
 from mlsc.render.text import fact_value
 
@@ -19,8 +20,9 @@ REPORT_STYLE = (
     "h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}"
     "table{border-collapse:collapse}td,th{padding:.3rem .6rem;border:1px solid #ddd;"
     "vertical-align:top;text-align:left}th{background:#f6f6f6}.num{text-align:right}"
-    "table.sortable th{cursor:pointer}th[data-dir=asc]::after{content:' \\25B2'}"
-    "th[data-dir=desc]::after{content:' \\25BC'}"
+    "table.mlsc-sortable th{cursor:pointer;user-select:none}"
+    "th[aria-sort=ascending]::after{content:' \\25B2'}"
+    "th[aria-sort=descending]::after{content:' \\25BC'}"
     ".muted{color:#777}.cell{width:14rem}ul{margin:.2rem 0;padding-left:1.1rem}"
     "table.heat td.hc{width:11rem;height:5.5rem;text-align:center;vertical-align:middle;"
     "border:2px solid #fff}table.heat th{background:none;border:none;text-align:center;"
@@ -30,34 +32,6 @@ REPORT_STYLE = (
     "vertical-align:middle;margin:0 .3rem;border:1px solid #ccc}.key .sw{width:1.4rem}"
     ".ramp{background:linear-gradient(90deg,rgb(215,48,39),rgb(254,224,139),rgb(26,152,80))}"
 )
-
-
-SORT_JS = """
-document.querySelectorAll('table.sortable').forEach(function (t) {
-  var head = t.rows[0];
-  Array.prototype.forEach.call(head.cells, function (th, i) {
-    th.addEventListener('click', function () {
-      var dir = th.dataset.dir === 'asc' ? -1 : 1;
-      Array.prototype.forEach.call(head.cells, function (h) { delete h.dataset.dir; });
-      th.dataset.dir = dir === 1 ? 'asc' : 'desc';
-      function key(r) {
-        var c = r.cells[i], v = c.dataset.sort !== undefined ? c.dataset.sort : c.textContent;
-        var n = Number(v.trim().replace(/,/g, ''));
-        return v.trim() !== '' && !isNaN(n) ? n : v.trim().toLowerCase();
-      }
-      var rows = Array.prototype.slice.call(t.rows, 1);
-      rows.sort(function (a, b) {
-        var x = key(a), y = key(b);
-        if (typeof x !== typeof y) { return (typeof x === 'number' ? -1 : 1) * dir; }
-        return (x < y ? -1 : x > y ? 1 : 0) * dir;
-      });
-      rows.forEach(function (r) { r.parentNode.appendChild(r); });
-    });
-  });
-});
-"""
-"""Sorts a ``table.sortable`` by the clicked column (again: the other way): numbers as
-numbers (a cell's ``data-sort`` if it has one, else its text), text as text."""
 
 
 def _pct(value: float | None) -> str:
@@ -148,11 +122,9 @@ def render_practices(report: Practices) -> str:
     """The practices page: shares (with what they are over) and the writer concentration."""
     scope = f" of {report.scope}" if report.scope else ""
     rows = "".join(
-        f"<tr><td>{esc(f.label)}</td><td class='num' data-sort='{_attr(f.value)}'>"
-        f"{_pct(f.value)}</td><td class='num' data-sort='{f.denominator}'>"
-        f"{f.numerator:,} / {f.denominator:,}</td>"
-        f"<td class='num' data-sort='{_attr(f.published)}'>{_pct(f.published)}</td>"
-        f"<td>{esc(f.source or '')}</td></tr>"
+        f"<tr><td>{esc(f.label)}</td>{num(f.value, _pct(f.value))}"
+        f"{num(f.denominator, f'{f.numerator:,} / {f.denominator:,}')}"
+        f"{num(f.published, _pct(f.published))}<td>{esc(f.source or '')}</td></tr>"
         for f in report.figures
     )
     dist = report.models_per_writer
@@ -165,8 +137,8 @@ def render_practices(report: Practices) -> str:
             "<p class='muted'>Shares are over what is known (the second number); published "
             "figures for Hugging Face in orange.</p>",
             _bars([(f.label, f.value, f.published) for f in report.figures]),
-            "<table class='sortable' id='figures'><tr><th>figure</th><th>share</th>"
-            f"<th>over</th><th>published</th><th>source</th></tr>{rows}</table>",
+            f"<table class='mlsc-sortable' id='figures'>{head(FIGURE_COLUMNS)}"
+            f"<tbody>{rows}</tbody></table>",
             _pinning(report),
             "<h2>Who can write: models per account (the heavy tail)</h2>",
             f"<p>median {dist.p50:g}, p90 {dist.p90:g}, p99 {dist.p99:g}, max {dist.max:,} over "
@@ -210,6 +182,23 @@ def _ink(score: float) -> str:
 
 def _score(value: float | None) -> str:
     return "unknown" if value is None else f"{value:.2f}"
+
+
+FIGURE_COLUMNS = (("figure", False), ("share", True), ("over", True), ("published", True),
+                  ("source", False))  # fmt: skip
+
+
+def head(columns: tuple[tuple[str, bool], ...]) -> str:
+    """A table's header row, each cell saying whether its column sorts as numbers."""
+    return "<thead><tr>" + "".join(
+        f"<th data-type='{'num' if numeric else 'text'}' tabindex='0'>{esc(name)}</th>"
+        for name, numeric in columns
+    ) + "</tr></thead>"
+
+
+def num(key: float | None, shown: str) -> str:
+    """A numeric cell showing ``shown`` and sorting by ``key`` (an unknown sorts lowest)."""
+    return f"<td class='num' data-v='{-1 if key is None else key!r}'>{esc(shown)}</td>"
 
 
 def _attr(value: float | None) -> str:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 
 from mlsc.queries.discrepancies import SEVERITY_ORDER, Discrepancies
+from mlsc.render.html_tables import SORT_JS
 from mlsc.render.page import esc, static_page
-from mlsc.render.reports import REPORT_STYLE, SORT_JS
+from mlsc.render.reports import REPORT_STYLE, head
 
 __all__ = ["render_discrepancies"]
 
@@ -75,22 +76,21 @@ def render_discrepancies(report: Discrepancies, *, limit: int = 500) -> str:
             f"<p class='muted'>The first {len(shown):,} of {len(found):,} (<code>--limit</code> "
             "shows more; <code>-f json</code> has them all).</p>"
         )
-    rows = [
-        "<table class='rows sortable' id='findings'><tr><th>severity</th><th>kind</th><th>model</th>"
-        "<th>related</th><th>detail</th><th>evidence</th></tr>"
-    ]
+    columns = (("severity", True), ("kind", False), ("model", False), ("related", False),
+               ("detail", False), ("evidence", False))  # fmt: skip
+    rows = [f"<table class='rows mlsc-sortable' id='findings'>{head(columns)}<tbody>"]
     for f in shown:
         fill = SEVERITY_FILL.get(f.severity, "#eee")
         rows.append(
             f"<tr data-severity='{esc(f.severity)}' data-kind='{esc(f.kind)}' "
             f"data-model='{esc(f.model)}'>"
-            f"<td data-sort='{SEVERITY_ORDER.get(f.severity, 9)}'><span class='sev' "
+            f"<td data-v='{SEVERITY_ORDER.get(f.severity, 9)}'><span class='sev' "
             f"style='background:{fill}'>{esc(f.severity)}</span></td>"
             f"<td>{esc(f.kind)}</td><td>{esc(f.model)}</td>"
             f"<td>{'<br>'.join(esc(r) for r in f.related) or '-'}</td>"
             f"<td class='detail'>{esc(f.detail, 1000)}</td>"
             f"<td class='evidence'>{esc(_evidence(dict(f.evidence)), 600)}</td></tr>"
         )
-    rows.append("</table>")
+    rows.append("</tbody></table>")
     body.append("".join(rows))
     return static_page("mlsc discrepancies", _STYLE, body, SORT_JS)

@@ -14,8 +14,9 @@ Like the other report pages it holds no script: the bars are inline SVG under a 
 from __future__ import annotations
 
 from mlsc.queries.signing import SigningReport, SigningRow
+from mlsc.render.html_tables import SORT_JS
 from mlsc.render.page import esc, static_page
-from mlsc.render.reports import REPORT_STYLE, SORT_JS
+from mlsc.render.reports import REPORT_STYLE, head, num
 
 __all__ = ["render_signing"]
 
@@ -83,26 +84,26 @@ def _bars(kind: str, rows: tuple[SigningRow, ...], width: int = 420) -> str:
 def _table(kind: str, rows: tuple[SigningRow, ...]) -> str:
     """The same numbers, one row each; the columns are the JSON keys."""
     org = kind == "organisation"
-    head = ("id", *(("repositories",) if org else ()), "commits", "signed", "verified",
+    names = ("id", *(("repositories",) if org else ()), "commits", "signed", "verified",
             "unknown", "first_signed", "first_signed_sha")  # fmt: skip
-    out = [f"<table class='rows sortable' data-kind='{kind}'><tr>",
-           *(f"<th>{h}</th>" for h in head), "</tr>"]  # fmt: skip
+    numeric = {"repositories", "commits", "signed", "verified", "unknown"}
+    out = [f"<table class='rows mlsc-sortable' data-kind='{kind}'>",
+           head(tuple((h, h in numeric) for h in names)), "<tbody>"]  # fmt: skip
     for r in rows:
         sha = r.first_signed_sha or ""
         cells = [
             f"<td>{esc(r.id)}</td>",
-            *((f"<td class='num'>{r.repositories:,}</td>",) if org else ()),
-            f"<td class='num'>{r.commits:,}</td>",
-            f"<td class='num' data-sort='{r.signed}'>{r.signed:,} <span class='muted'>"
+            *((num(r.repositories, f"{r.repositories:,}"),) if org else ()),
+            num(r.commits, f"{r.commits:,}"),
+            f"<td class='num' data-v='{r.signed}'>{r.signed:,} <span class='muted'>"
             f"({_pct(r.signed, r.commits)})</span></td>",
-            f"<td class='num'>{r.verified:,}</td>",
-            f"<td class='num'>{r.unknown:,}</td>",
-            f"<td class='when' data-sort='{esc(r.first_signed or '')}'>"
-            f"{esc(r.first_signed or '-')}</td>",
+            num(r.verified, f"{r.verified:,}"),
+            num(r.unknown, f"{r.unknown:,}"),
+            f"<td class='when'>{esc(r.first_signed or '-')}</td>",
             f"<td title='{esc(sha)}'><code>{esc(sha[:12] or '-')}</code></td>",
         ]
         out.append(f"<tr data-id='{esc(r.id)}'>{''.join(cells)}</tr>")
-    out.append("</table>")
+    out.append("</tbody></table>")
     return "".join(out)
 
 

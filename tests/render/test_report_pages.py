@@ -14,7 +14,8 @@ from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries.discrepancies import discrepancies
 from mlsc.queries.scorecard import scorecard
 from mlsc.queries.signing import signing_report
-from mlsc.render.reports import SORT_JS, render_scorecard
+from mlsc.render.html_tables import SORT_JS
+from mlsc.render.reports import render_scorecard
 from mlsc.render.reports_findings import render_discrepancies
 from mlsc.render.reports_signing import render_signing
 from mlsc.scan import scan_path, scan_records
@@ -310,8 +311,8 @@ def test_discrepancies_counts_and_table_match_the_json(driver: Any, tmp_path: Pa
 
 
 def test_tables_sort_by_the_clicked_column(driver: Any, tmp_path: Path) -> None:  # noqa: F811
-    """Numbers as numbers (by their data-sort), a second click the other way; the sorter is
-    the only script and runs under the page's policy."""
+    """The pages' one sorter: numbers as numbers (by their data-v), most first, text A to Z,
+    a second click the other way; it is the only script and runs under the page's policy."""
     with LadybugStore(tmp_path / "kb") as store:
         store.write(signing_graph())
         report = signing_report(store)
@@ -338,11 +339,14 @@ def test_tables_sort_by_the_clicked_column(driver: Any, tmp_path: Path) -> None:
     assert column("id") == by_commits
     click("signed")
     signed = [int(s.split()[0]) for s in column("signed")]
-    assert signed == sorted(signed) and signed[0] == 0 and signed[-1] == 3
+    assert signed == sorted(signed, reverse=True) and signed[0] == 3 and signed[-1] == 0
     click("signed")
-    assert [int(s.split()[0]) for s in column("signed")] == sorted(signed, reverse=True)
+    assert [int(s.split()[0]) for s in column("signed")] == sorted(signed)
     click("id")
-    assert column("id") == sorted(by_commits, key=str.lower)
+    assert column("id") == sorted(by_commits)
+    assert driver.find_element(
+        "xpath", "//table[@data-kind='repository']//th[text()='id']"
+    ).get_attribute("aria-sort") == "ascending"
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [], errors
     assert driver.execute_script("return typeof window.__pwned") == "undefined"

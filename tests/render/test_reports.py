@@ -11,7 +11,8 @@ from mlsc.graph.records import GraphBatch, NodeRecord
 from mlsc.ingest.hub.snapshot import ingest_snapshot
 from mlsc.queries.practices import practices
 from mlsc.queries.scorecard import scorecard
-from mlsc.render.reports import SORT_JS, render_practices, render_scorecard
+from mlsc.render.html_tables import SORT_JS
+from mlsc.render.reports import render_practices, render_scorecard
 from tests.conftest import SAMPLE
 from tests.graph.builders import PROV, derived
 from tests.render.screenshots import save_screenshot
