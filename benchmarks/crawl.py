@@ -7,7 +7,14 @@ limit. Each answer of the server waits ``--latency`` seconds first (a network ro
 the real Hub's is tens of milliseconds), and the run is repeated without latency to show
 the client's own cost. Ratios are against the 1-worker run of the same process.
 
+``--family synthetic`` and ``--family real`` measure what a family crawl spends instead:
+every base of the synthetic hub (``--children`` wide), or the real 67-model
+Mistral-Small-24B-Base-2501 tree (``tests/replay/tree.py``, read from ``../shared/data``),
+crawled with ``--ancestors --descendants`` all the way, commits and owners included (the CLI's
+defaults), and again with ``--no-commits``: requests per model, and by kind.
+
 Usage: ``python benchmarks/crawl.py [--children 1000] [--latency 0.03] [--workers 1,4,16]``
+``python benchmarks/crawl.py --family real``
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ from mlsc.graph.ladybug import LadybugStore  # noqa: E402
 from mlsc.ingest.hub.crawl import crawl_hub  # noqa: E402
 from mlsc.ingest.hub.options import CrawlOptions  # noqa: E402
 from tests.replay.hf import HubServer, Paging, hf_client_env  # noqa: E402
-from tests.replay.hub import synthetic_hub  # noqa: E402
+from tests.replay.hub import Hub, synthetic_hub  # noqa: E402
+from tests.replay.tree import MISTRAL_ROOT, mistral_family  # noqa: E402
 
 SEED = "acme-ai/acme-1b"
 
@@ -66,13 +74,83 @@ def crawl_once(children: int, latency: float, workers: int, tmp: Path) -> dict[s
         }
 
 
+SYNTHETIC_BASES = (
+    "acme-ai/acme-7b",
+    "acme-ai/acme-1b",
+    "openweights/ow-13b",
+    "openweights/ow-3b",
+    "tinylab/tiny-base",
+)
+
+
+def family_once(hub: Hub, seeds: tuple[str, ...], commits: bool, tmp: Path) -> dict[str, Any]:
+    """One family crawl (ancestors and descendants, no depth limit) and what it spent."""
+    with (
+        HubServer(hub, paging=Paging()) as server,
+        LadybugStore(tmp / f"family-{commits}") as store,
+    ):
+        report = crawl_hub(
+            store,
+            CrawlOptions(
+                models=seeds,
+                ancestors=True,
+                descendants=True,
+                commits=commits,
+                workers=4,
+                rate=0,
+                endpoint=server.url,
+                token=False,
+            ),
+        )
+        return {
+            "commits": commits,
+            "models": report.models,
+            "requests": server.total,
+            "requests_per_model": round(server.total / report.models, 2),
+            "client_counted_requests": report.requests,
+            "by_kind": dict(sorted(server.requests.items())),
+        }
+
+
+def family(name: str, children: int, tmp: Path) -> list[dict[str, Any]]:
+    if name == "real":
+        hub, seeds = mistral_family(), (MISTRAL_ROOT,)
+    else:
+        hub, seeds = synthetic_hub(wide_children=children), SYNTHETIC_BASES
+    rows = []
+    for commits in (True, False):
+        row = family_once(hub, seeds, commits, tmp)
+        rows.append({"family": name, **row})
+        per = ", ".join(f"{k} {v / row['models']:.2f}" for k, v in row["by_kind"].items())
+        print(
+            f"family {name:9s} commits {'on ' if commits else 'off'}: {row['models']} models, "
+            f"{row['requests']} requests = {row['requests_per_model']:.2f} per model ({per})",
+            flush=True,
+        )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--children", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.03)
     parser.add_argument("--workers", default="1,4,16")
     parser.add_argument("--json", type=Path, help="Also write the results here.")
+    parser.add_argument(
+        "--family",
+        choices=("synthetic", "real"),
+        help="Measure requests per model of a whole family crawl instead of throughput.",
+    )
     args = parser.parse_args(argv)
+    if args.family:
+        with (
+            tempfile.TemporaryDirectory(prefix="mlsc-crawl-bench-") as tmp,
+            hf_client_env(Path(tmp) / "hf"),
+        ):
+            rows = family(args.family, args.children, Path(tmp))
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1))
+        return 0
     workers = [int(w) for w in args.workers.split(",")]
     rows = []
     with (
