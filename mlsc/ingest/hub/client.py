@@ -290,36 +290,42 @@ class HubClient:
         return self.pages(f"{repo_id} commits", url, {}, commit)
 
     def listing(self, what: str, **kwargs: Any) -> list[Any]:
-        """A whole model listing (all pages), ids and lastModified only."""
+        """A whole model listing (all pages): ids, lastModified, sha and how many models
+        name each as their base (``childrenModelCount``: a leaf's children need no listing)."""
         from huggingface_hub.hf_api import ModelInfo
 
         def model(item: dict[str, Any]) -> ModelInfo:  # as HfApi.list_models
             return ModelInfo(**{"siblings": None, **item})  # type: ignore[no-untyped-call]
 
-        params = {"expand": ["lastModified", "sha"], **kwargs}
+        params = {"expand": ["lastModified", "sha", "childrenModelCount"], **kwargs}
         return self.pages(what, f"{self.endpoint}/api/models", params, model)
 
-    def owner(self, name: str) -> tuple[str, bool | None, list[str]]:
-        """(kind, verified, members) of a namespace: organisation or user."""
+    def owner(self, name: str, first: str = "org") -> tuple[str, bool | None, list[str]]:
+        """(kind, verified, members) of a namespace: asked as ``first`` (``org`` or ``user``),
+        then as the other kind when the Hub does not know it as the first (a 404)."""
+        kinds = ("org", "user") if first == "org" else ("user", "org")
         try:
-            org = self.call(
-                f"organisation {name}", lambda: self.api.get_organization_overview(name)
-            )
+            return self._organisation(name) if kinds[0] == "org" else self._user(name)
         except Skipped as skip:
             if not skip.reason.startswith("http-404") and skip.reason != "missing":
                 raise
-        else:
-            members: list[str] = []
-            if self.options.owners:
-                try:
-                    members = self.pages(
-                        f"organisation {name} members",
-                        f"{self.endpoint}/api/organizations/{name}/members",
-                        {},
-                        lambda item: str(item["user"]),  # HfApi reads it as User.username
-                    )
-                except Skipped as skip:
-                    self.report.add(Problem(0, name, skip.reason, skip.detail, "warning"))
-            return "org", bool(org.is_verified), members
+        return self._organisation(name) if kinds[1] == "org" else self._user(name)
+
+    def _user(self, name: str) -> tuple[str, bool | None, list[str]]:
         self.call(f"user {name}", lambda: self.api.get_user_overview(name))
         return "user", None, []
+
+    def _organisation(self, name: str) -> tuple[str, bool | None, list[str]]:
+        org = self.call(f"organisation {name}", lambda: self.api.get_organization_overview(name))
+        members: list[str] = []
+        if self.options.owners:
+            try:
+                members = self.pages(
+                    f"organisation {name} members",
+                    f"{self.endpoint}/api/organizations/{name}/members",
+                    {},
+                    lambda item: str(item["user"]),  # HfApi reads it as User.username
+                )
+            except Skipped as skip:
+                self.report.add(Problem(0, name, skip.reason, skip.detail, "warning"))
+        return "org", bool(org.is_verified), members

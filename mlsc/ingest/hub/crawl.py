@@ -10,8 +10,11 @@ What one model costs (requests): its ``model_info`` (card data, tags, config, fi
 sizes and LFS sha256, the Hub's security status), then, when the repository has them, its
 README.md (card text and front matter, checked here), adapter_config.json and
 mergekit_config.yml, and its commit list. Owners are looked up once per crawl (organisation
-overview and members, or user overview). Descendants come from listing models by the
-``base_model:`` tags (each relation, and the bare tag), ancestors from declared bases.
+overview and members, or user overview; a commit author or organisation member is known to
+be a user without asking, see :mod:`.owners`). Descendants come from one listing per parent
+by the bare ``base_model:<id>`` tag (the Hub puts it on every child, whatever the relation),
+and only for models the listing that found them counts children of (``childrenModelCount``)
+or the knowledge base holds children of; ancestors come from declared bases.
 
 The crawl is polite and robust: bounded concurrency (``workers``), a shared request rate,
 retries with backoff that honour ``Retry-After`` on 429 and 5xx, timeouts. Gated, private,
@@ -40,14 +43,11 @@ from mlsc.graph.reads_ingest import ingested_children, ingested_count, known_ali
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.hub.client import HubClient, Skipped
 from mlsc.ingest.hub.fetch import fetch_model
-from mlsc.ingest.hub.model import SOURCE, Records, model_records, owner_records
+from mlsc.ingest.hub.model import SOURCE, Records, model_records
 from mlsc.ingest.hub.options import CrawlOptions, CrawlReport
+from mlsc.ingest.hub.owners import owner_records
 from mlsc.ingest.interface import Problem, Progress
 from mlsc.vocab import is_valid_repo_id, utc_iso, utc_now
-
-TAG_RELATIONS = ("finetune", "adapter", "quantized", "merge")
-"""The relations the Hub puts in ``base_model:<relation>:<id>`` tags."""
-
 
 # -- the journal --------------------------------------------------------------------------------
 
@@ -130,6 +130,8 @@ class _Crawl:
         self.queue: list[_Item] = list(journal.pending)
         self.seen: set[str] = set(journal.done) | {q[0] for q in self.queue}
         self.fetched = 0
+        self.counts: dict[str, int | None] = {}
+        """Model id -> childrenModelCount, from the listing that found it."""
 
     def problem(self, record: str | None, severity: str, reason: str, detail: str) -> None:
         self.report.add(Problem(0, record, reason, detail, severity))  # type: ignore[arg-type]
@@ -169,6 +171,7 @@ class _Crawl:
                 if mid not in ids:
                     self.confirm_removed(mid)
             for m in listed:
+                self.counts[str(m.id)] = m.children_model_count
                 if self.changed(m):
                     self.enqueue(str(m.id), 0, "seed")
                 else:
@@ -182,6 +185,7 @@ class _Crawl:
                 self.problem(self.options.search, "skipped", exc.reason, exc.detail)
                 found = []
             for m in found:
+                self.counts[str(m.id)] = m.children_model_count
                 if self.changed(m):
                     self.enqueue(str(m.id), 0, "seed")
                 else:
@@ -209,12 +213,19 @@ class _Crawl:
                 self.mark_removed(mid)
 
     def children(self, mid: str) -> list[Any]:
-        """Every model whose ``base_model:`` tags name ``mid``, once."""
-        found: dict[str, Any] = {}
-        for tag in [f"base_model:{mid}", *(f"base_model:{r}:{mid}" for r in TAG_RELATIONS)]:
-            for m in self.client.listing(f"children of {mid} ({tag})", filter=tag):
-                found.setdefault(str(m.id), m)
-        return list(found.values())
+        """Every model whose tags name ``mid`` as its base: one ``base_model:<id>`` listing.
+        The Hub tags each child ``base_model:<id>`` beside ``base_model:<relation>:<id>``,
+        whatever the relation, and the relation is read from the child's own tags when it
+        is fetched, so the four relation listings would only list the same models again."""
+        found = self.client.listing(f"children of {mid}", filter=f"base_model:{mid}")
+        for m in found:
+            self.counts[str(m.id)] = m.children_model_count
+        return found
+
+    def may_have_children(self, mid: str) -> bool:
+        """False when the listing that found ``mid`` counted no children and the knowledge
+        base holds none either (a child it holds must be listed, to notice it is gone)."""
+        return self.counts.get(mid) != 0 or bool(self.known_children(mid))
 
     def known_children(self, mid: str) -> list[str]:
         return ingested_children(self.store, mid, SOURCE)
@@ -247,7 +258,9 @@ class _Crawl:
                 if item[3]
             ]
             listings: list[tuple[_Item, Any]] = [
-                (item, pool.submit(self.children, item[0])) for item in level if not item[3]
+                (item, pool.submit(self.children, item[0]))
+                for item in level
+                if not item[3] and self.may_have_children(item[0])
             ]
             for item, future in fetches:
                 mid, depth, direction, _ = item
@@ -272,6 +285,7 @@ class _Crawl:
                     self.options.descendants
                     and direction in ("seed", "down")
                     and self.within(depth)
+                    and self.may_have_children(facts.id)
                 ):
                     listings.append(
                         (
@@ -301,11 +315,22 @@ class _Crawl:
                 self.flush()
         self.flush()
 
+    def ask_first(self, name: str) -> str:
+        """Whether to ask the Hub about an owner as an organisation or as a user first: as
+        the knowledge base knows it; else, when commits are read, an owner that authored
+        none of its models' commits is most likely an organisation; else a user (most
+        owners on the Hub are)."""
+        node = self.store.node("Actor", name)
+        kind = node.get("kind") if node else None
+        if kind in ("org", "user"):
+            return str(kind)
+        return "org" if self.options.commits else "user"
+
     def flush(self) -> None:
         """Write what is pending, then remember it in the journal."""
         if self.records.nodes or self.records.edges:
             self.records.resolve(self.aliases)
-            owner_records(self.client, self.records, self.report, self.owners)
+            owner_records(self.client, self.records, self.report, self.owners, self.ask_first)
             self.store.write(self.records.batch())
             self.journal.done.update(self.records.replace)
             self.journal.owners.update(self.owners)

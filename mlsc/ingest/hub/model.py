@@ -33,7 +33,6 @@ from typing import Any, NamedTuple
 import orjson
 
 from mlsc.graph.records import EdgeRecord, GraphBatch, NodeRecord
-from mlsc.ingest.hub.client import HubClient, Skipped
 from mlsc.ingest.hub.fetch import ModelFacts
 from mlsc.ingest.hub.lineage import declared_parents
 from mlsc.ingest.hub.options import CrawlReport
@@ -305,37 +304,3 @@ def resolve_tag(tag: str, aliases: dict[str, str]) -> str:
     head, _, base = tag.rpartition(":")
     return f"{head}:{aliases.get(base, base)}"
 
-
-def owner_records(
-    client: HubClient,
-    records: Records,
-    report: CrawlReport,
-    known: dict[str, tuple[str, bool | None, list[str]]],
-) -> None:
-    """Kind, verification and members of every owner named by the pending records."""
-    if not client.options.owners:
-        return
-    names = sorted(
-        {
-            n.key
-            for n in records.nodes
-            if n.label == "Actor" and not n.create_only and n.props.get("kind") is None
-        }
-        - set(known)
-    )
-    for name in names:
-        try:
-            known[name] = client.owner(name)
-        except Skipped as exc:
-            report.add(Problem(0, name, exc.reason, f"owner {exc.detail}", "warning"))
-            known[name] = ("unknown", None, [])
-            continue
-        kind, verified, members = known[name]
-        report.actors += 1
-        records.node("Actor", name, hub=HUB, kind=kind, verified=verified)
-        if kind == "org":
-            report.organisations += 1
-            for member in members:
-                records.node("Actor", member, hub=HUB, kind="user")
-                records.edge("MEMBER_OF", "Actor", member, "Actor", name)
-                report.memberships += 1

@@ -32,7 +32,7 @@ from mlsc.ingest.hub.client import HubUnreachable
 from mlsc.ingest.hub.crawl import crawl_hub
 from mlsc.ingest.hub.options import CrawlOptions, CrawlReport
 from tests.replay.hf import HubServer, LoggedRequest, Paging, hf_client_env
-from tests.replay.hub import DATA, RELATIONS, Fault, Hub, HubFile, HubModel, synthetic_hub
+from tests.replay.hub import DATA, Fault, Hub, HubFile, HubModel, synthetic_hub
 
 WIDE = 1_050
 """Direct children of acme-ai/acme-1b in the wide hub: more than one page of 1,000."""
@@ -175,12 +175,10 @@ def tag_ancestors(hub: Hub, model_id: str) -> set[str]:
 
 
 def listing_pages(hub: Hub, parent: str, page: int) -> int:
-    """Requests to list the children of ``parent``: the bare tag and one per relation."""
-    total = 0
-    for tag in (f"base_model:{parent}", *(f"base_model:{r}:{parent}" for r in RELATIONS)):
-        hits = sum(1 for m in hub if tag in m.tags and not m.private)
-        total += max(1, -(-hits // page))
-    return total
+    """Requests to list the children of ``parent``: the pages of one ``base_model:<id>``
+    listing (every child carries the bare tag, whatever its relation)."""
+    hits = sum(1 for m in hub if f"base_model:{parent}" in m.tags and not m.private)
+    return max(1, -(-hits // page))
 
 
 def file_format(path: str) -> tuple[str | None, bool]:
@@ -326,10 +324,10 @@ def test_descendants_of_the_wide_base_across_listing_pages(wide: WideCrawl) -> N
             assert edge["source"] == "hf-crawl" and edge["observed_at"] == OBSERVED
     assert report.edges == Counter({"finetune": WIDE})
     assert report.evidence == Counter({"tag:base_model:finetune": WIDE, "card:base_model": WIDE})
-    # Every listing of the base (the bare tag and one per relation) walked all its pages
-    assert wide.requests["list_models"] == listing_pages(hub, "acme-ai/acme-1b", PAGE) == 15
+    # The one listing of the base (the bare base_model:<id> tag) walked all its pages
+    assert wide.requests["list_models"] == listing_pages(hub, "acme-ai/acme-1b", PAGE) == 6
     cursors = [r for r in wide.log if r.kind == "list_models" and "cursor=" in r.query]
-    assert len(cursors) == 2 * (-(-WIDE // PAGE) - 1)
+    assert len(cursors) == -(-WIDE // PAGE) - 1
 
 
 def test_request_counts_of_a_crawl_match_the_server(wide: WideCrawl) -> None:
@@ -354,7 +352,7 @@ def ingested_ids(wide: WideCrawl) -> set[str]:
 def test_since_lists_pages_of_1000_and_fetches_nothing_unchanged(
     wide: WideCrawl, wide_hub: Hub, tmp_path: Path
 ) -> None:
-    """Default pages (1,000, the Hub's): two per listing of the wide base. Nothing changed
+    """Default pages (1,000, the Hub's): two for the listing of the wide base. Nothing changed
     since the first crawl, so only the seed itself is fetched again."""
     db = tmp_path / "kb"
     shutil.copytree(wide.db, db)
@@ -373,7 +371,7 @@ def test_since_lists_pages_of_1000_and_fetches_nothing_unchanged(
         assert report.since == "2025-01-01T00:00:00.000Z"
         assert report.unchanged == WIDE and report.models == 1
         assert server.requests["list_models"] == listing_pages(wide_hub, "acme-ai/acme-1b", 1000)
-        assert server.requests["list_models"] == 7
+        assert server.requests["list_models"] == 2
         assert server.requests["model_info"] == 1  # the seed: --model is always fetched
         assert dump(store) == before
 
@@ -854,10 +852,11 @@ def test_organisations_members_and_users(server: HubServer, hub: Hub, store: Lad
     assert report.organisations == len(hub.organizations) == 3
     assert report.memberships == len(want) == 5
     assert report.actors == 4  # the owners looked up: three organisations and alice
-    # one overview per owner; members only for organisations; users are not organisations
-    assert server.requests["org_overview"] == 4
+    # one overview per organisation, and its members; alice authored commits of her model,
+    # so she is known to be a user without asking
+    assert server.requests["org_overview"] == 3
     assert server.requests["org_members"] == 3
-    assert server.requests["user_overview"] == 1
+    assert server.requests["user_overview"] == 0
 
 
 # ----------------------------------------------------------- idempotence and resuming

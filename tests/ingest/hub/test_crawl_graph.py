@@ -18,6 +18,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from mlsc.graph.store import GraphStore
 from mlsc.ingest.hub.crawl import crawl_hub
 from mlsc.ingest.hub.options import CrawlOptions, CrawlReport
 from tests.replay.hf import HubServer, hf_client_env
-from tests.replay.hub import Hub, synthetic_hub
+from tests.replay.hub import Hub, HubModel, synthetic_hub
 from tests.replay.tree import MISTRAL_ROOT, mistral_family
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -150,3 +151,106 @@ def test_the_real_family_crawl_writes_the_same_graph(
         golden.write_text(json.dumps(found, indent=1) + "\n")
     assert report.models == 67
     assert found == json.loads(golden.read_text())
+
+
+def test_the_real_family_costs_about_three_and_a_half_requests_per_model(
+    mistral: tuple[list[str], CrawlReport, Counter[str]],
+) -> None:
+    """What each request is for: per model its info (files with sizes and LFS hashes, the
+    security status), its README (the card's prose) and its commits; the children of the 9
+    models that have any (one listing each: the listing that found a model counts its
+    children, so leaves are not listed); each organisation's overview and members once. Every
+    owner that is a user authored its models' commits, so it is not asked about at all. The
+    few more files read are the adapter and mergekit configurations (lineage) and config.json
+    where the Hub's info has no config."""
+    _, report, requests = mistral
+    hub = mistral_family()
+    parents = [m.id for m in hub if hub.children(m.id)]
+    readmes = sum(1 for m in hub if m.file("README.md"))
+    lineage_files = ("adapter_config.json", "mergekit_config.yml")
+    configs = sum(1 for m in hub for f in lineage_files if m.file(f))
+    configs += sum(1 for m in hub if m.file("config.json") and not m.config)
+    assert (len(parents), len(hub.organizations), readmes + configs) == (9, 12, 70)
+    assert dict(requests) == {
+        "model_info": report.models,
+        "resolve": readmes + configs,
+        "commits": report.models,
+        "list_models": len(parents),
+        "org_overview": len(hub.organizations),
+        "org_members": len(hub.organizations),
+    }
+    assert sum(requests.values()) == 237  # 3.54 per model; 631 (9.42) before
+
+
+def test_the_synthetic_family_lists_each_parent_once_and_asks_no_user(
+    synthetic: tuple[list[str], CrawlReport, Counter[str]],
+) -> None:
+    """The 9 seeds and the 2 fetched descendants that have children are listed, once each
+    (not once per relation); one more model_info is the renamed seed's redirect."""
+    _, report, requests = synthetic
+    assert dict(requests) == {
+        "model_info": report.models + 1,
+        "resolve": 31,
+        "commits": report.models,
+        "list_models": 11,
+        "org_overview": 3,
+        "org_members": 3,
+    }
+    assert sum(requests.values()) == 107  # 3.69 per model; 263 (9.07) before
+
+
+def test_a_leaf_whose_stored_child_is_gone_is_still_listed(tmp_path: Path) -> None:
+    """A model the listing counts no children of is listed all the same when the knowledge
+    base holds children of it: a child gone private must be marked removed, never left."""
+
+    def model(mid: str, base: str | None) -> HubModel:
+        tags = (f"base_model:{base}", f"base_model:finetune:{base}") if base else ()
+        sha = hashlib.sha1(mid.encode()).hexdigest()
+        return HubModel(mid, sha, OBSERVED, OBSERVED, tags=tags)
+
+    hub = Hub([model("org/base", None), model("bob/mid", "org/base"), model("bob/leaf", "bob/mid")])
+    options = CrawlOptions(
+        models=("org/base",), descendants=True, token=False, rate=0.0, owners=False
+    )
+    with (
+        HubServer(hub) as server,
+        hf_client_env(tmp_path / "hf"),
+        LadybugStore(tmp_path / "kb") as store,
+    ):
+        first = crawl_hub(store, replace(options, endpoint=server.url), sleep=lambda _: None)
+        assert first.models == 3 and first.removed == []
+        hub.add(replace(hub.model("bob/leaf"), private=True))
+        server.reset_counts()
+        again = crawl_hub(store, replace(options, endpoint=server.url), sleep=lambda _: None)
+        assert server.requests["list_models"] == 2  # org/base, and bob/mid (counted 0 now)
+        assert again.removed == ["bob/leaf"]
+        node = store.node("Model", "bob/leaf")
+        assert node is not None and node["removed"] is True
+
+
+def test_owners_are_asked_as_what_they_are_known_to_be(tmp_path: Path) -> None:
+    """Without commits an unknown owner is asked as a user first (most are), and an
+    organisation's 404 there sends the lookup on to it; a member of an organisation asked
+    earlier is a user without asking; a later crawl asks as the knowledge base knows them."""
+    hub = synthetic_hub(seed=0, wide_children=1)
+    models = ("acme-ai/acme-7b", "openweights/ow-3b", "tinylab/tiny-base", "alice/acme-7b-chat")
+    options = CrawlOptions(models=models, commits=False, token=False, rate=0.0)
+    with (
+        HubServer(hub) as server,
+        hf_client_env(tmp_path / "hf"),
+        LadybugStore(tmp_path / "kb") as store,
+    ):
+        report = crawl_hub(store, replace(options, endpoint=server.url), sleep=lambda _: None)
+        kinds = {name: (store.node("Actor", name) or {}).get("kind") for name in hub.organizations}
+        assert kinds == dict.fromkeys(hub.organizations, "org")
+        alice = store.node("Actor", "alice")
+        assert alice is not None and (alice["kind"], alice["verified"]) == ("user", None)
+        assert report.actors == 4 and report.memberships == 5
+        # the three organisations: a 404 as users, then overview and members; alice (sorted
+        # after acme-ai, whose member she is) is not asked
+        owners = {k: server.requests[k] for k in ("user_overview", "org_overview", "org_members")}
+        assert owners == {"user_overview": 3, "org_overview": 3, "org_members": 3}
+        server.reset_counts()
+        crawl_hub(store, replace(options, endpoint=server.url), sleep=lambda _: None)
+        assert server.requests["user_overview"] == 0  # known organisations, asked as such
+        assert server.requests["org_overview"] == 3
