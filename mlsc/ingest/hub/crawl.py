@@ -253,7 +253,16 @@ class _Crawl:
                     break
                 level.append(item)
             fetches = [
-                (item, pool.submit(fetch_model, self.client, item[0], self.options.commits))
+                (
+                    item,
+                    pool.submit(
+                        fetch_model,
+                        self.client,
+                        item[0],
+                        self.options.commits,
+                        self.held_head(item[0]),
+                    ),
+                )
                 for item in level
                 if item[3]
             ]
@@ -315,15 +324,31 @@ class _Crawl:
                 self.flush()
         self.flush()
 
-    def ask_first(self, name: str) -> str:
-        """Whether to ask the Hub about an owner as an organisation or as a user first: as
-        the knowledge base knows it; else, when commits are read, an owner that authored
-        none of its models' commits is most likely an organisation; else a user (most
-        owners on the Hub are)."""
+    def held_head(self, mid: str) -> str | None:
+        """The stored head commit of ``mid`` when the knowledge base holds it as the model's
+        (so its history, read with it): the commits need not be listed again while the
+        Hub's head is the same."""
+        if not self.options.commits:
+            return None
+        node = self.store.node("Model", mid)
+        sha = node.get("sha") if node is not None and node.get("ingested") else None
+        if not sha:
+            return None
+        held = self.store.commit_repositories(str(sha))
+        return str(sha) if any(c.label == "Model" and c.repository == mid for c in held) else None
+
+    def ask_first(self, name: str) -> str | None:
+        """Whether to ask the Hub about an owner as an organisation or as a user first, or
+        (None) not at all: a user the knowledge base knows needs no asking, an organisation
+        it knows is asked as one (its verification and members may have changed); else,
+        when commits are read, an owner that authored none of its models' commits is most
+        likely an organisation; else a user (most owners on the Hub are)."""
         node = self.store.node("Actor", name)
         kind = node.get("kind") if node else None
-        if kind in ("org", "user"):
-            return str(kind)
+        if kind == "user":
+            return None
+        if kind == "org":
+            return "org"
         return "org" if self.options.commits else "user"
 
     def flush(self) -> None:

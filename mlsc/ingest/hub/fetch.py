@@ -3,7 +3,8 @@
 What one model costs (requests): its ``model_info`` (card data, tags, config, files with
 sizes and LFS sha256, the Hub's security status), then, when the repository has them, its
 README.md (card text and front matter, checked here), adapter_config.json and
-mergekit_config.yml, and its commit list.
+mergekit_config.yml, and its commit list (unless the knowledge base already holds the
+history of the same head commit: a history does not change while its head does not).
 """
 
 from __future__ import annotations
@@ -84,7 +85,11 @@ def mergekit_bases(text: str) -> tuple[list[str], str | None]:
     return found, None
 
 
-def fetch_model(client: HubClient, repo_id: str, want_commits: bool) -> ModelFacts:
+def fetch_model(
+    client: HubClient, repo_id: str, want_commits: bool, held_head: str | None = None
+) -> ModelFacts:
+    """What the Hub says of ``repo_id``; its commits only when ``want_commits`` and its head
+    is not ``held_head`` (the head whose history the knowledge base holds already)."""
     info = client.model_info(repo_id)
     rid = str(info.id)
     problems: list[tuple[str, str]] = []
@@ -137,7 +142,7 @@ def fetch_model(client: HubClient, repo_id: str, want_commits: bool) -> ModelFac
         except json.JSONDecodeError:
             problems.append(("malformed-file", "config.json is not valid JSON"))
     commits: list[Any] = []
-    if want_commits:
+    if want_commits and (held_head is None or info.sha != held_head):
         try:
             commits = client.commits(rid)
         except Skipped as skip:

@@ -303,4 +303,3 @@ def resolve_tag(tag: str, aliases: dict[str, str]) -> str:
         return tag
     head, _, base = tag.rpartition(":")
     return f"{head}:{aliases.get(base, base)}"
-

@@ -5,9 +5,9 @@
 An owner costs at most one lookup per crawl (``known`` remembers the answers, and the
 journal remembers them across a resumed crawl), and often none:
 
-- a name the crawl already knows to be a user (a commit's author, or a member of an
-  organisation looked up earlier) is a user without asking: the user overview would add
-  nothing the graph keeps (users have no verification);
+- a name known to be a user (a commit's author, a member of an organisation looked up
+  earlier, or a user in the knowledge base: ``first(name)`` is None) is a user without
+  asking: the user overview would add nothing the graph keeps (users have no verification);
 - otherwise the Hub is asked as ``first(name)`` says (``org`` or ``user``), then as the other
   when it answers 404: an organisation costs its overview and its members, a user its overview.
 """
@@ -31,7 +31,7 @@ def owner_records(
     records: Records,
     report: CrawlReport,
     known: dict[str, Owner],
-    first: Callable[[str], str],
+    first: Callable[[str], str | None],
 ) -> None:
     """Kind, verification and members of every owner named by the pending records."""
     if not client.options.owners:
@@ -40,11 +40,12 @@ def owner_records(
     users = {n.key for n in actors if n.props.get("kind") == "user"}
     names = sorted({n.key for n in actors if n.props.get("kind") is None} - set(known))
     for name in names:
-        if name in users or name in known:  # known: a member of an organisation just asked
+        ask = None if name in users or name in known else first(name)  # known: a member
+        if ask is None:
             known[name] = ("user", None, [])
         else:
             try:
-                known[name] = client.owner(name, first=first(name))
+                known[name] = client.owner(name, first=ask)
             except Skipped as exc:
                 report.add(Problem(0, name, exc.reason, f"owner {exc.detail}", "warning"))
                 known[name] = ("unknown", None, [])

@@ -231,7 +231,8 @@ def test_a_leaf_whose_stored_child_is_gone_is_still_listed(tmp_path: Path) -> No
 def test_owners_are_asked_as_what_they_are_known_to_be(tmp_path: Path) -> None:
     """Without commits an unknown owner is asked as a user first (most are), and an
     organisation's 404 there sends the lookup on to it; a member of an organisation asked
-    earlier is a user without asking; a later crawl asks as the knowledge base knows them."""
+    earlier is a user without asking; a later crawl asks organisations as organisations and
+    users it knows not at all."""
     hub = synthetic_hub(seed=0, wide_children=1)
     models = ("acme-ai/acme-7b", "openweights/ow-3b", "tinylab/tiny-base", "alice/acme-7b-chat")
     options = CrawlOptions(models=models, commits=False, token=False, rate=0.0)
@@ -252,5 +253,5 @@ def test_owners_are_asked_as_what_they_are_known_to_be(tmp_path: Path) -> None:
         assert owners == {"user_overview": 3, "org_overview": 3, "org_members": 3}
         server.reset_counts()
         crawl_hub(store, replace(options, endpoint=server.url), sleep=lambda _: None)
-        assert server.requests["user_overview"] == 0  # known organisations, asked as such
-        assert server.requests["org_overview"] == 3
+        assert server.requests["user_overview"] == 0  # alice: a known user, not asked
+        assert server.requests["org_overview"] == 3  # known organisations, asked as such
