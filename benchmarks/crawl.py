@@ -11,7 +11,7 @@ the client's own cost. Ratios are against the 1-worker run of the same process.
 every base of the synthetic hub (``--children`` wide), or the real 67-model
 Mistral-Small-24B-Base-2501 tree (``tests/replay/tree.py``, read from ``../shared/data``),
 crawled with ``--ancestors --descendants`` all the way, commits and owners included (the CLI's
-defaults), then again into the same store (a re-crawl), and with ``--no-commits``: requests
+defaults), then again into the same store (a re-crawl), and both with ``--no-commits``: requests
 per model, and by kind.
 
 Usage: ``python benchmarks/crawl.py [--children 1000] [--latency 0.03] [--workers 1,4,16]``
@@ -130,7 +130,7 @@ def family(name: str, children: int, tmp: Path) -> list[dict[str, Any]]:
         hub, seeds = synthetic_hub(wide_children=children), SYNTHETIC_BASES
     rows = []
     for commits in (True, False):
-        for row in family_once(hub, seeds, commits, tmp, runs=2 if commits else 1):
+        for row in family_once(hub, seeds, commits, tmp, runs=2):
             rows.append({"family": name, **row})
             per = ", ".join(f"{k} {v / row['models']:.2f}" for k, v in row["by_kind"].items())
             print(
