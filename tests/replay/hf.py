@@ -38,7 +38,8 @@ recorded exchanges in ``data/records``):
 ``GET /api/models/{id}/commits/{rev}`` (``list_repo_commits``)
     Items ``id, title, message, authors[{user, avatar}], date`` newest first from ``rev``,
     pages of ``Paging.commits`` (50) linked with ``?p=N``; ``expand[]=formatted`` adds
-    ``formatted{title,message}``.
+    ``formatted{title,message}``. Authors are users: an organisation of the Hub is never
+    listed (the one commit made up for a recorded model names its owner, maybe an org).
 ``GET /api/models/{id}/tree/{rev}[/{path}]`` (``list_repo_tree``)
     Entries ``{type: file, path, size, oid, lfs{oid,size,pointerSize}}`` and
     ``{type: directory, path, size: 0, oid}``; ``recursive=true`` lists the whole subtree;
@@ -124,7 +125,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import Message
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -708,7 +709,15 @@ class _Router:
         size = self.paging.commits
         history = model.commits[first:]
         formatted = "formatted" in _expand(query)
-        items = [_commit_json(c, formatted) for c in history[page_no * size : (page_no + 1) * size]]
+        # The Hub lists users as commit authors, never an organisation: a commit made up for a
+        # recorded model (authored by its owner) loses an owner that is an organisation here
+        orgs = self.hub.organizations
+        items = [
+            _commit_json(
+                replace(c, authors=tuple(a for a in c.authors if a not in orgs)), formatted
+            )
+            for c in history[page_no * size : (page_no + 1) * size]
+        ]
         headers: list[tuple[str, str]] = [("X-Total-Count", str(len(history)))]
         if (page_no + 1) * size < len(history):
             params = {k: v for k, v in query.items() if k != "p"}
