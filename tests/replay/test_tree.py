@@ -11,7 +11,7 @@ import pytest
 from huggingface_hub import HfApi
 
 from tests.replay.hf import HubServer, Paging, hf_client_env
-from tests.replay.hub import Hub
+from tests.replay.hub import Commit, Hub, HubModel, Organization
 from tests.replay.tree import MISTRAL_ROOT, ORGANISATIONS, SHARED_TREE, mistral_family
 
 
@@ -73,3 +73,16 @@ def test_owners_are_organisations_or_users_and_commits_have_no_organisation_auth
         (commit,) = api.list_repo_commits(m.id)
         assert commit.commit_id == m.sha
         assert commit.authors == ([] if m.author in ORGANISATIONS else [m.author])
+
+
+def test_an_organisation_is_never_listed_as_a_commit_author(tmp_path: Path) -> None:
+    """A commit made up for a recorded model names its owner; when the owner is an
+    organisation of the replayed Hub, the commit list leaves it out, as the Hub would."""
+    date = "2025-01-01T00:00:00.000Z"
+    commit = Commit("a" * 40, "Upload", date, ("some-org", "bob"))
+    hub = Hub([HubModel("some-org/m", "a" * 40, date, date, commits=(commit,))])
+    with HubServer(hub) as server, hf_client_env(tmp_path / "hf"):
+        api = HfApi(endpoint=server.url, token=False)
+        assert [c.authors for c in api.list_repo_commits("some-org/m")] == [["some-org", "bob"]]
+        hub.add_organization(Organization("some-org"))
+        assert [c.authors for c in api.list_repo_commits("some-org/m")] == [["bob"]]
