@@ -28,77 +28,24 @@ user's login (huggingface_hub's own lookup) and are never printed or logged.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
-
-import orjson
 
 from mlsc.errors import InputError
 from mlsc.graph.reads_ingest import ingested_children, ingested_count, known_aliases
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.hub.client import HubClient, Skipped
 from mlsc.ingest.hub.fetch import fetch_model
+from mlsc.ingest.hub.journal import Journal, journal_path, with_journal
 from mlsc.ingest.hub.model import SOURCE, Records, model_records
 from mlsc.ingest.hub.options import CrawlOptions, CrawlReport
 from mlsc.ingest.hub.owners import owner_records
 from mlsc.ingest.interface import Problem, Progress
 from mlsc.vocab import is_valid_repo_id, utc_iso, utc_now
 
-# -- the journal --------------------------------------------------------------------------------
-
-
-@dataclass
-class _Journal:
-    """Resumable state of one crawl plan: what is done, what is still to do."""
-
-    path: Path | None
-    done: set[str] = field(default_factory=set)
-    pending: list[tuple[str, int, str, bool]] = field(default_factory=list)
-    last_complete: str | None = None
-    started: str | None = None
-    owners: set[str] = field(default_factory=set)
-    """Owners already looked up and written (a resumed crawl does not ask again)."""
-
-    @classmethod
-    def load(cls, path: Path | None) -> _Journal:
-        if path is None or not path.is_file():
-            return cls(path)
-        try:
-            data = orjson.loads(path.read_bytes())
-            return cls(
-                path,
-                set(data.get("done", [])),
-                [(str(m), int(d), str(w), bool(f)) for m, d, w, f in data.get("pending", [])],
-                data.get("last_complete"),
-                data.get("started"),
-                set(data.get("owners", [])),
-            )
-        except (orjson.JSONDecodeError, TypeError, ValueError) as exc:
-            raise InputError(
-                f"the crawl journal {path} is unreadable ({exc})",
-                hint="Delete it to start this crawl afresh (writes are idempotent).",
-            ) from exc
-
-    def save(self, complete: bool = False) -> None:
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {
-            "done": [] if complete else sorted(self.done),
-            "pending": [] if complete else self.pending,
-            "last_complete": self.last_complete,
-            "started": None if complete else self.started,
-            "owners": [] if complete else sorted(self.owners),
-        }
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_bytes(orjson.dumps(data))
-        tmp.replace(self.path)
-
+__all__ = ["crawl_hub", "journal_path", "with_journal"]
 
 # -- the crawl ----------------------------------------------------------------------------------
 
@@ -115,7 +62,7 @@ class _Crawl:
         options: CrawlOptions,
         client: HubClient,
         report: CrawlReport,
-        journal: _Journal,
+        journal: Journal,
         observed_at: str,
         since: str | None,
     ) -> None:
@@ -364,28 +311,6 @@ class _Crawl:
         self.journal.save()
 
 
-def journal_path(store: GraphStore, plan: str) -> Path:
-    """Where a crawl plan's resumable state lives: beside an embedded knowledge base, or in
-    the user state directory for a server (one file per server, database and plan)."""
-    if store.backend == "ladybug":
-        return Path(store.location) / "crawls" / f"hf-{plan}.json"
-    from platformdirs import user_state_path
-
-    where = hashlib.sha256(store.location.encode()).hexdigest()[:12]
-    return user_state_path("mlsc") / "crawls" / f"hf-{where}-{plan}.json"
-
-
-def with_journal(
-    store: GraphStore, options: CrawlOptions, *, restart: bool = False
-) -> CrawlOptions:
-    """``options`` with the journal of its plan for ``store`` (deleted first on ``restart``,
-    so the crawl starts over): what the CLI crawls with."""
-    journal = journal_path(store, options.plan_key())
-    if restart:
-        journal.unlink(missing_ok=True)
-    return replace(options, journal=journal)
-
-
 def crawl_hub(
     store: GraphStore,
     options: CrawlOptions,
@@ -405,7 +330,7 @@ def crawl_hub(
             )
     started = time.perf_counter()
     observed_at = options.observed_at or utc_now()
-    journal = _Journal.load(options.journal)
+    journal = Journal.load(options.journal)
     since = journal.last_complete if options.since == "last" else options.since
     since_iso = utc_iso(since) if since else None
     if since and since_iso is None:
