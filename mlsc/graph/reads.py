@@ -44,40 +44,6 @@ def nodes(store: GraphStore, label: str, keys: Sequence[str]) -> dict[str, dict[
     return out
 
 
-class IngestedModel(NamedTuple):
-    id: str
-    author: str | None
-    hub: str | None
-
-
-def ingested_models(store: GraphStore) -> list[IngestedModel]:
-    """Every model whose own record was ingested (not a placeholder)."""
-    rows = store.read("MATCH (m:Model) WHERE m.ingested = true RETURN m.id, m.author, m.hub")
-    return [IngestedModel(*r) for r in rows]
-
-
-class Gating(NamedTuple):
-    model: str
-    gated: Any
-
-
-def ingested_gating(store: GraphStore) -> list[Gating]:
-    """The ``gated`` value of every ingested model."""
-    rows = store.read("MATCH (m:Model) WHERE m.ingested = true RETURN m.id, m.gated")
-    return [Gating(*r) for r in rows]
-
-
-class ActorRow(NamedTuple):
-    name: str
-    kind: str | None
-    verified: bool | None
-
-
-def actors(store: GraphStore) -> list[ActorRow]:
-    """Every actor with its kind and verification."""
-    return [ActorRow(*r) for r in store.read("MATCH (a:Actor) RETURN a.name, a.kind, a.verified")]
-
-
 def organisations(store: GraphStore) -> set[str]:
     """Names of the actors known to be organisations."""
     return {r[0] for r in store.read("MATCH (a:Actor) WHERE a.kind = 'org' RETURN a.name")}
@@ -170,17 +136,6 @@ def bom_files(store: GraphStore, model: str) -> list[BomFile]:
         {"id": model},
     )
     return [BomFile(*r) for r in rows]
-
-
-class FilePickle(NamedTuple):
-    model: str
-    pickle: bool | None
-
-
-def file_pickles(store: GraphStore) -> list[FilePickle]:
-    """Every model file's pickle flag."""
-    rows = store.read("MATCH (m:Model)-[:HAS_FILE]->(f:File) RETURN m.id, f.pickle")
-    return [FilePickle(*r) for r in rows]
 
 
 class FileFormat(NamedTuple):
@@ -366,22 +321,6 @@ def commit_authors_of(store: GraphStore, models: Sequence[str]) -> list[CommitAu
         {"ms": sorted(set(models))},
     )
     return [CommitAuthor(*r) for r in rows]
-
-
-class CommitSignature(NamedTuple):
-    model: str
-    signature: str | None
-    verified: bool | None
-    verification_reason: str | None
-
-
-def commit_signatures(store: GraphStore) -> list[CommitSignature]:
-    """The signing status of every commit of every model (one row per model and commit)."""
-    rows = store.read(
-        "MATCH (m:Model)-[:HAS_COMMIT]->(c:Commit) "
-        "RETURN m.id, c.signature, c.verified, c.verification_reason"
-    )
-    return [CommitSignature(*r) for r in rows]
 
 
 class RepositoryCommit(NamedTuple):

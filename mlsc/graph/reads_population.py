@@ -1,0 +1,179 @@
+"""Reads over the whole population (every model, commit, file, application use): counted by
+the store, or returned as Arrow columns, never as a Python tuple per model.
+
+    >>> from mlsc.graph import open_store
+    >>> with open_store(read_only=True) as store:                  # doctest: +SKIP
+    ...     print(gating(store, scope=Scope()))
+
+Like :mod:`mlsc.graph.reads`: one query per function, values as parameters. The population
+of the practice figures is every ingested model of the Hugging Face hub (``hub`` unset or
+``huggingface``), or only those an ``author`` owns: :class:`Scope`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import pyarrow as pa
+
+from mlsc.graph.store import Column, GraphStore
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which models the practice figures count."""
+
+    author: str | None = None
+    """Only the models this owner's ``author`` names; None: every owner."""
+
+    def where(self, var: str = "m") -> str:
+        """The Cypher condition on model ``var`` (``$author`` a parameter)."""
+        cond = f"{var}.ingested = true AND ({var}.hub IS NULL OR {var}.hub = 'huggingface')"
+        return cond + (f" AND {var}.author = $author" if self.author is not None else "")
+
+    def params(self) -> dict[str, str]:
+        return {} if self.author is None else {"author": self.author}
+
+
+def _counts(store: GraphStore, query: str, params: dict[str, str], n: int) -> tuple[int, ...]:
+    """The one row of an aggregate query, nulls (a sum over nothing) as 0."""
+    rows = store.read(query, params)
+    return tuple(int(v or 0) for v in rows[0]) if rows else (0,) * n
+
+
+class Gating(NamedTuple):
+    models: int
+    known: int
+    """Models whose ``gated`` value is known."""
+    gated: int
+    """Of those, gated automatically or manually."""
+
+
+def gating(store: GraphStore, scope: Scope) -> Gating:
+    """How many models are in ``scope``, and how many of them are gated."""
+    return Gating(
+        *_counts(
+            store,
+            f"MATCH (m:Model) WHERE {scope.where()} RETURN count(*), count(m.gated), "
+            "sum(CASE WHEN m.gated IN ['auto', 'manual'] THEN 1 ELSE 0 END)",
+            scope.params(),
+            3,
+        )
+    )
+
+
+class OrgVerification(NamedTuple):
+    known: int
+    """Organisations (of the Hub: not ``github:``/``git:`` accounts) whose verification
+    somebody looked up."""
+    verified: int
+
+
+def org_verification(store: GraphStore, only: str | None = None) -> OrgVerification:
+    """How many organisations are known verified or not (only the one named ``only``)."""
+    where = " AND a.name = $org" if only is not None else ""
+    return OrgVerification(
+        *_counts(
+            store,
+            "MATCH (a:Actor) WHERE a.kind = 'org' AND a.verified IS NOT NULL "
+            "AND NOT a.name STARTS WITH 'github:' AND NOT a.name STARTS WITH 'git:'"
+            + where
+            + " RETURN count(*), sum(CASE WHEN a.verified = true THEN 1 ELSE 0 END)",
+            {"org": only} if only is not None else {},
+            2,
+        )
+    )
+
+
+class CommitSigning(NamedTuple):
+    models: int
+    """Models with at least one commit whose signing status is known."""
+    models_signed: int
+    """Of those, models with a signed commit."""
+    commits: int
+    """Commits (per model) whose signing status is known: signed, or a reason given."""
+    signed: int
+    verified: int
+    """Signed commits whose signature verifies."""
+
+
+def commit_signing(store: GraphStore, scope: Scope) -> CommitSigning:
+    """The signing status of the commits of the models in ``scope``, counted."""
+    return CommitSigning(
+        *_counts(
+            store,
+            f"MATCH (m:Model)-[:HAS_COMMIT]->(c:Commit) WHERE {scope.where()} "
+            "AND (c.signature IS NOT NULL OR c.verification_reason IS NOT NULL) "
+            "WITH m, count(*) AS known, "
+            "sum(CASE WHEN c.signature IS NOT NULL THEN 1 ELSE 0 END) AS signed, "
+            "sum(CASE WHEN c.signature IS NOT NULL AND c.verified = true THEN 1 ELSE 0 END) "
+            "AS verified "
+            "RETURN count(*), sum(CASE WHEN signed > 0 THEN 1 ELSE 0 END), sum(known), "
+            "sum(signed), sum(verified)",
+            scope.params(),
+            5,
+        )
+    )
+
+
+class PickleCount(NamedTuple):
+    models: int
+    """Models with at least one file known."""
+    pickle: int
+    """Of those, models with a file of pickle-based weights."""
+
+
+def pickle_count(store: GraphStore, scope: Scope) -> PickleCount:
+    """How many models in ``scope`` ship pickle-based weights, over those with files known."""
+    return PickleCount(
+        *_counts(
+            store,
+            f"MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE {scope.where()} "
+            "WITH m, max(CASE WHEN f.pickle = true THEN 1 ELSE 0 END) AS pickle "
+            "RETURN count(*), sum(pickle)",
+            scope.params(),
+            2,
+        )
+    )
+
+
+class PinningCount(NamedTuple):
+    references: int
+    """``USES_MODEL`` edges."""
+    applications: int
+    pinned: int
+    known: int
+    """Edges whose pinning is known."""
+
+
+def pinning_count(store: GraphStore, scope: Scope) -> PinningCount:
+    """Application references to models, pinned to a commit or not. With an author: the
+    references to models of ``scope``, or whose id names the author as namespace."""
+    where, params = "", scope.params()
+    if scope.author is not None:
+        params["prefix"] = f"{scope.author}/"
+        where = (
+            f"WHERE ({scope.where()}) OR (NOT $author CONTAINS '/' "
+            "AND (m.id = $author OR m.id STARTS WITH $prefix)) "
+        )
+    return PinningCount(
+        *_counts(
+            store,
+            f"MATCH (r:CodeRepository)-[u:USES_MODEL]->(m:Model) {where}"
+            "RETURN count(*), count(DISTINCT r.id), "
+            "sum(CASE WHEN u.pinned = true THEN 1 ELSE 0 END), count(u.pinned)",
+            params,
+            4,
+        )
+    )
+
+
+OWNED = [Column("id", "m.id", pa.string()), Column("owner", "m.author", pa.string())]
+
+
+def owned_models(store: GraphStore, scope: Scope) -> pa.Table:
+    """The models in ``scope`` with an owner: columns ``id``, ``owner``."""
+    return store.read_table(
+        f"MATCH (m:Model) WHERE {scope.where()} AND m.author IS NOT NULL", OWNED, scope.params()
+    )
