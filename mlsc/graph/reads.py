@@ -17,13 +17,10 @@ callers may still unpack them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from mlsc.graph import schema
 from mlsc.graph.store import GraphStore
-
-RepositoryLabel = Literal["Model", "CodeRepository"]
-
 
 # -- models and actors --------------------------------------------------------------------
 
@@ -321,27 +318,3 @@ def commit_authors_of(store: GraphStore, models: Sequence[str]) -> list[CommitAu
         {"ms": sorted(set(models))},
     )
     return [CommitAuthor(*r) for r in rows]
-
-
-class RepositoryCommit(NamedTuple):
-    repository: str
-    author: str | None
-    """The model's owner; None for a code repository."""
-    sha: str
-    signature: str | None
-    verified: bool | None
-    verification_reason: str | None
-    at: str | None
-    """Committed, else authored (ISO 8601)."""
-
-
-def repository_commits(store: GraphStore, label: RepositoryLabel) -> list[RepositoryCommit]:
-    """Every commit of every ``label`` repository."""
-    if label not in ("Model", "CodeRepository"):
-        raise ValueError(f"not a repository label: {label!r}")
-    author = "r.author" if label == "Model" else "NULL"
-    rows = store.read(
-        f"MATCH (r:{label})-[:HAS_COMMIT]->(c:Commit) RETURN r.id, {author}, c.id, "
-        "c.signature, c.verified, c.verification_reason, coalesce(c.committed_at, c.authored_at)"
-    )
-    return [RepositoryCommit(*r) for r in rows]

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import pyarrow as pa
 
+from mlsc.graph.reads_ingest import RepositoryLabel
 from mlsc.graph.store import Column, GraphStore
 
 
@@ -177,3 +178,50 @@ def owned_models(store: GraphStore, scope: Scope) -> pa.Table:
     return store.read_table(
         f"MATCH (m:Model) WHERE {scope.where()} AND m.author IS NOT NULL", OWNED, scope.params()
     )
+
+
+_SIGNING = (
+    "count(*) AS commits, count(c.signature) AS signed, "
+    "count(CASE WHEN c.signature IS NOT NULL AND c.verified = true THEN 1 END) AS verified, "
+    "count(CASE WHEN c.signature IS NULL AND c.verification_reason IS NULL "
+    "AND c.verified IS NULL THEN 1 END) AS unknown"
+)
+SIGNING = [
+    Column("repository", "repository", pa.string()),
+    Column("commits", "commits", pa.int64()),
+    Column("signed", "signed", pa.int64()),
+    Column("verified", "verified", pa.int64()),
+    Column("unknown", "unknown", pa.int64()),
+]
+
+
+def _repository(label: RepositoryLabel) -> str:
+    if label not in ("Model", "CodeRepository"):
+        raise ValueError(f"not a repository label: {label!r}")
+    return f"MATCH (r:{label})-[:HAS_COMMIT]->(c:Commit) "
+
+
+def commit_signing_by_repository(store: GraphStore, label: RepositoryLabel) -> pa.Table:
+    """Every ``label`` repository with commits, counted: columns ``repository``,
+    ``commits``, ``signed``, ``verified`` (signed and verifying), ``unknown`` (nobody
+    reported a status), and for a model ``author``."""
+    # grouped by the id, not the node: cheaper on LadybugDB
+    if label == "Model":
+        group = "WITH r.id AS repository, r.author AS author, "
+        columns = [*SIGNING, Column("author", "author", pa.string())]
+    else:
+        group, columns = "WITH r.id AS repository, ", SIGNING
+    return store.read_table(_repository(label) + group + _SIGNING, columns)
+
+
+FIRST_SIGNED = [
+    Column("repository", "r.id", pa.string()),
+    Column("sha", "c.id", pa.string()),
+    Column("at", "coalesce(c.committed_at, c.authored_at)", pa.string()),
+]
+
+
+def signed_commits(store: GraphStore, label: RepositoryLabel) -> pa.Table:
+    """Every signed commit of every ``label`` repository: columns ``repository``, ``sha``
+    and ``at`` (committed, else authored; ISO 8601)."""
+    return store.read_table(_repository(label) + "WHERE c.signature IS NOT NULL", FIRST_SIGNED)

@@ -108,17 +108,6 @@ def test_per_model_reads_answer_for_all_models_at_once(store: GraphStore) -> Non
     assert [f.id for f in reads.bom_files(store, "o/a")] == ["o/a/README.md", "o/a/model.bin"]
 
 
-def test_repository_commits(store: GraphStore) -> None:
-    store.write(_kb())
-    (code,) = reads.repository_commits(store, "CodeRepository")
-    assert code == ("github.com/o/r", None, "c1", "sig", True, None, "2026-01-02T00:00:00.000Z")
-    models = sorted(reads.repository_commits(store, "Model"), key=lambda c: c.sha)
-    assert [(c.repository, c.author, c.sha, c.at) for c in models] == [
-        ("o/a", "o", "c1", "2026-01-02T00:00:00.000Z"),
-        ("o/a", "o", "c2", "2026-01-01T00:00:00.000Z"),
-    ]
-
-
 def test_what_ingestion_asks_before_it_writes(store: GraphStore) -> None:
     from mlsc.graph import reads_ingest as ri
 

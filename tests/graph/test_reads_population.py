@@ -71,3 +71,38 @@ def test_population_counts(store: GraphStore) -> None:
     owned = rp.owned_models(store, o).sort_by("id").to_pylist()
     assert owned == [{"id": f"o/{x}", "owner": "o"} for x in "abc"]
     assert rp.owned_models(store, rp.Scope(HOSTILE)).num_rows == 0
+
+
+def test_commit_signing_by_repository(store: GraphStore) -> None:
+    def commit(sha: str, **props: object) -> NodeRecord:
+        return NodeRecord("Commit", sha, {**props, **PROV})
+
+    nodes = [
+        model("o/a"), model("o/b", author=None),
+        NodeRecord("CodeRepository", "github.com/o/r", {**PROV}),
+        commit("c1", signature="gpg", verified=True, committed_at="2026-01-02T00:00:00.000Z"),
+        commit("c2", signature="ssh", verified=False, authored_at="2026-01-01T00:00:00.000Z"),
+        commit("c3", verification_reason="unsigned", verified=False),
+        commit("c4"), commit("c5", signature="gpg"),
+    ]  # fmt: skip
+    where = [("Model", "o/a", "c1"), ("Model", "o/a", "c2"), ("Model", "o/a", "c3"),
+             ("Model", "o/b", "c4"), ("Model", "o/b", "c5"),
+             ("CodeRepository", "github.com/o/r", "c1")]  # fmt: skip
+    edges = [EdgeRecord("HAS_COMMIT", label, r, "Commit", c, PROV) for label, r, c in where]
+    store.write(GraphBatch(nodes, edges))
+    models = rp.commit_signing_by_repository(store, "Model").sort_by("repository").to_pylist()
+    assert models == [
+        {"repository": "o/a", "commits": 3, "signed": 2, "verified": 1, "unknown": 0,
+         "author": "o"},
+        {"repository": "o/b", "commits": 2, "signed": 1, "verified": 0, "unknown": 1,
+         "author": None},
+    ]  # fmt: skip
+    code = rp.commit_signing_by_repository(store, "CodeRepository").to_pylist()
+    assert code == [{"repository": "github.com/o/r", "commits": 1, "signed": 1, "verified": 1,
+                     "unknown": 0}]  # fmt: skip
+    signed = rp.signed_commits(store, "Model").sort_by("sha").to_pylist()
+    assert signed == [
+        {"repository": "o/a", "sha": "c1", "at": "2026-01-02T00:00:00.000Z"},
+        {"repository": "o/a", "sha": "c2", "at": "2026-01-01T00:00:00.000Z"},
+        {"repository": "o/b", "sha": "c5", "at": None},
+    ]
