@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from mlsc.graph import reads
 from mlsc.graph.store import GraphStore
 from mlsc.queries import discrepancies as disc
 from mlsc.queries.practices import PUBLISHED, Distribution, Figure, Pinning, Practices
@@ -200,5 +201,26 @@ def signing_report(store: GraphStore, *, author: str | None = None) -> SigningRe
 
 def discrepancies(store: GraphStore) -> disc.Discrepancies:
     """``mlsc.queries.discrepancies.discrepancies`` over the whole knowledge base as it was:
-    every derivation edge through the exact checks (the scoped path did not change)."""
-    return disc.discrepancies(store)
+    every derivation edge, file format and chat template read as rows, every edge through
+    the exact checks."""
+    rows = [
+        reads.Derivation(*r)
+        for r in store.read(
+            "MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model) RETURN c.id, p.id, r.relation, "
+            "r.evidence, r.confidence, c.model_type, c.architectures, p.model_type, "
+            "p.architectures, c.created_at, p.created_at, p.ingested, p.removed, p.aliases"
+        )
+    ]
+    formats: dict[str, set[str]] = defaultdict(set)
+    for mid, fmt in store.read(
+        "MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE f.format IS NOT NULL RETURN m.id, f.format"
+    ):
+        formats[mid].add(fmt)
+    templates: dict[str, dict[str, tuple[str, bool]]] = defaultdict(dict)
+    for mid, path, digest, flagged in store.read(
+        "MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE f.chat_template_sha256 IS NOT NULL "
+        "RETURN m.id, f.path, f.chat_template_sha256, f.scan_findings"
+    ):
+        bad = any(str(x).startswith("critical template_") for x in flagged or [])
+        templates[mid][path] = (digest, bad)
+    return disc.check(rows, formats, templates, store.derivation_cycles(), None)

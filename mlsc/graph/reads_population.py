@@ -225,3 +225,61 @@ def signed_commits(store: GraphStore, label: RepositoryLabel) -> pa.Table:
     """Every signed commit of every ``label`` repository: columns ``repository``, ``sha``
     and ``at`` (committed, else authored; ISO 8601)."""
     return store.read_table(_repository(label) + "WHERE c.signature IS NOT NULL", FIRST_SIGNED)
+
+
+_STRINGS = pa.list_(pa.string())
+DERIVATIONS = [
+    Column("child", "c.id", pa.string()),
+    Column("parent", "p.id", pa.string()),
+    Column("relation", "r.relation", pa.string()),
+    Column("evidence", "r.evidence", _STRINGS),
+    Column("confidence", "r.confidence", pa.float64()),
+    Column("child_model_type", "c.model_type", pa.string()),
+    Column("child_architectures", "c.architectures", _STRINGS),
+    Column("parent_model_type", "p.model_type", pa.string()),
+    Column("parent_architectures", "p.architectures", _STRINGS),
+    Column("child_created_at", "c.created_at", pa.string()),
+    Column("parent_created_at", "p.created_at", pa.string()),
+    Column("parent_ingested", "p.ingested", pa.bool_()),
+    Column("parent_removed", "p.removed", pa.bool_()),
+    Column("parent_aliases", "p.aliases", _STRINGS),
+    Column(
+        "types_differ",  # both types known, and different types or architectures
+        "c.model_type <> '' AND p.model_type <> '' AND (c.model_type <> p.model_type OR "
+        "(size(c.architectures) > 0 AND size(p.architectures) > 0 "
+        "AND c.architectures <> p.architectures))",
+        pa.bool_(),
+    ),
+    Column(
+        "parent_odd", "p.removed = true OR p.ingested = false OR size(p.aliases) > 0", pa.bool_()
+    ),
+]
+"""The fields of :class:`mlsc.graph.reads.Derivation`, then two conditions the store
+decides (null when unknown)."""
+
+
+def derivation_table(store: GraphStore) -> pa.Table:
+    """Every DERIVED_FROM edge with what the discrepancy checks compare on both ends."""
+    return store.read_table("MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model)", DERIVATIONS)
+
+
+def file_format_table(store: GraphStore) -> pa.Table:
+    """``model`` and ``format`` of every model file whose format is known."""
+    return store.read_table(
+        "MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE f.format IS NOT NULL",
+        [Column("model", "m.id", pa.string()), Column("format", "f.format", pa.string())],
+    )
+
+
+def chat_template_table(store: GraphStore) -> pa.Table:
+    """``model``, ``path``, ``digest`` (chat_template_sha256) and the scan's ``findings``
+    of every model file carrying a chat template."""
+    return store.read_table(
+        "MATCH (m:Model)-[:HAS_FILE]->(f:File) WHERE f.chat_template_sha256 IS NOT NULL",
+        [
+            Column("model", "m.id", pa.string()),
+            Column("path", "f.path", pa.string()),
+            Column("digest", "f.chat_template_sha256", pa.string()),
+            Column("findings", "f.scan_findings", _STRINGS),
+        ],
+    )

@@ -75,9 +75,12 @@ def test_nodes_match_node_for_each_key(store: GraphStore) -> None:
 def test_model_wide_reads(store: GraphStore) -> None:
     store.write(_kb())
     assert reads.organisations(store) == {"o"}
-    assert reads.file_formats(store) == [("o/a", "bin")]
-    assert reads.chat_templates(store) == [("o/a", "README.md", "ef", ["critical template_x"])]
-    (edge,) = reads.derivations(store)
+    assert reads.file_formats(store, ["o/a", HOSTILE]) == [("o/a", "bin")]
+    assert reads.chat_templates(store, ["o/b", "o/a"]) == [
+        ("o/a", "README.md", "ef", ["critical template_x"])
+    ]
+    assert reads.derivations(store, ["o/b"]) == reads.derivations(store, ["o/a", "o/b"])
+    (edge,) = reads.derivations(store, ["o/a"])
     assert (edge.child, edge.parent, edge.relation) == ("o/b", "o/a", "quantized")
     assert (edge.child_model_type, edge.parent_model_type) == ("gpt2", "llama")
     assert edge.parent_architectures == ["Llama"] and edge.parent_ingested is True

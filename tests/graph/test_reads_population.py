@@ -106,3 +106,34 @@ def test_commit_signing_by_repository(store: GraphStore) -> None:
         {"repository": "o/a", "sha": "c2", "at": "2026-01-01T00:00:00.000Z"},
         {"repository": "o/b", "sha": "c5", "at": None},
     ]
+
+
+def test_discrepancy_tables_hold_the_exact_reads_columns(store: GraphStore) -> None:
+    from mlsc.graph import reads
+    from tests.graph.builders import derived
+
+    store.write(
+        GraphBatch(
+            [model("o/a", model_type="llama", architectures=["A"], aliases=["old/a"]),
+             model("o/b", model_type="llama", architectures=["B"]),
+             NodeRecord("Model", "o/ghost", {"ingested": False, **PROV}),
+             NodeRecord("File", "o/b/m.gguf", {"format": "gguf", "path": "m.gguf",
+                                               "chat_template_sha256": "t1", **PROV}),
+             NodeRecord("File", "o/b/x", {"path": "x", **PROV})],
+            [derived("o/b", "o/a", "finetune", confidence=None),
+             derived("o/b", "o/ghost", "merge", evidence=None),
+             EdgeRecord("HAS_FILE", "Model", "o/b", "File", "o/b/m.gguf", PROV),
+             EdgeRecord("HAS_FILE", "Model", "o/b", "File", "o/b/x", PROV)],
+        )
+    )  # fmt: skip
+    table = rp.derivation_table(store).sort_by("parent")
+    names = list(reads.Derivation._fields)
+    columns = [table.column(n).to_pylist() for n in names]
+    as_rows = [reads.Derivation(*r) for r in zip(*columns, strict=True)]
+    assert as_rows == sorted(reads.derivations(store, ["o/b"]), key=lambda d: d.parent)
+    assert table.column("types_differ").to_pylist() == [True, None]  # archs differ; unknown
+    assert table.column("parent_odd").to_pylist() == [True, True]  # aliases; a placeholder
+    assert rp.file_format_table(store).to_pylist() == [{"model": "o/b", "format": "gguf"}]
+    assert rp.chat_template_table(store).to_pylist() == [
+        {"model": "o/b", "path": "m.gguf", "digest": "t1", "findings": None}
+    ]
