@@ -106,14 +106,6 @@ def stored_uses(store: GraphStore, applications: Sequence[str]) -> dict[tuple[st
     return found
 
 
-def pinning(store: GraphStore) -> list[tuple[str, str, bool | None]]:
-    """(application, model, pinned) of every ``USES_MODEL`` edge; ``pinned`` None: unknown."""
-    rows = store.read(
-        "MATCH (r:CodeRepository)-[u:USES_MODEL]->(m:Model) RETURN r.id, m.id, u.pinned"
-    )
-    return [(str(a), str(m), None if p is None else bool(p)) for a, m, p in rows]
-
-
 def pin_dates(store: GraphStore, shas: Sequence[str]) -> list[tuple[str, str, str | None]]:
     """(model, sha, time) of each of ``shas`` the knowledge base holds as a commit of a model:
     the commit time, else the author time (ISO 8601, UTC), None when neither is known."""

@@ -132,6 +132,35 @@ class CommitRef:
 
 
 @dataclass(frozen=True)
+class Column:
+    """One column of :meth:`GraphStore.read_table`."""
+
+    name: str
+    """Its name in the table (a plain identifier)."""
+    expression: str
+    """The Cypher expression giving its value in each row, over the read's variables."""
+    type: pa.DataType
+    """Its Arrow type (what the column is cast to, so both stores give the same table)."""
+
+
+def returning(columns: Sequence[Column]) -> str:
+    """``e1 AS n1, e2 AS n2, ...``: the RETURN list of ``columns``."""
+    return ", ".join(f"{c.expression} AS {c.name}" for c in columns)
+
+
+def column_table(columns: Sequence[Column], values: Sequence[Any]) -> pa.Table:
+    """The table of ``columns`` from their values (one list or Arrow array per column)."""
+    return pa.table(
+        {
+            c.name: v.cast(c.type)
+            if isinstance(v, (pa.Array, pa.ChunkedArray))
+            else pa.array(v, c.type)
+            for c, v in zip(columns, values, strict=True)
+        }
+    )
+
+
+@dataclass(frozen=True)
 class CypherResult:
     """Rows of a user query."""
 
@@ -275,6 +304,15 @@ class GraphStore(abc.ABC):
         """Rows of one of mlsc's own read-only queries (:mod:`mlsc.graph.reads` holds them
         all; values always come as ``params``). Not for users' queries: no write check and
         no user time limit, that is :meth:`cypher`."""
+
+    @abc.abstractmethod
+    def read_table(
+        self, match: str, columns: Sequence[Column], params: Mapping[str, Any] | None = None
+    ) -> pa.Table:
+        """One of mlsc's own reads (like :meth:`read`) answered as Arrow columns: ``match``
+        (``MATCH ... WHERE ...``, no ``RETURN``), then one row per match with each of
+        ``columns``, nulls kept, in no particular order. For reads over the whole
+        population, where a Python tuple per row costs more than the query."""
 
     @abc.abstractmethod
     def cypher(

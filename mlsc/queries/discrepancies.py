@@ -29,16 +29,20 @@ Kinds (stable keys; severities high > medium > low):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from mlsc.graph import reads
+from mlsc.graph import reads_population as rp
 from mlsc.graph.store import GraphStore
+from mlsc.queries.discrepancy_candidates import QUANTIZED_ONLY, candidates
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-QUANTIZED_ONLY = {"gguf", "ggml"}
 
 
 @dataclass(frozen=True)
@@ -95,20 +99,21 @@ def _arch(model_type: Any, architectures: Any) -> tuple[str | None, tuple[str, .
     return (model_type or None), archs
 
 
-_TemplateFiles = dict[str, dict[str, tuple[str, bool]]]
+TemplateFiles = Mapping[str, Mapping[str, tuple[str, bool]]]
+"""model -> file path -> (chat_template_sha256, whether the scan flagged it critical)."""
 
 
-def _chat_templates(store: GraphStore, models: Sequence[str] | None) -> _TemplateFiles:
-    """model -> file path -> (chat_template_sha256, whether the scan flagged it critical)."""
-    found: _TemplateFiles = defaultdict(dict)
-    for mid, path, digest, flagged in reads.chat_templates(store, models):
+def _template_files(files: Iterable[tuple[str, str, str, list[str] | None]]) -> TemplateFiles:
+    """(model, path, digest, scan findings) of files with chat templates, by model and path."""
+    found: dict[str, dict[str, tuple[str, bool]]] = defaultdict(dict)
+    for mid, path, digest, flagged in files:
         bad = any(str(x).startswith("critical template_") for x in flagged or [])
         found[mid][path] = (digest, bad)
     return found
 
 
 def _template_changes(
-    templates: _TemplateFiles, child: str, parent: str
+    templates: TemplateFiles, child: str, parent: str
 ) -> list[tuple[Severity, str, dict[str, Any]]]:
     """The chat-template drift of ``child`` from ``parent``, when both hashes are known."""
     mine, theirs = templates.get(child), templates.get(parent)
@@ -133,8 +138,60 @@ def _template_changes(
 
 
 def discrepancies(store: GraphStore, *, models: Sequence[str] | None = None) -> Discrepancies:
-    """Every finding in the knowledge base (or only those about ``models``)."""
-    wanted = set(models) if models is not None else None
+    """Every finding in the knowledge base (or only those about ``models``). Over the whole
+    knowledge base, a pass over columns first names the models a finding can be about
+    (:mod:`mlsc.queries.discrepancy_candidates`); only their edges become Python objects."""
+    if models is None:
+        return _everywhere(store)
+    scope = sorted(set(models))
+    # Only the edges into or out of the scope matter: every finding is about the child of
+    # an edge, except quantized-with-children, about its parent.
+    rows = reads.derivations(store, scope)
+    formats: dict[str, set[str]] = defaultdict(set)
+    for mid, fmt in reads.file_formats(store, scope):
+        formats[mid].add(fmt)
+    ends = sorted({m for r in rows for m in (r.child, r.parent)})
+    templates = _template_files(reads.chat_templates(store, ends))
+    return check(rows, formats, templates, store.derivation_cycles(), set(scope))
+
+
+def _everywhere(store: GraphStore) -> Discrepancies:
+    edges = rp.derivation_table(store)
+    file_formats = rp.file_format_table(store)
+    chat = rp.chat_template_table(store)
+    cycles = store.derivation_cycles()
+    scope = candidates(edges, file_formats, chat, cycles)
+    wanted = pa.array(scope, pa.string())
+    edges = edges.filter(
+        pc.or_(
+            pc.is_in(edges.column("child"), value_set=wanted),
+            pc.is_in(edges.column("parent"), value_set=wanted),
+        )
+    )
+    columns = [edges.column(name).to_pylist() for name in reads.Derivation._fields]
+    rows = [reads.Derivation(*r) for r in zip(*columns, strict=True)]
+    formats: dict[str, set[str]] = defaultdict(set)
+    file_formats = file_formats.filter(pc.is_in(file_formats.column("model"), value_set=wanted))
+    for mid, fmt in zip(*(file_formats.column(c).to_pylist() for c in ("model", "format")),
+                        strict=True):  # fmt: skip
+        formats[mid].add(fmt)
+    ends = pa.array(sorted({m for r in rows for m in (r.child, r.parent)}), pa.string())
+    chat = chat.filter(pc.is_in(chat.column("model"), value_set=ends))
+    names = ("model", "path", "digest", "findings")
+    templates = _template_files(zip(*(chat.column(c).to_pylist() for c in names), strict=True))
+    return check(rows, formats, templates, cycles, set(scope))
+
+
+def check(
+    rows: Sequence[reads.Derivation],
+    formats: Mapping[str, set[str]],
+    templates: TemplateFiles,
+    cycles: Sequence[tuple[str, ...]],
+    wanted: set[str] | None,
+) -> Discrepancies:
+    """The findings about the ``wanted`` models (None: every model) from the derivation
+    edges into and out of them, their file formats, the chat templates of both ends of the
+    edges, and the lineage cycles."""
     findings: list[Discrepancy] = []
 
     def add(kind: str, severity: Severity, model: str, related: Sequence[str], detail: str,
@@ -144,15 +201,6 @@ def discrepancies(store: GraphStore, *, models: Sequence[str] | None = None) -> 
                 Discrepancy(kind, severity, model, tuple(related), detail, tuple(evidence.items()))
             )
 
-    # Scoped to ``models``, only the edges into or out of them matter: every finding is
-    # about the child of an edge, except quantized-with-children, about its parent.
-    scope = sorted(wanted) if wanted is not None else None
-    rows = reads.derivations(store, scope)
-    formats: dict[str, set[str]] = defaultdict(set)
-    for mid, fmt in reads.file_formats(store, scope):
-        formats[mid].add(fmt)
-    ends = sorted({m for r in rows for m in (r.child, r.parent)}) if scope is not None else None
-    templates = _chat_templates(store, ends)
     children: dict[str, list[tuple[str, str]]] = defaultdict(list)
     own: dict[str, set[str]] = defaultdict(set)  # the relations a model itself was made by
     for (child, parent, relation, evidence, confidence, c_type, c_arch, p_type, p_arch,
@@ -250,7 +298,7 @@ def discrepancies(store: GraphStore, *, models: Sequence[str] | None = None) -> 
             add("quantized-with-children", "low", parent, sorted(c for c, _ in kids),
                 f"a quantized model with {len(kids)} derived from it",
                 children=len(kids))  # fmt: skip
-    for cycle in store.derivation_cycles():
+    for cycle in cycles:
         for model in cycle:
             add("lineage-cycle", "high", model, [m for m in cycle if m != model],
                 "declares a base that (transitively) derives from it: " + " -> ".join(cycle),

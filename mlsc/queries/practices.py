@@ -22,7 +22,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from mlsc.graph import reads, reads_code
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mlsc.graph import reads_population as rp
 from mlsc.graph.store import GraphStore
 from mlsc.queries.results import JsonFields
 
@@ -70,6 +75,29 @@ class Distribution:
     mean: float
     top: tuple[tuple[str, int], ...]
     """The largest, with their names: where the tail is."""
+
+    @classmethod
+    def of_column(
+        cls, names: pa.ChunkedArray, values: npt.NDArray[np.int64], top: int = 10
+    ) -> Distribution:
+        """:meth:`of` the names and counts given as columns (names distinct), vectorised."""
+        if not len(values):
+            return cls(0, 0, 0.0, 0.0, 0.0, 0, 0.0, ())
+        ordered = np.sort(values)
+        n, mid = len(ordered), len(ordered) // 2
+        median = ordered[mid] if n % 2 else (int(ordered[mid - 1]) + int(ordered[mid])) / 2
+        # the largest: those at least the top-th largest value, then by name
+        least = ordered[max(n - top, 0)]
+        keep = np.flatnonzero(values >= least)
+        table = pa.table({"n": names.take(pa.array(keep)), "v": values[keep]})
+        order = pc.sort_indices(table, sort_keys=[("v", "descending"), ("n", "ascending")])
+        biggest = table.take(order.slice(0, top))
+        return cls(
+            n, int(ordered[0]), float(median), float(ordered[min(n - 1, int(0.9 * n))]),
+            float(ordered[min(n - 1, int(0.99 * n))]), int(ordered[-1]),
+            round(int(ordered.sum()) / n, 3),
+            tuple(zip(biggest.column("n").to_pylist(), biggest.column("v").to_pylist(), strict=True)),
+        )  # fmt: skip
 
     @classmethod
     def of(cls, counts: dict[str, int], top: int = 10) -> Distribution:
@@ -143,102 +171,53 @@ class Practices(JsonFields):
 
 
 def practices(store: GraphStore, *, author: str | None = None) -> Practices:
-    """The practice figures over every ingested model (or those ``author`` owns)."""
-    owners = {
-        mid: owner
-        for mid, owner, hub in reads.ingested_models(store)
-        if hub in (None, "huggingface") and (author is None or owner == author)
-    }
-    models = set(owners)
-    actors = {name: (kind, verified) for name, kind, verified in reads.actors(store)}
-    in_scope_owners = set(owners.values())
-    orgs = [
-        n
-        for n, (kind, _) in actors.items()
-        if kind == "org" and not n.startswith(("github:", "git:"))
-        and (author is None or n in in_scope_owners)
-    ]  # fmt: skip
-    orgs_known = [n for n in orgs if actors[n][1] is not None]
-    figures = [
-        _fig("organisations_verified", "organisations verified",
-             sum(actors[n][1] is True for n in orgs_known), len(orgs_known)),
-    ]  # fmt: skip
-
-    # commits: per model, with a known signing status (git or GitHub said signed or not)
-    per_model: dict[str, list[tuple[Any, Any, Any]]] = defaultdict(list)
-    for mid, signature, verified, reason in reads.commit_signatures(store):
-        if mid in models:
-            per_model[mid].append((signature, verified, reason))
-    known = {
-        mid: [c for c in commits if c[0] is not None or c[2] is not None]
-        for mid, commits in per_model.items()
-    }
-    known = {mid: commits for mid, commits in known.items() if commits}
-    commits = [c for cs in known.values() for c in cs]
-    signed = [c for c in commits if c[0] is not None]
-    figures += [
+    """The practice figures over every ingested model (or those ``author`` owns), counted
+    by the store; only the owners' models come back, as two columns."""
+    scope = rp.Scope(author)
+    gating = rp.gating(store, scope)
+    if author is None or gating.models:
+        orgs = rp.org_verification(store, author)
+    else:  # no model in scope, so no owner in scope
+        orgs = rp.OrgVerification(0, 0)
+    commits = rp.commit_signing(store, scope)
+    files = rp.pickle_count(store, scope)
+    uses = rp.pinning_count(store, scope)
+    pinning = Pinning(uses.references, uses.applications, uses.pinned, uses.known,
+                      uses.references - uses.known)  # fmt: skip
+    figures = (
+        _fig("organisations_verified", "organisations verified", orgs.verified, orgs.known),
         _fig("models_with_signed_commit", "model repositories with a signed commit",
-             sum(any(c[0] is not None for c in cs) for cs in known.values()), len(known)),
-        _fig("commits_signed", "commits signed", len(signed), len(commits)),
-        _fig("signatures_verified", "signatures that verify",
-             sum(c[1] is True for c in signed), len(signed)),
-    ]  # fmt: skip
-    gated = [
-        g for mid, g in reads.ingested_gating(store)
-        if mid in models and g is not None
-    ]  # fmt: skip
-    figures.append(
-        _fig(
-            "models_gated", "models gated", sum(g in ("auto", "manual") for g in gated), len(gated)
-        )
-    )
-    files: dict[str, bool] = {}
-    for mid, pickle in reads.file_pickles(store):
-        if mid in models:
-            files[mid] = files.get(mid, False) or pickle is True
-    figures.append(
-        _fig(
-            "models_with_pickle",
-            "models shipping pickle-based weights",
-            sum(files.values()),
-            len(files),
-        )
-    )
-
-    # applications: references pinned to a commit, over those whose pinning is known
-    uses = [
-        (app, pinned)
-        for app, mid, pinned in reads_code.pinning(store)
-        if author is None or mid in models or mid.split("/", 1)[0] == author
-    ]
-    known_uses = [p for _, p in uses if p is not None]
-    pinning = Pinning(len(uses), len({a for a, _ in uses}), sum(known_uses), len(known_uses),
-                      len(uses) - len(known_uses))  # fmt: skip
-    figures.append(
+             commits.models_signed, commits.models),
+        _fig("commits_signed", "commits signed", commits.signed, commits.commits),
+        _fig("signatures_verified", "signatures that verify", commits.verified, commits.signed),
+        _fig("models_gated", "models gated", gating.gated, gating.known),
+        _fig("models_with_pickle", "models shipping pickle-based weights", files.pickle,
+             files.models),
         _fig("application_references_pinned", "application references pinned to a commit",
-             pinning.pinned, pinning.known)
+             pinning.pinned, pinning.known),
     )  # fmt: skip
+    per_model, per_writer = _writers(store, scope)
+    return Practices(author, gating.models, figures, per_model, per_writer, pinning)
 
-    # writers: owner users, or the members of owner organisations
+
+def _writers(store: GraphStore, scope: rp.Scope) -> tuple[Distribution, Distribution]:
+    """Writers per model and models per writer: an owner user, or the members of an owner
+    organisation (the organisation itself, as one account, when none are known)."""
     members: dict[str, set[str]] = defaultdict(set)
     for member, org in store.membership_edges():
         members[org].add(member)
-    writers_per_model: dict[str, int] = {}
+    owned = rp.owned_models(store, scope)
+    owners = pc.value_counts(owned.column("owner")).to_pylist()
+    writers = {o["values"]: members.get(o["values"]) or {o["values"]} for o in owners}
     models_per_writer: Counter[str] = Counter()
-    for mid, owner in owners.items():
-        if owner is None:
-            continue
-        writers = members.get(owner) or {owner}
-        writers_per_model[mid] = len(writers)
-        models_per_writer.update(writers)
-    return Practices(
-        author,
-        len(models),
-        tuple(figures),
-        Distribution.of(writers_per_model),
-        Distribution.of(dict(models_per_writer)),
-        pinning,
-    )
+    for o in owners:
+        for writer in writers[o["values"]]:
+            models_per_writer[writer] += o["counts"]
+    names = pa.array(list(writers), pa.string())
+    sizes = np.array([len(w) for w in writers.values()], dtype=np.int64)
+    at = pc.index_in(owned.column("owner"), value_set=names).to_numpy(zero_copy_only=False)
+    per_model = Distribution.of_column(owned.column("id"), sizes[at.astype(np.int64)])
+    return per_model, Distribution.of(dict(models_per_writer))
 
 
 def _fig(name: str, label: str, numerator: int, denominator: int) -> Figure:

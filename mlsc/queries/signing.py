@@ -13,10 +13,16 @@ commit list has no such field) are counted as ``unknown``, not as unsigned.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from mlsc.graph import reads
+from mlsc.graph import reads_population as rp
+from mlsc.graph.reads_ingest import RepositoryLabel
 from mlsc.graph.store import GraphStore
 
 
@@ -63,48 +69,6 @@ class SigningReport:
         }
 
 
-@dataclass
-class _Tally:
-    commits: int = 0
-    signed: int = 0
-    verified: int = 0
-    unknown: int = 0
-    first: tuple[str, str] | None = None
-    repositories: int = 0
-
-    def add(self, sha: str, signature: str | None, verified: Any, reason: Any, at: Any) -> None:
-        self.commits += 1
-        if signature is not None:
-            self.signed += 1
-            self.verified += verified is True
-            stamp = (at or "", sha)
-            if self.first is None or stamp < self.first:
-                self.first = stamp
-        elif reason is None and verified is None:
-            self.unknown += 1
-
-    def merge(self, other: _Tally) -> None:
-        self.commits += other.commits
-        self.signed += other.signed
-        self.verified += other.verified
-        self.unknown += other.unknown
-        self.repositories += 1
-        if other.first is not None and (self.first is None or other.first < self.first):
-            self.first = other.first
-
-    def row(self, key: str) -> SigningRow:
-        return SigningRow(
-            key,
-            self.commits,
-            self.signed,
-            self.verified,
-            self.unknown,
-            (self.first[0] or None) if self.first else None,
-            self.first[1] if self.first else None,
-            self.repositories or 1,
-        )
-
-
 def _owner(label: str, repo_id: str, author: str | None) -> str | None:
     if label == "Model":
         return author or (repo_id.split("/", 1)[0] if "/" in repo_id else None)
@@ -116,33 +80,60 @@ def _owner(label: str, repo_id: str, author: str | None) -> str | None:
 
 def signing_report(store: GraphStore, *, author: str | None = None) -> SigningReport:
     """Signing figures of every repository with commits, and of their organisations
-    (``author``: only repositories of that owner)."""
-    repos: dict[tuple[str, str], _Tally] = {}
-    owner_of: dict[tuple[str, str], str | None] = {}
-    labels: tuple[reads.RepositoryLabel, ...] = ("Model", "CodeRepository")
+    (``author``: only repositories of that owner). The store counts each repository's
+    commits; only the signed ones come back one by one, as columns, for the first."""
+    repos: list[tuple[str, str | None, list[int]]] = []  # (id, owner, counts), for output
+    labels: tuple[RepositoryLabel, ...] = ("Model", "CodeRepository")
+    first: dict[str, tuple[str, str]] = {}
     for label in labels:
-        for repo_id, repo_author, sha, signature, verified, reason, at in reads.repository_commits(
-            store, label
-        ):
-            key: tuple[str, str] = (label, repo_id)
-            owner_of[key] = _owner(label, repo_id, repo_author)
-            repos.setdefault(key, _Tally()).add(sha, signature, verified, reason, at)
+        table = rp.commit_signing_by_repository(store, label)
+        authors = table.column("author").to_pylist() if label == "Model" else None
+        counts = [table.column(c).to_pylist() for c in ("commits", "signed", "verified", "unknown")]
+        for i, repo_id in enumerate(table.column("repository").to_pylist()):
+            owner = _owner(label, repo_id, authors[i] if authors is not None else None)
+            if author is None or owner in (author, f"github:{author}"):
+                repos.append((repo_id, owner, [col[i] for col in counts]))
+        first.update(_first_signed(rp.signed_commits(store, label)))
     kinds = reads.organisations(store)
-    orgs: dict[str, _Tally] = {}
-    for key, tally in repos.items():
-        owner = owner_of[key]
-        if author is not None and owner not in (author, f"github:{author}"):
+    orgs: dict[str, list[Any]] = {}  # commits, signed, verified, unknown, first, repositories
+    for repo_id, owner, counts in repos:
+        if owner is None or owner not in kinds:
             continue
-        if owner is not None and owner in kinds:
-            orgs.setdefault(owner, _Tally()).merge(tally)
-    keep = [
-        (key, tally)
-        for key, tally in repos.items()
-        if author is None or owner_of[key] in (author, f"github:{author}")
-    ]
+        tally = orgs.setdefault(owner, [0, 0, 0, 0, None, 0])
+        for k in range(4):
+            tally[k] += counts[k]
+        tally[5] += 1
+        mine = first.get(repo_id)
+        if mine is not None and (tally[4] is None or mine < tally[4]):
+            tally[4] = mine
     return SigningReport(
-        tuple(
-            sorted((t.row(repo_id) for (_, repo_id), t in keep), key=lambda r: (-r.commits, r.id))
-        ),
-        tuple(sorted((t.row(o) for o, t in orgs.items()), key=lambda r: (-r.commits, r.id))),
+        _sorted(_row(repo_id, counts, first.get(repo_id), 1) for repo_id, _, counts in repos),
+        _sorted(_row(o, t[:4], t[4], t[5]) for o, t in orgs.items()),
     )
+
+
+def _first_signed(signed: pa.Table) -> dict[str, tuple[str, str]]:
+    """Repository -> (time or "", sha) of its earliest signed commit (the smallest sha
+    among those of that time)."""
+    if not signed.num_rows:
+        return {}
+    signed = signed.set_column(2, "at", pc.fill_null(signed.column("at"), ""))
+    order = pc.sort_indices(
+        signed, sort_keys=[("repository", "ascending"), ("at", "ascending"), ("sha", "ascending")]
+    )
+    signed = signed.take(order)
+    repo = signed.column("repository").combine_chunks()
+    starts = pc.not_equal(repo.slice(1), repo.slice(0, len(repo) - 1))
+    firsts = signed.filter(pa.concat_arrays([pa.array([True]), starts]))
+    cols = [firsts.column(c).to_pylist() for c in ("repository", "at", "sha")]
+    return {r: (at, sha) for r, at, sha in zip(*cols, strict=True)}
+
+
+def _row(key: str, counts: list[int], first: tuple[str, str] | None, repos: int) -> SigningRow:
+    commits, signed, verified, unknown = counts
+    at, sha = first if first is not None else (None, None)
+    return SigningRow(key, commits, signed, verified, unknown, at or None, sha, repos)
+
+
+def _sorted(rows: Iterable[SigningRow]) -> tuple[SigningRow, ...]:
+    return tuple(sorted(rows, key=lambda r: (-r.commits, r.id)))

@@ -322,12 +322,12 @@ def _uses_batch() -> GraphBatch:
 def test_uses_model_round_trips_every_property(store: GraphStore) -> None:
     from mlsc.graph.reads_code import (
         ModelUse,
-        pinning,
         stored_models,
         stored_uses,
         uses_by,
         uses_of,
     )
+    from mlsc.graph.reads_population import Scope, pinning_count
 
     store.write(_uses_batch())
     app, other = "github.com/acme/chatbot", "local:/home/dev/app"
@@ -344,7 +344,9 @@ def test_uses_model_round_trips_every_property(store: GraphStore) -> None:
     many = ["o/a", *(f"o/missing{i}" for i in range(5))]  # more ids than edges: a scan
     assert uses_of(store, many) == uses_of(store, ["o/a"])
     assert uses_of(store, []) == []
-    assert sorted(pinning(store)) == [(app, "o/a", True), (app, "o/b", False), (other, "o/a", None)]
+    assert pinning_count(store, Scope()) == (3, 2, 1, 2)  # edges, apps, pinned, known
+    assert pinning_count(store, Scope("o")) == (3, 2, 1, 2)
+    assert pinning_count(store, Scope(HOSTILE)) == (0, 0, 0, 0)
     assert stored_models(store, ["o/a", "o/zz", "o/a"]) == {"o/a"}
     assert stored_uses(store, [other, "github.com/none/x"]) == {(other, "o/a"): "test"}
 
@@ -359,3 +361,45 @@ def test_replacing_uses_keeps_other_applications(store: GraphStore) -> None:
     assert [(u.application, u.model) for u in uses_of(store, ["o/a", "o/b"])] == [
         ("local:/home/dev/app", "o/a")
     ]
+
+
+def test_read_table_keeps_nulls_and_types_with_or_without_parameters(store: GraphStore) -> None:
+    import pyarrow as pa
+
+    from mlsc.graph.store import Column
+
+    store.write(
+        GraphBatch(
+            [model("o/a", downloads=0, gated="no", private=False, architectures=["Llama"]),
+             model("o/b", author=None, downloads=None, architectures=[]),
+             model("o/c", downloads=7, gated="auto", private=True)],
+            [derived("o/b", "o/a", "merge", confidence=None, evidence=None)],
+        )
+    )  # fmt: skip
+    columns = [
+        Column("id", "m.id", pa.string()),
+        Column("author", "m.author", pa.string()),
+        Column("downloads", "m.downloads", pa.int64()),
+        Column("private", "m.private", pa.bool_()),
+        Column("architectures", "m.architectures", pa.list_(pa.string())),
+        Column("gated", "m.gated IN ['auto', 'manual']", pa.bool_()),
+    ]
+    table = store.read_table("MATCH (m:Model)", columns)
+    assert table.schema == pa.schema([(c.name, c.type) for c in columns])
+    assert table.sort_by("id").to_pylist() == [
+        {"id": "o/a", "author": "o", "downloads": 0, "private": False,
+         "architectures": ["Llama"], "gated": False},
+        {"id": "o/b", "author": None, "downloads": None, "private": None,
+         "architectures": [], "gated": None},
+        {"id": "o/c", "author": "o", "downloads": 7, "private": True,
+         "architectures": None, "gated": True},
+    ]  # fmt: skip
+    edges = store.read_table(
+        "MATCH (c:Model)-[r:DERIVED_FROM]->(p:Model) WHERE p.id = $p",
+        [Column("child", "c.id", pa.string()), Column("confidence", "r.confidence", pa.float64()),
+         Column("evidence", "r.evidence", pa.list_(pa.string()))],
+        {"p": "o/a"},
+    )  # fmt: skip
+    assert edges.to_pylist() == [{"child": "o/b", "confidence": None, "evidence": None}]
+    none = store.read_table("MATCH (m:Model) WHERE m.id = $id", columns, {"id": HOSTILE})
+    assert none.num_rows == 0 and none.schema == table.schema

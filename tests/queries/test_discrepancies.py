@@ -150,3 +150,37 @@ def test_findings_about_some_models_are_those_of_the_whole_graph(store: GraphSto
         assert list(discrepancies(store, models=some).findings) == [
             f for f in everything if f.model in some
         ], some
+
+
+def test_the_whole_graph_pass_misses_nothing_and_skips_the_clean(store: GraphStore) -> None:
+    """Over the whole graph, a column pass names the candidates first: the findings must be
+    those of the exact checks over every model, and models without one need not be read."""
+    from mlsc.graph import reads_population as rp
+    from mlsc.queries.discrepancy_candidates import candidates
+
+    near_misses = GraphBatch(
+        [model("p/base", model_type="llama", architectures=["A", "B"],
+               created_at="2024-01-01T00:00:00.000Z"),
+         model("p/overlap", model_type="llama", architectures=["B", "C"],
+               created_at="2024-02-01T00:00:00.000Z"),  # overlap: fine (the exact check)
+         model("p/same", model_type="llama", architectures=["A", "B"],
+               created_at="2024-02-01T00:00:00.000Z"),  # the same: not even a candidate
+         model("p/agree", created_at="2024-02-01T00:00:00.000Z"),  # card and tags agree
+         model("p/q"), model("p/on-mixed")],  # p/q also a finetune: not only quantized
+        [derived("p/overlap", "p/base", "finetune"), derived("p/same", "p/base", "finetune"),
+         derived("p/agree", "p/base", "finetune",
+                 evidence=["tag:base_model:finetune", "card:base_model_relation=finetune"]),
+         derived("p/q", "p/base", "quantized"), derived("p/q", "a/llama", "finetune"),
+         derived("p/on-mixed", "p/q", "finetune")],
+    )  # fmt: skip
+    store.write(one_of_each())
+    store.write(near_misses)
+    everything = [r[0] for r in store.read("MATCH (m:Model) RETURN m.id")]
+    assert discrepancies(store) == discrepancies(store, models=everything)
+    named = candidates(
+        rp.derivation_table(store), rp.file_format_table(store), rp.chat_template_table(store),
+        store.derivation_cycles(),
+    )  # fmt: skip
+    assert {f.model for f in discrepancies(store).findings} <= set(named)
+    assert "p/overlap" in named and "p/overlap" not in {f.model for f in discrepancies(store).findings}
+    assert not set(named) & {"p/base", "p/same", "p/agree", "p/q", "p/on-mixed", "a/llama"}

@@ -107,7 +107,7 @@ def test_cycles(stores: tuple[GraphStore, GraphStore]) -> None:
 
 def test_applications(stores: tuple[GraphStore, GraphStore]) -> None:
     from mlsc.code.references import CodeReading, ModelReference
-    from mlsc.graph.reads_code import pinning, uses_of
+    from mlsc.graph.reads_code import uses_of
     from mlsc.ingest.code import Application, ingest_reading
     from mlsc.ingest.peatmoss import ingest_peatmoss
     from mlsc.queries.practices import practices
@@ -125,8 +125,23 @@ def test_applications(stores: tuple[GraphStore, GraphStore]) -> None:
     embedded, server = stores
     models = ["gpt2", "Qwen/Qwen2.5-7B", "bert-base-uncased"]
     assert uses_of(embedded, models) == uses_of(server, models)
-    assert sorted(pinning(embedded)) == sorted(pinning(server))
-    assert practices(embedded).to_json() == practices(server).to_json()
+    for author in (None, "quantlab", "gpt2", "Qwen", "nobody"):
+        a, b = practices(embedded, author=author), practices(server, author=author)
+        assert a == b and a.to_json() == b.to_json(), author
+
+
+def test_reports(stores: tuple[GraphStore, GraphStore]) -> None:
+    from mlsc.queries.discrepancies import discrepancies
+    from mlsc.queries.signing import signing_report
+
+    embedded, server = stores
+    for author in (None, "quantlab", "nobody"):
+        a, b = signing_report(embedded, author=author), signing_report(server, author=author)
+        assert a == b and a.to_json() == b.to_json(), author
+    a, b = discrepancies(embedded), discrepancies(server)
+    assert a.findings and a == b and a.to_json() == b.to_json()
+    some = sorted({f.model for f in a.findings})[::5]
+    assert discrepancies(embedded, models=some) == discrepancies(server, models=some)
 
 
 # -- last: this fixture wipes the Neo4j database the `stores` fixture above writes to --

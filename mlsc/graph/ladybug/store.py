@@ -29,7 +29,7 @@ from mlsc.errors import EmptyStoreError, QueryTimeoutError, ReadOnlyViolation, S
 from mlsc.graph import schema
 from mlsc.graph.algorithms import cycles
 from mlsc.graph.cypher_params import check_parameters
-from mlsc.graph.ladybug import index_cache
+from mlsc.graph.ladybug import index_cache, scans
 from mlsc.graph.ladybug.connection import DB_FILE, Connection, ddl, translate
 from mlsc.graph.ladybug.staging import restore_nulls
 from mlsc.graph.ladybug.writes import Writer
@@ -40,11 +40,14 @@ from mlsc.graph.store import (
     EXPANSION_EDGES,
     EXPANSION_MODELS,
     SCAN_ROWS,
+    Column,
     CypherResult,
     Direction,
     Expansion,
     GraphStore,
+    column_table,
     query_timeout,
+    returning,
 )
 
 
@@ -273,52 +276,13 @@ class LadybugStore(GraphStore):
             np.asarray(table.column(1).to_numpy(), dtype=np.int64),
         )
 
-    def _offset_ranges(self, label: str, rows: int) -> Iterator[str]:
-        """``WHERE`` clauses over node offsets of ``label`` covering every node, ``rows`` apart."""
-        top = self._conn.rows(f"MATCH (n:{label}) RETURN max(offset(id(n)))")[0][0]
-        for low in range(0, -1 if top is None else int(top) + 1, max(int(rows), 1)):
-            yield f"offset(id(n)) >= {low} AND offset(id(n)) < {low + max(int(rows), 1)}"
-
-    @staticmethod
-    def _returning(var: str, names: Sequence[str]) -> str:
-        """``var.x AS x, var.x IS NULL AS x__null, ...`` for the native Arrow path."""
-        return ", ".join(f"{var}.{n} AS {n}, {var}.{n} IS NULL AS {n}__null" for n in names)
-
     def scan_nodes(self, label: str, rows: int = SCAN_ROWS) -> Iterator[NodeTable]:
-        ntype = schema.NODES[label]
-        names = [n for n, _ in ntype.properties]
-        for where in self._offset_ranges(label, rows):
-            table = restore_nulls(
-                self._conn.native(
-                    f"MATCH (n:{label}) WHERE {where} RETURN n.{ntype.key} AS {ntype.key}, "
-                    + self._returning("n", names)
-                )
-            )
-            if table.num_rows:
-                yield NodeTable(label, table.column(ntype.key), {n: table.column(n) for n in names})
+        return scans.scan_nodes(self._conn, label, rows)
 
     def scan_edges(
         self, edge_type: str, src_label: str, dst_label: str, rows: int = SCAN_ROWS
     ) -> Iterator[EdgeTable]:
-        etype = schema.EDGES[edge_type]
-        sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
-        names = [n for n, _ in etype.properties]
-        for where in self._offset_ranges(src_label, rows):
-            table = restore_nulls(
-                self._conn.native(
-                    f"MATCH (n:{src_label})-[r:{edge_type}]->(b:{dst_label}) WHERE {where} "
-                    f"RETURN n.{sk} AS src__, b.{dk} AS dst__, " + self._returning("r", names)
-                )
-            )
-            if table.num_rows:
-                yield EdgeTable(
-                    edge_type,
-                    src_label,
-                    dst_label,
-                    table.column("src__"),
-                    table.column("dst__"),
-                    {n: table.column(n) for n in names},
-                )
+        return scans.scan_edges(self._conn, edge_type, src_label, dst_label, rows)
 
     def keys(self, label: str, containing: str, limit: int) -> list[str]:
         key = schema.NODES[label].key
@@ -347,6 +311,14 @@ class LadybugStore(GraphStore):
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self._conn.rows(query, params)]
+
+    def read_table(
+        self, match: str, columns: Sequence[Column], params: Mapping[str, Any] | None = None
+    ) -> pa.Table:
+        # The engine's Arrow result keeps nulls (the native path loses them), takes parameters.
+        return column_table(
+            columns, self._conn.arrow(f"{match} RETURN {returning(columns)}", params).columns
+        )
 
     def cypher(
         self,

@@ -39,7 +39,15 @@ from mlsc.graph.neo4j.settings import Neo4jSettings
 from mlsc.graph.neo4j.traversal import AT_ONCE_SEEDS, expand_at_once, expand_by_level
 from mlsc.graph.neo4j.writes import Writer
 from mlsc.graph.records import ARROW_TYPES, EdgeTable, GraphBatch, NodeTable, WriteStats
-from mlsc.graph.store import SCAN_ROWS, CypherResult, Direction, Expansion, GraphStore
+from mlsc.graph.store import (
+    SCAN_ROWS,
+    Column,
+    CypherResult,
+    Direction,
+    Expansion,
+    GraphStore,
+    column_table,
+)
 
 
 class Neo4jStore(GraphStore):
@@ -233,6 +241,18 @@ class Neo4jStore(GraphStore):
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         records = self._conn.read(query, **dict(params or {}))
         return [tuple(plain(v) for v in record.values()) for record in records]
+
+    def read_table(
+        self, match: str, columns: Sequence[Column], params: Mapping[str, Any] | None = None
+    ) -> pa.Table:
+        # One record of one list per column (a record per row costs more than its values);
+        # rows travel as lists, since ``collect`` would drop a column's nulls.
+        values = ", ".join(c.expression for c in columns)
+        lists = ", ".join(f"[r IN rows__ | r[{i}]] AS {c.name}" for i, c in enumerate(columns))
+        (record,) = self._conn.read(
+            f"{match} WITH collect([{values}]) AS rows__ RETURN {lists}", **dict(params or {})
+        )
+        return column_table(columns, [record[c.name] for c in columns])
 
     def cypher(
         self,
