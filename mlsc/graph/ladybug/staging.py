@@ -10,7 +10,7 @@ Staged columns are named like schema properties, so a name never needs quoting.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,13 @@ from mlsc.graph.records import ARROW_TYPES
 
 ROW_GROUP = 65_536
 """Rows per Parquet row group when staging: the engine's COPY reads row groups in parallel."""
+
+POOL_SHARE = 0.1
+"""The most of the engine's buffer pool that one staged COPY or LOAD FROM of nodes may hold,
+in Arrow bytes. A COPY needs pool pages for the rows it reads, their hash-index entries and
+their column chunks: 70k models in one COPY did not fit a 64 MiB pool, nor 1M a 512 MiB one.
+Edges are copied whole first (a COPY into a non-empty rel table costs several times more per
+row) and sliced like this only when the pool runs out."""
 
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -61,6 +68,20 @@ def restore_nulls(table: pa.Table) -> pa.Table:
         table = table.set_column(table.column_names.index(target), target, nulled)
         table = table.drop_columns([name])
     return table
+
+
+def slices(table: pa.Table, pool_bytes: int) -> Iterator[pa.Table]:
+    """``table`` in consecutive, even slices of at most about ``POOL_SHARE`` of
+    ``pool_bytes`` each (the table itself when it fits; never an empty one). Nothing is
+    copied."""
+    budget = max(int(pool_bytes * POOL_SHARE), 1)
+    count = -(-table.nbytes // budget)
+    if count <= 1:
+        yield table
+        return
+    rows = -(-table.num_rows // count)
+    for start in range(0, table.num_rows, rows):
+        yield table.slice(start, rows)
 
 
 class Stage:
