@@ -11,7 +11,7 @@ from benchmarks.hubgen import write as write_hub
 from mlsc.errors import BufferPoolFullError, StoreError
 from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.ladybug.connection import translate
-from mlsc.graph.ladybug.staging import POOL_SHARE, slices
+from mlsc.graph.ladybug.staging import NODE_GROUP, POOL_SHARE, slices
 from mlsc.ingest.hub.snapshot import ingest_snapshot
 
 
@@ -30,14 +30,21 @@ def test_70k_models_ingest_with_the_smallest_buffer_pool(
     assert counts["DERIVED_FROM"] == sum(stats.edges.values())
 
 
-def test_slices_cover_the_table_in_order_and_each_fits_the_share() -> None:
+def test_slices_cover_the_table_in_order_fit_the_share_and_tile_node_groups() -> None:
     table = pa.table({"k": [f"owner/model-{i:06d}" for i in range(10_000)]})
-    pool = 5 * table.nbytes  # a tenth of it holds half the table: two slices
+    pool = 5 * table.nbytes  # a tenth of it holds half the table
     parts = list(slices(table, pool))
-    assert len(parts) == 2
     assert pa.concat_tables(parts).column("k").to_pylist() == table.column("k").to_pylist()
-    assert all(p.nbytes <= pool * POOL_SHARE * 1.01 for p in parts)
+    assert all(p.nbytes <= pool * POOL_SHARE for p in parts)
+    assert [p.num_rows for p in parts] == [4096, 4096, 1808]  # a power of two divides a group
+    assert NODE_GROUP % 4096 == 0
     assert list(slices(table, 100 * table.nbytes)) == [table]  # fits: the table itself
+
+
+def test_large_slices_are_whole_node_groups() -> None:
+    table = pa.table({"k": pa.repeat(0, 3 * NODE_GROUP + 5)})
+    parts = list(slices(table, int(table.nbytes / POOL_SHARE / 2.5)))  # 1.2 groups fit
+    assert [p.num_rows for p in parts] == [NODE_GROUP, NODE_GROUP, NODE_GROUP, 5]
 
 
 def test_a_full_buffer_pool_says_which_setting_to_raise_and_to_what() -> None:

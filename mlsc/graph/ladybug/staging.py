@@ -70,16 +70,29 @@ def restore_nulls(table: pa.Table) -> pa.Table:
     return table
 
 
+NODE_GROUP = 131_072
+"""Rows per node group of the engine (LadybugDB 0.22)."""
+
+
 def slices(table: pa.Table, pool_bytes: int) -> Iterator[pa.Table]:
-    """``table`` in consecutive, even slices of at most about ``POOL_SHARE`` of
-    ``pool_bytes`` each (the table itself when it fits; never an empty one). Nothing is
-    copied."""
+    """``table`` in consecutive slices of at most about ``POOL_SHARE`` of ``pool_bytes``
+    each (the table itself when it fits). Nothing is copied.
+
+    A slice is a whole number of node groups, or a power-of-two fraction of one (so a single
+    Parquet row group): LadybugDB 0.22 loses sight of rows already stored when a COPY of
+    100,000 rows (two row groups) goes into a half-filled node group (200k models in two
+    slices: one of the first slice's models could no longer be found by key or by scan, and
+    the edges' COPY stopped on it); aligned slices of 131,072 and slices of 32,768 or 50,000
+    rows did not."""
     budget = max(int(pool_bytes * POOL_SHARE), 1)
-    count = -(-table.nbytes // budget)
-    if count <= 1:
+    if table.nbytes <= budget:
         yield table
         return
-    rows = -(-table.num_rows // count)
+    fit = max(int(table.num_rows * budget / table.nbytes), 1)
+    if fit >= NODE_GROUP:
+        rows = fit // NODE_GROUP * NODE_GROUP
+    else:
+        rows = 1 << (fit.bit_length() - 1)  # divides NODE_GROUP
     for start in range(0, table.num_rows, rows):
         yield table.slice(start, rows)
 
