@@ -89,10 +89,8 @@ def slices(table: pa.Table, pool_bytes: int) -> Iterator[pa.Table]:
         yield table
         return
     fit = max(int(table.num_rows * budget / table.nbytes), 1)
-    if fit >= NODE_GROUP:
-        rows = fit // NODE_GROUP * NODE_GROUP
-    else:
-        rows = 1 << (fit.bit_length() - 1)  # divides NODE_GROUP
+    # whole node groups, else the largest power of two that fits (it divides NODE_GROUP)
+    rows = fit // NODE_GROUP * NODE_GROUP if fit >= NODE_GROUP else 1 << (fit.bit_length() - 1)
     for start in range(0, table.num_rows, rows):
         yield table.slice(start, rows)
 
