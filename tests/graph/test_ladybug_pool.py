@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -57,33 +56,3 @@ def test_a_full_buffer_pool_says_which_setting_to_raise_and_to_what() -> None:
     assert isinstance(error, BufferPoolFullError) and isinstance(error, StoreError)
     assert "512 MiB" in error.message
     assert error.hint is not None and "MLSC_BUFFER_POOL_MB=1024" in error.hint
-
-
-def test_an_edge_copy_that_does_not_fit_goes_in_halves_and_loses_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import pyarrow.parquet as pq
-
-    from mlsc.graph.ladybug.connection import Connection
-    from tests.conftest import SAMPLE
-
-    with LadybugStore(tmp_path / "whole") as store:
-        ingest_snapshot(store, SAMPLE)
-        whole = store.counts(), sorted(store.derivation_edges())
-    run = Connection.run
-    sizes: list[int] = []
-
-    def small_pool(self: Connection, query: str, params: Any = None) -> Any:
-        if query.startswith("COPY DERIVED_FROM"):
-            rows = pq.read_metadata(query.split("'")[1]).num_rows
-            if rows > 3:  # as if the pool held three edges
-                raise BufferPoolFullError("the buffer pool is full")
-            sizes.append(rows)
-        return run(self, query, params)
-
-    monkeypatch.setattr(Connection, "run", small_pool)
-    with LadybugStore(tmp_path / "halved") as store:
-        ingest_snapshot(store, SAMPLE)
-        halved = store.counts(), sorted(store.derivation_edges())
-    assert len(sizes) > 1 and max(sizes) <= 3
-    assert halved == whole and whole[0]["DERIVED_FROM"] == sum(sizes)

@@ -27,7 +27,7 @@ POOL_SHARE = 0.1
 in Arrow bytes. A COPY needs pool pages for the rows it reads, their hash-index entries and
 their column chunks: 70k models in one COPY did not fit a 64 MiB pool, nor 1M a 512 MiB one.
 Edges are copied whole first (a COPY into a non-empty rel table costs several times more per
-row) and halved only where the pool runs out (``Writer._copy_halving``)."""
+row) and sliced like this only when the pool runs out."""
 
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

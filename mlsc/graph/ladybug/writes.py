@@ -173,20 +173,6 @@ class Writer:
                 removed += len(stale)
         return removed
 
-    def _copy_halving(self, stage: Stage, statement: str, table: pa.Table) -> None:
-        """Run a COPY of ``table`` whole, or in halves (then quarters, ...) where the buffer
-        pool runs out: a failed COPY leaves nothing behind, and each COPY into a non-empty
-        rel table costs several times more per row, so as few as fit (2M models: 14 slices of
-        a tenth of the pool took 145 s, the whole did not fit)."""
-        try:
-            self._conn.run(statement.format(stage.write_table(table)))
-        except BufferPoolFullError:
-            if table.num_rows < 2:
-                raise
-            half = table.num_rows // 2
-            self._copy_halving(stage, statement, table.slice(0, half))
-            self._copy_halving(stage, statement, table.slice(half))
-
     def _write_edge_table(
         self, stage: Stage, table: EdgeTable, new_keys: dict[str, list[pa.Array]]
     ) -> tuple[int, int]:
@@ -234,7 +220,12 @@ class Writer:
         pool = self._conn.pool_bytes
         if new.num_rows:
             options = f" (from='{src_label}', to='{dst_label}')" if len(etype.pairs) > 1 else ""
-            self._copy_halving(stage, f"COPY {etype.type} FROM '{{}}'{options}", new)
+            path = stage.write_table(new)
+            try:  # whole: a COPY into a non-empty rel table is several times slower
+                self._conn.run(f"COPY {etype.type} FROM '{path}'{options}")
+            except BufferPoolFullError:  # a failed COPY leaves nothing behind: slice it
+                for part in slices(new, pool):
+                    self._conn.run(f"COPY {etype.type} FROM '{stage.write_table(part)}'{options}")
         names = [n for n in table.columns if n in types]
         if upd.num_rows and names:
             upd = upd.rename_columns(["src", "dst", *upd.column_names[2:]])
