@@ -31,6 +31,10 @@ class StoreLockedError(StoreError):
     """Another process holds the embedded store open for writing."""
 
 
+class BufferPoolFullError(StoreError):
+    """The embedded store's buffer pool (``MLSC_BUFFER_POOL_MB``) ran out during a write."""
+
+
 class StoreUnavailableError(StoreError):
     """The store could not be reached (server down, wrong credentials, wrong database)."""
 

@@ -17,7 +17,7 @@ from typing import Any
 import ladybug
 import pyarrow as pa
 
-from mlsc.errors import ReadOnlyViolation, StoreError, StoreLockedError
+from mlsc.errors import BufferPoolFullError, ReadOnlyViolation, StoreError, StoreLockedError
 from mlsc.graph import schema
 
 DB_FILE = "graph.lbug"
@@ -58,9 +58,17 @@ def ddl() -> list[str]:
     return stmts
 
 
-def translate(exc: Exception, location: str) -> StoreError:
-    """The engine's error as the :class:`StoreError` a user can act on."""
+def translate(exc: Exception, location: str, pool_bytes: int | None = None) -> StoreError:
+    """The engine's error as the :class:`StoreError` a user can act on (``pool_bytes``: the
+    buffer pool the database was opened with, named when it ran out)."""
     text = str(exc)
+    if "buffer pool is full" in text:
+        mib = (pool_bytes or buffer_pool_bytes()) // (1024 * 1024)
+        return BufferPoolFullError(
+            f"LadybugDB at {location} ran out of its buffer pool ({mib} MiB): {text}",
+            hint=f"Set MLSC_BUFFER_POOL_MB={2 * mib} (or more) and run the same ingestion "
+            "again: it may have stopped half-way, and running it again completes it.",
+        )
     missing = re.search(r"Unable to find primary key value (.*)\.$", text, re.S)
     if missing:
         return StoreError(
@@ -87,8 +95,10 @@ class Connection:
 
     def __init__(self, db_path: Path, location: str, *, read_only: bool) -> None:
         self.location = location
+        self.pool_bytes = buffer_pool_bytes()
+        """The engine's buffer pool: one bulk write stages at most a share of it."""
         self._db = ladybug.Database(
-            str(db_path), read_only=read_only, buffer_pool_size=buffer_pool_bytes()
+            str(db_path), read_only=read_only, buffer_pool_size=self.pool_bytes
         )
         self.raw = ladybug.Connection(self._db)
         """The engine's connection, for what has no method here (query time limits)."""
@@ -98,7 +108,7 @@ class Connection:
         try:
             return self.raw.execute(query, dict(params) if params else None)
         except RuntimeError as exc:
-            raise translate(exc, self.location) from exc
+            raise translate(exc, self.location, self.pool_bytes) from exc
 
     def rows(self, query: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
         rows: list[list[Any]] = self.run(query, params).get_all()
@@ -119,7 +129,7 @@ class Connection:
         try:
             return self.raw.query_as_arrow(query, 1 << 20).get_as_arrow()
         except RuntimeError as exc:
-            raise translate(exc, self.location) from exc
+            raise translate(exc, self.location, self.pool_bytes) from exc
 
     def quietly(self, statement: str) -> None:
         """Run ``statement``, ignoring the engine's error (a ROLLBACK after a failure)."""

@@ -10,7 +10,7 @@ Staged columns are named like schema properties, so a name never needs quoting.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,13 @@ from mlsc.graph.records import ARROW_TYPES
 
 ROW_GROUP = 65_536
 """Rows per Parquet row group when staging: the engine's COPY reads row groups in parallel."""
+
+POOL_SHARE = 0.1
+"""The most of the engine's buffer pool that one staged COPY or LOAD FROM of nodes may hold,
+in Arrow bytes. A COPY needs pool pages for the rows it reads, their hash-index entries and
+their column chunks: 70k models in one COPY did not fit a 64 MiB pool, nor 1M a 512 MiB one.
+Edges are copied whole first (a COPY into a non-empty rel table costs several times more per
+row) and sliced like this only when the pool runs out."""
 
 _SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -61,6 +68,31 @@ def restore_nulls(table: pa.Table) -> pa.Table:
         table = table.set_column(table.column_names.index(target), target, nulled)
         table = table.drop_columns([name])
     return table
+
+
+NODE_GROUP = 131_072
+"""Rows per node group of the engine (LadybugDB 0.22)."""
+
+
+def slices(table: pa.Table, pool_bytes: int) -> Iterator[pa.Table]:
+    """``table`` in consecutive slices of at most about ``POOL_SHARE`` of ``pool_bytes``
+    each (the table itself when it fits). Nothing is copied.
+
+    A slice is a whole number of node groups, or a power-of-two fraction of one (so a single
+    Parquet row group): LadybugDB 0.22 loses sight of rows already stored when a COPY of
+    100,000 rows (two row groups) goes into a half-filled node group (200k models in two
+    slices: one of the first slice's models could no longer be found by key or by scan, and
+    the edges' COPY stopped on it); aligned slices of 131,072 and slices of 32,768 or 50,000
+    rows did not."""
+    budget = max(int(pool_bytes * POOL_SHARE), 1)
+    if table.nbytes <= budget:
+        yield table
+        return
+    fit = max(int(table.num_rows * budget / table.nbytes), 1)
+    # whole node groups, else the largest power of two that fits (it divides NODE_GROUP)
+    rows = fit // NODE_GROUP * NODE_GROUP if fit >= NODE_GROUP else 1 << (fit.bit_length() - 1)
+    for start in range(0, table.num_rows, rows):
+        yield table.slice(start, rows)
 
 
 class Stage:

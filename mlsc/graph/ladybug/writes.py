@@ -14,10 +14,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mlsc.errors import StoreError
+from mlsc.errors import BufferPoolFullError, StoreError
 from mlsc.graph import schema
 from mlsc.graph.ladybug.connection import Connection
-from mlsc.graph.ladybug.staging import Stage, flat, split, typed_array
+from mlsc.graph.ladybug.staging import Stage, flat, slices, split, typed_array
 from mlsc.graph.records import (
     ARROW_TYPES,
     EdgeTable,
@@ -123,16 +123,18 @@ class Writer:
         else:
             upd, new = split(data, stored)
             full_keys.setdefault(table.label, []).append(keys)
+        pool = self._conn.pool_bytes
         if new.num_rows:
-            self._conn.run(f"COPY {ntype.label} FROM '{stage.write_table(new)}'")
+            for part in slices(new, pool):
+                self._conn.run(f"COPY {ntype.label} FROM '{stage.write_table(part)}'")
             new_keys.setdefault(table.label, []).append(new.column(key))
         if upd.num_rows:
             names = [n for n in table.columns if upd.column(n).null_count < upd.num_rows]
-            if names:
-                path = stage.write_table(upd.select([key, *names]))
-                sets = ", ".join(f"n.{n} = coalesce({n}, n.{n})" for n in names)
+            sets = ", ".join(f"n.{n} = coalesce({n}, n.{n})" for n in names)
+            for part in slices(upd.select([key, *names]), pool) if names else ():
                 self._conn.run(
-                    f"LOAD FROM '{path}' MATCH (n:{ntype.label} {{{key}: {key}}}) SET {sets}"
+                    f"LOAD FROM '{stage.write_table(part)}' "
+                    f"MATCH (n:{ntype.label} {{{key}: {key}}}) SET {sets}"
                 )
         return new.num_rows, upd.num_rows
 
@@ -215,16 +217,23 @@ class Writer:
                     else pa.array([], pa.int64()),
                 )
         upd, new = split(data, existing)
+        pool = self._conn.pool_bytes
         if new.num_rows:
             options = f" (from='{src_label}', to='{dst_label}')" if len(etype.pairs) > 1 else ""
-            self._conn.run(f"COPY {etype.type} FROM '{stage.write_table(new)}'{options}")
+            path = stage.write_table(new)
+            try:  # whole: a COPY into a non-empty rel table is several times slower
+                self._conn.run(f"COPY {etype.type} FROM '{path}'{options}")
+            except BufferPoolFullError:  # a failed COPY leaves nothing behind: slice it
+                for part in slices(new, pool):
+                    self._conn.run(f"COPY {etype.type} FROM '{stage.write_table(part)}'{options}")
         names = [n for n in table.columns if n in types]
         if upd.num_rows and names:
             upd = upd.rename_columns(["src", "dst", *upd.column_names[2:]])
-            path = stage.write_table(upd.select(["src", "dst", *names]))
             pattern = (
                 f"(a:{src_label} {{{sk}: src}})-[r:{etype.type}]->(b:{dst_label} {{{dk}: dst}})"
             )
             sets = ", ".join(f"r.{n} = coalesce({n}, r.{n})" for n in names)
-            self._conn.run(f"LOAD FROM '{path}' MATCH {pattern} SET {sets}")
+            for part in slices(upd.select(["src", "dst", *names]), pool):
+                path = stage.write_table(part)
+                self._conn.run(f"LOAD FROM '{path}' MATCH {pattern} SET {sets}")
         return new.num_rows, upd.num_rows

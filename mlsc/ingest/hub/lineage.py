@@ -18,7 +18,6 @@ Hub's own default (one base without a relation is a fine-tune; several are a mer
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -91,7 +90,7 @@ def _tag_bases(tags: Iterable[str]) -> tuple[dict[str, str | None], list[tuple[s
     out: dict[str, str | None] = {}
     problems: list[tuple[str, str]] = []
     for tag in tags:
-        if not isinstance(tag, str) or not tag.startswith("base_model:"):
+        if not isinstance(tag, str) or ":" not in tag or not tag.startswith("base_model:"):
             continue
         rest = tag[len("base_model:") :]
         head, sep, tail = rest.partition(":")
@@ -184,6 +183,22 @@ def _pair_renamed(card_only: list[str], tag_only: list[str]) -> dict[str, str]:
     return pairs
 
 
+def _valid(
+    ids: Iterable[str], where: str, model_id: str, problems: list[tuple[str, str]]
+) -> list[str]:
+    """The valid base ids among ``ids``, once each; the others become problems."""
+    ok: list[str] = []
+    for b in ids:
+        b = b.strip()
+        if not is_valid_repo_id(b):
+            problems.append(("invalid-base-id", f"{where} names {b[:120]!r}"))
+        elif b == model_id:
+            problems.append(("self-derivation", f"{where} names the model itself"))
+        elif b not in ok:
+            ok.append(b)
+    return ok
+
+
 def declared_parents(
     model_id: str,
     *,
@@ -219,21 +234,12 @@ def declared_parents(
             card_rel = "unknown"
 
     def valid(ids: Iterable[str], where: str) -> list[str]:
-        ok = []
-        for b in ids:
-            b = b.strip()
-            if not is_valid_repo_id(b):
-                problems.append(("invalid-base-id", f"{where} names {b[:120]!r}"))
-            elif b == model_id:
-                problems.append(("self-derivation", f"{where} names the model itself"))
-            elif b not in ok:
-                ok.append(b)
-        return ok
+        return _valid(ids, where, model_id, problems)
 
-    card_ids = valid(card_list, "card base_model")
-    tag_ids = valid(tag_map, "tag base_model")
+    card_ids = valid(card_list, "card base_model") if card_list else []
+    tag_ids = valid(tag_map, "tag base_model") if tag_map else []
     adapter_ids = valid([adapter_base], "adapter_config.json") if adapter_base else []
-    merge_ids = valid(merge_bases, "mergekit_config.yml")
+    merge_ids = valid(merge_bases, "mergekit_config.yml") if merge_bases else []
     card_only = [c for c in card_ids if c not in tag_map]
     tag_only = [t for t in tag_ids if t not in card_ids] if card_only else []
     renamed = _pair_renamed(card_only, tag_only) if card_only and tag_only else {}
@@ -269,9 +275,12 @@ def declared_parents(
         parents_in_order = list(text_ids)
     several = len(parents_in_order) > 1
 
-    @functools.cache
+    file_rel_memo: list[tuple[str, str] | None] = []
+
     def file_rel() -> tuple[str, str] | None:  # looked at only when nothing else speaks
-        return _file_relation(files, config or {})
+        if not file_rel_memo:  # once per record (a decorator per call cost 15% of a parse)
+            file_rel_memo.append(_file_relation(files, config or {}))
+        return file_rel_memo[0]
 
     result: list[DeclaredParent] = []
     for pid in parents_in_order:

@@ -63,6 +63,8 @@ def hub_tags(tags: Iterable[str]) -> HubTags:
     licence: str | None = None
     datasets: list[str] = []
     for tag in tags:
+        if ":" not in tag:  # most tags name a library, a task or a format
+            continue
         if tag.startswith("base_model:"):
             has_base = True
         elif tag.startswith("license:") and licence is None:

@@ -29,6 +29,7 @@ MAX_LINE_BYTES = 8 * 1024 * 1024
 """A record larger than this is skipped as hostile or broken (real ones are a few KiB)."""
 MAX_LIST = 2_000
 """Tags, files or datasets beyond this many are cut, with a warning."""
+_STR = {str}
 
 
 class RecordFields:
@@ -67,8 +68,8 @@ class RecordFields:
     def strings(self, value: Any, name: str) -> list[str]:
         if value is None:
             return []
-        if type(value) is list and len(value) <= MAX_LIST and all(type(v) is str for v in value):
-            return value
+        if type(value) is list and len(value) <= MAX_LIST and set(map(type, value)) <= _STR:
+            return value  # the usual case, checked without a Python loop
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):

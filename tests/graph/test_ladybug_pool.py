@@ -1,0 +1,58 @@
+"""The embedded store's bulk writes within its buffer pool (``MLSC_BUFFER_POOL_MB``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from benchmarks.hubgen import write as write_hub
+from mlsc.errors import BufferPoolFullError, StoreError
+from mlsc.graph.ladybug import LadybugStore
+from mlsc.graph.ladybug.connection import translate
+from mlsc.graph.ladybug.staging import NODE_GROUP, POOL_SHARE, slices
+from mlsc.ingest.hub.snapshot import ingest_snapshot
+
+
+@pytest.mark.slow
+def test_70k_models_ingest_with_the_smallest_buffer_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All 70k models in one COPY ran the 64 MiB pool out ("the buffer pool is full")."""
+    monkeypatch.setenv("MLSC_BUFFER_POOL_MB", "64")
+    stats = write_hub(70_000, tmp_path / "hub.jsonl")
+    with LadybugStore(tmp_path / "kb") as store:
+        report = ingest_snapshot(store, tmp_path / "hub.jsonl")
+        counts = store.counts()
+    assert report.ingested == counts["Model"] == 70_000
+    assert {k: v for k, v in report.edges.items() if v} == stats.edges
+    assert counts["DERIVED_FROM"] == sum(stats.edges.values())
+
+
+def test_slices_cover_the_table_in_order_fit_the_share_and_tile_node_groups() -> None:
+    table = pa.table({"k": [f"owner/model-{i:06d}" for i in range(10_000)]})
+    pool = 5 * table.nbytes  # a tenth of it holds half the table
+    parts = list(slices(table, pool))
+    assert pa.concat_tables(parts).column("k").to_pylist() == table.column("k").to_pylist()
+    assert all(p.nbytes <= pool * POOL_SHARE for p in parts)
+    assert [p.num_rows for p in parts] == [4096, 4096, 1808]  # a power of two divides a group
+    assert NODE_GROUP % 4096 == 0
+    assert list(slices(table, 100 * table.nbytes)) == [table]  # fits: the table itself
+
+
+def test_large_slices_are_whole_node_groups() -> None:
+    table = pa.table({"k": pa.repeat(0, 3 * NODE_GROUP + 5)})
+    parts = list(slices(table, int(table.nbytes / POOL_SHARE / 2.5)))  # 1.2 groups fit
+    assert [p.num_rows for p in parts] == [NODE_GROUP, NODE_GROUP, NODE_GROUP, 5]
+
+
+def test_a_full_buffer_pool_says_which_setting_to_raise_and_to_what() -> None:
+    engine = RuntimeError(
+        "Buffer manager exception: Unable to allocate memory! The buffer pool is full and no "
+        "memory could be freed!"
+    )
+    error = translate(engine, "/tmp/kb", 512 * 1024 * 1024)
+    assert isinstance(error, BufferPoolFullError) and isinstance(error, StoreError)
+    assert "512 MiB" in error.message
+    assert error.hint is not None and "MLSC_BUFFER_POOL_MB=1024" in error.hint
