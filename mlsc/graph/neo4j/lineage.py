@@ -18,9 +18,12 @@ the server's traversal) and unkept.
 Dense numbers are the engine's node ids (``id()``: deprecated in Cypher 5 for use across
 transactions, which is exactly how the bookmark check makes it safe to use here).
 
-The first traversal of a process pays the build: at 1M models a few seconds (see
-benchmarks/README.md), against about a second for one server-side search; every later one
-until the next write costs a bookmark check and the in-memory search.
+The build costs more than one server-side search (at 1M models about 11 s against about
+1 s, see benchmarks/README.md), so a process builds the index only when it asks a second
+time about the same database state: a one-off command (``mlsc blast-radius``) keeps the
+server's search, a process that goes on querying (reports, a notebook, the benchmark) pays
+the build once and then a bookmark check and the in-memory search per traversal, and one
+that writes between its reads keeps the server's search.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ _EDGES = (
     "[r IN rs | r.relation] AS relation"
 )
 _NUMBERS = "UNWIND $ids AS k MATCH (m:Model {id: k}) RETURN collect(id(m)) AS o"
+BUILD_AT = 2
+"""The index is built when asked this many times about one database state (a bookmark)."""
 
 
 def _numbers(ids: list[str], tx: ManagedTransaction) -> Ints:
@@ -94,15 +99,34 @@ class Lineage:
         self._lock = threading.Lock()
         self._index: LineageIndex | None = None
         self._stamp: str | None = None
+        self._asked: tuple[str, int] = ("", 0)
+        """(bookmark, how many times the index was asked for at that state)."""
 
-    def indexed(self, seeds: Sequence[str]) -> tuple[LineageIndex, Ints] | None:
+    def current(self, seeds: Sequence[str]) -> tuple[LineageIndex, Ints] | None:
+        """The index if one is kept and still current, with the numbers of ``seeds``;
+        never builds one."""
+        if self._index is None:
+            return None
+        return self.indexed(seeds, build=False)
+
+    def indexed(
+        self, seeds: Sequence[str], *, build: bool = True
+    ) -> tuple[LineageIndex, Ints] | None:
         """The current index and the dense numbers of ``seeds`` in it (unknown ids left
-        out); None when the database changed while the index was being built."""
+        out); None while the database state was asked about fewer than ``BUILD_AT`` times,
+        when ``build`` is off and no current index is kept, or when the database changed
+        while the index was being built."""
         ids = sorted(set(seeds))
         numbers, stamp = self._conn.read_stamped(lambda tx: _numbers(ids, tx))
         with self._lock:
             if self._index is not None and stamp == self._stamp:
                 return self._index, numbers
+            if not build:
+                return None
+            seen, times = self._asked
+            self._asked = (stamp, times + 1 if seen == stamp else 1)
+            if self._asked[1] < BUILD_AT:
+                return None
             index, built = self._conn.read_stamped(_scan)
             _, after = self._conn.read_stamped(_nothing)
             if not stamp or not (stamp == built == after):

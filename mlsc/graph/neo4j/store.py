@@ -111,13 +111,13 @@ class Neo4jStore(GraphStore):
         return {n: props.get(n) for n, _ in schema.DERIVED_FROM.properties}
 
     def indexed(self, seeds: Sequence[str]) -> tuple[LineageIndex, npt.NDArray[np.int64]] | None:
-        # Kept in this process while the database's bookmark stays the same (see
-        # mlsc.graph.neo4j.lineage); None only if a write landed while it was being built.
+        # Kept in this process while the database's bookmark stays the same, built when a
+        # database state is asked about a second time (see mlsc.graph.neo4j.lineage).
         return self._lineage.indexed(seeds)
 
     def expand(self, seeds: Sequence[str], direction: Direction) -> Expansion:
         wanted = sorted(set(seeds))
-        found = self._lineage.indexed(wanted)
+        found = self._lineage.current(wanted)
         if found is not None:
             index, numbers = found
             reached, depth = index.bfs(numbers, direction)
