@@ -83,8 +83,8 @@ TARGETS: dict[str, float] = {
     "top_seconds": 5.0,
 }
 NEO4J_TARGETS: dict[str, float] = {
-    "neo4j_ingest_seconds": 300.0,
-    "neo4j_hub_blast_radius_seconds": 0.500,
+    "neo4j_ingest_seconds": 120.0,
+    "neo4j_hub_blast_radius_seconds": 0.150,
 }
 NEO4J_HEAP = "4g"
 NEO4J_PAGECACHE = "2g"
@@ -941,6 +941,20 @@ class SizeRun:
             answers = {key: full(embedded, target) for key, _, _, full, target, _ in cases}
         target_s = NEO4J_TARGETS["neo4j_hub_blast_radius_seconds"]
         with Neo4jStore(engine.settings, read_only=True) as store:
+            # A process that asks twice about one database state builds the lineage index
+            # it then keeps while the database is unchanged (mlsc/graph/neo4j/lineage.py):
+            # the build, timed alone, once (the first ask only looks the seeds up).
+            store.indexed([])
+            started = time.perf_counter()
+            store.indexed([])
+            res["lineage_index_build_seconds"] = time.perf_counter() - started
+            self.neo4j_rows.append(
+                Row(
+                    "lineage index build (once per process)",
+                    "",
+                    fmt_seconds(res["lineage_index_build_seconds"]),
+                )
+            )
             for key, label, summary, full, target, is_hub in cases:
                 t_neo, _ = timed(partial(summary, store, target))
                 same = same_json(answers[key], full(store, target))

@@ -107,6 +107,14 @@ running_pid() {
     echo "$pid"
 }
 
+# The port of the engine's READY line in the log; empty (and success) while the log is missing
+# or has no such line yet, so `set -e -o pipefail` cannot end the wait early.
+ready_port() {
+    [[ -f "$LOG" ]] || return 0
+    { sed -n 's|^READY bolt://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' "$LOG" 2>/dev/null || true; } \
+        | head -n1
+}
+
 env_uri() { sed -n 's/^NEO4J_URI=//p' "$ENVFILE" 2>/dev/null | head -n1; }
 
 stop_pid() {
@@ -160,6 +168,10 @@ cmd_up() {
 
     local start=$SECONDS
     say "starting Neo4j (data dir $data, log $LOG)"
+    # A fresh, empty log before the JVM starts: the wait below never reads an old run's READY
+    # line, and never finds the file missing (the background shell opens it only later).
+    rm -f "$LOG"
+    : >"$LOG"
     local launcher=(nohup)
     command -v setsid >/dev/null 2>&1 && launcher=(setsid nohup)
     # shellcheck disable=SC2086  # JAVA_OPTS is a list of words on purpose
@@ -177,7 +189,7 @@ cmd_up() {
             die "Neo4j exited during start-up (full log: $LOG)" 1
         fi
         if [[ -z "$port" ]]; then
-            port="$(sed -n 's|^READY bolt://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' "$LOG" | head -n1)"
+            port="$(ready_port)"
         fi
         if [[ -n "$port" ]] && bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
             local tmp="$ENVFILE.tmp.$$"

@@ -127,6 +127,18 @@ class Connection:
         except (Neo4jError, ServiceUnavailable, SessionExpired, OSError) as exc:
             raise self.translate(exc) from exc
 
+    def read_stamped(self, work: Callable[[ManagedTransaction], T]) -> tuple[T, str]:
+        """Run ``work`` in a managed read transaction of a fresh session: its result and the
+        bookmark the server returned at its end, as one string ('' if none): the point of
+        the database's history that the read saw. Equal stamps: no write in between."""
+        try:
+            with self.driver.session(database=self._settings.database) as session:
+                result = session.execute_read(unit_of_work(timeout=self.timeout)(work))
+                stamp = ",".join(sorted(session.last_bookmarks().raw_values))
+        except (Neo4jError, ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise self.translate(exc) from exc
+        return result, stamp
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session on the database (the caller translates errors)."""

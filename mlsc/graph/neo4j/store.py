@@ -19,6 +19,8 @@ import functools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 from neo4j import ManagedTransaction, unit_of_work
 from neo4j.exceptions import (
@@ -33,13 +35,17 @@ from mlsc.errors import ReadOnlyViolation
 from mlsc.graph import schema
 from mlsc.graph.algorithms import cycles
 from mlsc.graph.cypher_params import check_parameters
+from mlsc.graph.lineage_index import LineageIndex
 from mlsc.graph.neo4j.columns import plain
 from mlsc.graph.neo4j.connection import Connection
+from mlsc.graph.neo4j.lineage import Lineage
 from mlsc.graph.neo4j.settings import Neo4jSettings
 from mlsc.graph.neo4j.traversal import AT_ONCE_SEEDS, expand_at_once, expand_by_level
 from mlsc.graph.neo4j.writes import Writer
 from mlsc.graph.records import ARROW_TYPES, EdgeTable, GraphBatch, NodeTable, WriteStats
 from mlsc.graph.store import (
+    EXPANSION_EDGES,
+    EXPANSION_MODELS,
     SCAN_ROWS,
     Column,
     CypherResult,
@@ -59,6 +65,7 @@ class Neo4jStore(GraphStore):
         self._settings = settings
         self._read_only = read_only
         self._conn = Connection(settings, read_only=read_only)
+        self._lineage = Lineage(self._conn)
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -76,7 +83,11 @@ class Neo4jStore(GraphStore):
     def write(self, batch: GraphBatch) -> WriteStats:
         if self._read_only:
             raise ReadOnlyViolation(f"the knowledge base at {self.location} is open read-only")
-        return Writer(self._conn).write(batch)
+        self._lineage.forget()
+        try:
+            return Writer(self._conn).write(batch)
+        finally:
+            self._lineage.forget()
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -101,10 +112,37 @@ class Neo4jStore(GraphStore):
         props = dict(records[0]["p"])
         return {n: props.get(n) for n, _ in schema.DERIVED_FROM.properties}
 
+    def indexed(self, seeds: Sequence[str]) -> tuple[LineageIndex, npt.NDArray[np.int64]] | None:
+        # Kept in this process while the database's bookmark stays the same, built when a
+        # database state is asked about a second time (see mlsc.graph.neo4j.lineage).
+        return self._lineage.indexed(seeds)
+
     def expand(self, seeds: Sequence[str], direction: Direction) -> Expansion:
-        # The answer comes as flat lists in one record per query: receiving a record, or a
-        # list, per row costs far more than the values in it.
         wanted = sorted(set(seeds))
+        found = self._lineage.current(wanted)
+        if found is not None:
+            index, numbers = found
+            reached, depth = index.bfs(numbers, direction)
+            models = index.rows(reached)
+            child, parent, relation = index.out_edges(reached)
+            return Expansion(
+                pa.table(
+                    {
+                        "id": models.column("id"),
+                        "depth": pa.array(depth, pa.int64()),
+                        "author": models.column("author"),
+                        "downloads": models.column("downloads"),
+                        "ingested": models.column("ingested"),
+                    },
+                    schema=EXPANSION_MODELS,
+                ),
+                pa.table(
+                    {"child": index.ids(child), "parent": index.ids(parent), "relation": relation},
+                    schema=EXPANSION_EDGES,
+                ),
+            )
+        # The server's search: the answer comes as flat lists in one record per query
+        # (receiving a record, or a list, per row costs far more than the values in it).
         if len(wanted) <= AT_ONCE_SEEDS:
             return self._conn.read_tx(functools.partial(expand_at_once, wanted, direction))
         return self._conn.read_tx(functools.partial(expand_by_level, wanted, direction))

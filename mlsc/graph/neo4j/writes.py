@@ -3,6 +3,15 @@
 batch leaves the same graph.
 
     >>> stats = Writer(conn).write(batch)                           # doctest: +SKIP
+
+What a first load costs (1M models, 1.9M edges) is mostly the server's: so a node whose key
+was not stored when the write began is CREATEd, without a lookup (the constraint refuses a
+duplicate, and the batch is redone with MERGE); every node write returns the engine's ids of
+its nodes, and an edge whose ends this write wrote finds them by id instead of through
+the key's index (half the cost of an edge). Edges are always MERGEd: CREATE would save about
+a tenth of their time (measured), but two writers loading the same new models at once
+could then store an edge twice. For the very first load of a big snapshot, the offline
+importer is faster still: ``mlsc export neo4j-admin DIR`` (README, "Moving a knowledge base").
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from mlsc.graph.records import (
     node_tables,
 )
 
-BATCH = 20_000
+BATCH = 5_000
 """Rows per write transaction."""
 WRITERS = 2
 """Write batches in flight at once, each in its own session: while the server applies one,
@@ -44,6 +53,9 @@ class Writer:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._ids: dict[str, dict[str, int]] = {}
+        """Label -> key -> the engine's node id, for the nodes this write wrote: their edges
+        find them by id, not through the key's index."""
 
     def write(self, batch: GraphBatch) -> WriteStats:
         """Write ``batch``: its nodes, then its stale edges removed, then its edges."""
@@ -155,47 +167,99 @@ class Writer:
             else:
                 fallback = head + f"MERGE {node}" + (f" SET {keeping}" if keeping else "")
 
+        ids = self._ids.setdefault(label, {})
+        tail = " RETURN collect(i) AS i, collect(id(n)) AS n"
+        first += tail
+        fallback = fallback + tail if fallback else None
+
         def params(a: int, b: int) -> dict[str, Any]:
             return {"keys": keys[a:b], **cols.params(a, b)}
 
-        return self._batches(first, len(keys), params, fallback=fallback)["nodes"]
+        def written(p: dict[str, Any], record: Any) -> None:
+            ids.update(zip([p["keys"][i] for i in record["i"]], record["n"], strict=True))
+
+        return self._batches(first, len(keys), params, fallback=fallback, each=written)["nodes"]
 
     def _write_edges(self, t: EdgeTable) -> int:
-        """MERGE the table's edges (a null keeps the stored value); edges created."""
+        """MERGE the table's edges (a null keeps the stored value); edges created. Those
+        whose both ends this write wrote find them by node id, the others by key."""
         src, dst = as_list(t.src), as_list(t.dst)
         if not src:
             return 0
         cols = Columns.of(t.columns, len(src))
+        sid, did = self._ids.get(t.src_label, {}), self._ids.get(t.dst_label, {})
+        a, b = [sid.get(k) for k in src], [did.get(k) for k in dst]
+        by_id = [i for i in range(len(src)) if a[i] is not None and b[i] is not None]
+        if len(by_id) == len(src):
+            return self._edges(t, src, dst, cols, (a, b))
+        n = 0
+        if by_id:
+            n = self._edges(
+                t,
+                [src[i] for i in by_id],
+                [dst[i] for i in by_id],
+                cols.take(by_id),
+                ([a[i] for i in by_id], [b[i] for i in by_id]),
+            )
+        by_key = [i for i in range(len(src)) if a[i] is None or b[i] is None]
+        return n + self._edges(
+            t, [src[i] for i in by_key], [dst[i] for i in by_key], cols.take(by_key), None
+        )
+
+    def _edges(
+        self,
+        t: EdgeTable,
+        src: list[str],
+        dst: list[str],
+        cols: Columns,
+        ids: tuple[list[Any], list[Any]] | None,
+    ) -> int:
+        """MERGE edges found by key, or by node id when ``ids`` (per row, of both ends)."""
+        node_ids: list[Any] = [None] * len(src) if ids is None else ids[0]
+        other_ids: list[Any] = [None] * len(src) if ids is None else ids[1]
         # Batches of edges sharing a node may deadlock on it, so edges go one batch at a
         # time; but when every edge has an end of its own (each model has one owner),
         # batches sorted by the other end share at most the node at their boundary, which
         # makes them wait at worst, never deadlock: those go WRITERS at a time.
-        writers = 1
+        writers, shared = 1, dst  # sorted by the end they share (a hub's children together)
         if len(src) > BATCH and WRITERS > 1:
             for own, other in ((dst, src), (src, dst)):
                 if len(set(own)) == len(own):
-                    order = sorted(range(len(src)), key=other.__getitem__)
-                    src, dst = [src[i] for i in order], [dst[i] for i in order]
-                    cols = cols.take(order)
-                    writers = WRITERS
+                    writers, shared = WRITERS, other
                     break
+        order = sorted(range(len(src)), key=shared.__getitem__)
+        src, dst = [src[i] for i in order], [dst[i] for i in order]
+        node_ids, other_ids = [node_ids[i] for i in order], [other_ids[i] for i in order]
+        cols = cols.take(order)
         sk, dk = schema.NODES[t.src_label].key, schema.NODES[t.dst_label].key
         on_create = cols.assignments("r", keep_stored=False)
         on_match = cols.assignments("r", keep_stored=True)
+        if ids is None:
+            ends = (
+                f"MATCH (a:{t.src_label} {{{sk}: $src[i]}}) USING INDEX a:{t.src_label}({sk}) "
+                f"MATCH (b:{t.dst_label} {{{dk}: $dst[i]}}) USING INDEX b:{t.dst_label}({dk}) "
+            )
+        else:
+            ends = "MATCH (a) WHERE id(a) = $a[i] MATCH (b) WHERE id(b) = $b[i] "
         query = (
-            "UNWIND range(0, size($src) - 1) AS i "
-            f"MATCH (a:{t.src_label} {{{sk}: $src[i]}}) USING INDEX a:{t.src_label}({sk}) "
-            f"MATCH (b:{t.dst_label} {{{dk}: $dst[i]}}) USING INDEX b:{t.dst_label}({dk}) "
-            f"MERGE (a)-[r:{t.type}]->(b)"
+            f"UNWIND range(0, size(${'src' if ids is None else 'a'}) - 1) AS i "
+            + ends
+            + f"MERGE (a)-[r:{t.type}]->(b)"
             + (f" ON CREATE SET {on_create} ON MATCH SET {on_match}" if on_create else "")
             + " RETURN count(r) AS matched"
         )
 
         def params(a: int, b: int) -> dict[str, Any]:
-            return {"src": src[a:b], "dst": dst[a:b], **cols.params(a, b)}
+            if ids is None:
+                return {"src": src[a:b], "dst": dst[a:b], **cols.params(a, b)}
+            return {
+                "a": node_ids[a:b],
+                "b": other_ids[a:b],
+                **cols.params(a, b),
+            }
 
-        def check(p: dict[str, Any], matched: int) -> StoreError | None:
-            return self._endpoints_missing(t, p["src"], p["dst"], matched)
+        def check(a: int, b: int, matched: int) -> StoreError | None:
+            return self._endpoints_missing(t, src[a:b], dst[a:b], matched)
 
         return self._batches(query, len(src), params, check=check, writers=writers)["rels"]
 
@@ -205,25 +269,34 @@ class Writer:
         n: int,
         params: Callable[[int, int], dict[str, Any]],
         *,
-        check: Callable[[dict[str, Any], int], StoreError | None] | None = None,
+        check: Callable[[int, int, int], StoreError | None] | None = None,
         fallback: str | None = None,
         writers: int = WRITERS,
+        each: Callable[[dict[str, Any], Any], None] | None = None,
     ) -> dict[str, int]:
         """Run ``query`` over rows 0..n in batches of managed, retried write transactions,
         up to ``writers`` at once; ``params(a, b)`` gives a batch's parameters. Totals of
         nodes created, relationships created and deleted.
 
         With ``check``, the query returns ``matched`` (how many rows it applied to) and
-        ``check`` may turn a shortfall into an error, rolling the batch back. With
-        ``fallback``, a batch the uniqueness constraint refuses is run again with it."""
+        ``check(a, b, matched)`` may turn a shortfall into an error, rolling the batch back.
+        Else, with ``each``, the query's one record goes to ``each(params, record)`` (as the
+        batch commits: a retried batch gives it again). With ``fallback``, a batch the
+        uniqueness constraint refuses is run again with it."""
 
-        def work(tx: ManagedTransaction, text: str, p: dict[str, Any]) -> dict[str, int]:
+        def work(
+            tx: ManagedTransaction, text: str, p: dict[str, Any], a: int, b: int
+        ) -> dict[str, int]:
             result = tx.run(text, p)
             if check is not None:
                 record = result.single()
-                error = check(p, record["matched"] if record else 0)
+                error = check(a, b, record["matched"] if record else 0)
                 if error is not None:
                     raise error
+            elif each is not None:
+                record = result.single()
+                if record is not None:
+                    each(p, record)
             c = result.consume().counters
             return {
                 "nodes": c.nodes_created,
@@ -232,14 +305,15 @@ class Writer:
             }
 
         def one(a: int) -> dict[str, int]:
-            p = params(a, min(a + BATCH, n))
+            b = min(a + BATCH, n)
+            p = params(a, b)
             with self._conn.session() as session:
                 try:
-                    return session.execute_write(work, query, p)
+                    return session.execute_write(work, query, p, a, b)
                 except ClientError as exc:
                     if fallback is None or exc.code != _CONSTRAINT_FAILED:
                         raise
-                    return session.execute_write(work, fallback, p)
+                    return session.execute_write(work, fallback, p, a, b)
 
         totals = {"nodes": 0, "rels": 0, "deleted": 0}
         starts = range(0, n, BATCH)
