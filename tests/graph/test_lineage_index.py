@@ -25,3 +25,19 @@ def test_from_pairs_on_a_cycle_visits_each_model_once() -> None:
     index = LineageIndex.from_pairs([("a/x", "a/y"), ("a/y", "a/x"), ("a/z", "a/y")])
     assert index.reach(np.array([index.number["a/x"]], dtype=np.int64)) == 3
     assert index.reach(np.array([], dtype=np.int64)) == 0
+
+
+def test_searches_reuse_their_scratch_and_leave_it_clean() -> None:
+    chain = [(f"c/{i + 1}", f"c/{i}") for i in range(80)]  # wider than a small frontier
+    fan = [(f"f/{i}", "c/0") for i in range(100)]
+    index = LineageIndex.from_pairs(chain + fan)
+    root = np.array([index.number["c/0"]], dtype=np.int64)
+    leaf = np.array([index.number["c/80"]], dtype=np.int64)
+    assert [index.reach(root) for _ in range(3)] == [181, 181, 181]
+    with index.searching(leaf, "up") as up:
+        assert up.depth.tolist() == list(range(81))
+        assert index.reach(root) == 181  # a search inside a search has its own scratch
+        assert int(up.dist[root[0]]) == 81
+    with index.searching(root, "down") as down:
+        assert int(down.dist.sum()) == 1 + 80 * 81 // 2 + 80 + 100 * 2
+    assert index.bfs(leaf, "up")[0].size == 81
