@@ -124,19 +124,24 @@ def reach_columns(index: LineageIndex, seeds: Ints, direction: Direction) -> Rea
         csr = index.parents if direction == "down" else index.children
         start = int(np.searchsorted(depth, 1))  # nodes come level by level
         inner = nodes[start:]
-        positions, owner = csr.gather(inner)
-        near = csr.indices[positions]
+        first = csr.indptr[inner]
+        counts = csr.indptr[inner + 1] - first  # at least 1: each was reached by an edge
+        total = int(counts.sum())
         via = np.full(len(nodes), -1, dtype=np.int64)
         code = np.full(len(nodes), -1, dtype=np.int64)
-        if positions.size:
-            m = positions.size
-            key = rank[near] * m + np.arange(m, dtype=np.int64)
-            key[dist[near] != dist[owner] - 1] = np.iinfo(np.int64).max
-            counts = csr.indptr[inner + 1] - csr.indptr[inner]
-            best = np.minimum.reduceat(key, np.cumsum(counts) - counts) % m
+        if total:
+            starts = np.cumsum(counts) - counts
+            entry = np.arange(total, dtype=np.int64)
+            positions = entry + np.repeat(first - starts, counts)
+            near = csr.indices[positions]
+            # one key per edge: the neighbour's id rank, then the edge, so that the minimum
+            # of a model's keys names its hop; edges not from one level nearer never win
+            key = rank[near] * total + entry
+            key[dist[near] != np.repeat(depth[start:], counts)] = np.iinfo(np.int64).max
+            best = np.minimum.reduceat(key, starts) % total
             via[start:] = near[best]
             code[start:] = csr.relation[positions[best]]
-    rows = np.argsort(depth * max(index.size, 1) + order[nodes], kind="stable")
+    rows = np.argsort(depth * max(index.size, 1) + order[nodes])  # unique keys
     return Reached(index, nodes[rows], depth[rows], via[rows], code[rows])
 
 
