@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 
 Ints = npt.NDArray[np.int64]
 Bytes = npt.NDArray[np.uint8]
+ARROW_FROM = 512
+"""From this many strings, Arrow gathers them (its conversion to Python strings runs in C++,
+about 4x faster than slicing and decoding each here, but costs a fixed ~0.1 ms)."""
 
 
 @dataclass(frozen=True)
@@ -41,27 +45,36 @@ class Texts:
 
     def take(self, numbers: Ints) -> list[str | None]:
         """The strings at ``numbers``, None where a number is negative."""
-        data = self.data.data
         nums = np.asarray(numbers, dtype=np.int64)
+        if len(nums) >= ARROW_FROM:
+            import pyarrow as pa
+
+            taken = self._arrow.take(pa.array(nums, mask=nums < 0))
+            return list(taken.to_numpy(zero_copy_only=False).tolist())
+        data = self.data.data
         safe = np.maximum(nums, 0)  # a negative one reads string 0 (or nothing), then None
         ends_at = np.minimum(safe + 1, len(self.offsets) - 1)
-        starts, ends = (
-            self.offsets[np.minimum(safe, ends_at)].tolist(),
-            self.offsets[ends_at].tolist(),
-        )
+        starts = self.offsets[np.minimum(safe, ends_at)].tolist()
+        ends = self.offsets[ends_at].tolist()
         out: list[str | None] = [str(data[a:b], "utf-8") for a, b in zip(starts, ends, strict=True)]
         if nums.size and int(nums.min()) < 0:
             for at in np.flatnonzero(nums < 0).tolist():
                 out[at] = None
         return out
 
-    def to_arrow(self) -> pa.Array:
-        """The strings as one Arrow array (zero copy)."""
+    @cached_property
+    def _arrow(self) -> pa.Array:
         import pyarrow as pa
 
         return pa.LargeStringArray.from_buffers(
             len(self), pa.py_buffer(self.offsets), pa.py_buffer(self.data)
-        ).cast(pa.string())
+        )
+
+    def to_arrow(self) -> pa.Array:
+        """The strings as one Arrow array (zero copy)."""
+        import pyarrow as pa
+
+        return self._arrow.cast(pa.string())
 
     @classmethod
     def from_arrow(cls, array: pa.Array) -> Texts:

@@ -57,3 +57,8 @@ def test_the_arrays_come_back_checked(columns: ModelColumns) -> None:
     assert again.ids.take(np.arange(4, dtype=np.int64)) == ["a/one", "m/two", "", "z/é-model"]
     with pytest.raises(ValueError):
         ModelColumns.from_arrays(columns.arrays(), 5)
+
+
+def test_many_strings_are_taken_alike(columns: ModelColumns) -> None:
+    numbers = np.array([3, -1, 0, 1] * 200, dtype=np.int64)  # past ARROW_FROM
+    assert columns.ids.take(numbers) == ["z/é-model", None, "a/one", "m/two"] * 200
