@@ -318,11 +318,11 @@ class LineageIndex:
         import pyarrow as pa
 
         c = self.columns
-        ingested = c.ingested[nodes]
+        ingested, owner = c.ingested[nodes], c.owner[nodes]
         return pa.table(
             {
                 "id": self.ids(nodes),
-                "author": pa.array(c.authors(nodes), pa.string()),
+                "author": c.owners.arrow.take(pa.array(owner, mask=owner < 0)).cast(pa.string()),
                 "downloads": pa.array(c.downloads[nodes], mask=~c.downloads_known[nodes]),
                 "ingested": pa.array(ingested == 1, mask=ingested < 0),
             }

@@ -49,7 +49,7 @@ class Texts:
         if len(nums) >= ARROW_FROM:
             import pyarrow as pa
 
-            taken = self._arrow.take(pa.array(nums, mask=nums < 0))
+            taken = self.arrow.take(pa.array(nums, mask=nums < 0))
             return list(taken.to_numpy(zero_copy_only=False).tolist())
         data = self.data.data
         safe = np.maximum(nums, 0)  # a negative one reads string 0 (or nothing), then None
@@ -63,7 +63,8 @@ class Texts:
         return out
 
     @cached_property
-    def _arrow(self) -> pa.Array:
+    def arrow(self) -> pa.Array:
+        """The strings as one Arrow large-string array over the same buffers (zero copy)."""
         import pyarrow as pa
 
         return pa.LargeStringArray.from_buffers(
@@ -71,10 +72,10 @@ class Texts:
         )
 
     def to_arrow(self) -> pa.Array:
-        """The strings as one Arrow array (zero copy)."""
+        """The strings as one Arrow string array (offsets narrowed to 32 bits: a copy)."""
         import pyarrow as pa
 
-        return self._arrow.cast(pa.string())
+        return self.arrow.cast(pa.string())
 
     @classmethod
     def from_arrow(cls, array: pa.Array) -> Texts:
