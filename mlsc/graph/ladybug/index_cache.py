@@ -38,7 +38,8 @@ from mlsc.graph.ladybug.connection import DB_FILE
 from mlsc.graph.lineage_index import LineageIndex
 
 FORMAT = 2
-"""2: everything in ``.npy`` files (1 kept the models and relations as Arrow IPC). Bump when the saved layout or the meaning of an array changes."""
+"""Bump when the saved layout or the meaning of an array changes (2: everything in ``.npy``
+files, with the per-model columns; 1 kept the models and relations as Arrow IPC)."""
 CACHE_DIR = "lineage-index"
 COUNTER_FILE = "write-version"
 META = "meta.json"
