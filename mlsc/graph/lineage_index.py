@@ -78,7 +78,6 @@ class Search:
     """Their distance from the seeds."""
     dist: Marks
     """Per dense number of the whole index: distance + 1, 0 when not reached."""
-    levels: int
 
 
 class LineageIndex:
@@ -242,18 +241,21 @@ class LineageIndex:
         """A breadth-first search from ``seeds`` (``down``: children, ``up``: parents);
         its ``dist`` is scratch, valid until the block ends."""
         dist, claim = self._scratch()
-        nodes = np.zeros(0, dtype=np.int64)
         try:
-            nodes, depth, levels = self._walk(seeds, direction, dist, claim)
-            yield Search(nodes, depth, dist, levels)
+            try:
+                nodes, depth = self._walk(seeds, direction, dist, claim)
+            except BaseException:
+                dist.fill(0)  # interrupted halfway: which marks were set is not known
+                raise
+            try:
+                yield Search(nodes, depth, dist)
+            finally:
+                dist[nodes] = 0
         finally:
-            dist[nodes] = 0
             if dist is getattr(self._local, "arrays", (None,))[0]:
                 self._local.busy = False
 
-    def _walk(
-        self, seeds: Ints, direction: str, dist: Marks, claim: Marks
-    ) -> tuple[Ints, Ints, int]:
+    def _walk(self, seeds: Ints, direction: str, dist: Marks, claim: Marks) -> tuple[Ints, Ints]:
         csr = self.children if direction == "down" else self.parents
         frontier = _distinct(np.asarray(seeds, dtype=np.int64), claim)
         dist[frontier] = 1
@@ -270,7 +272,7 @@ class LineageIndex:
             levels.append(nxt)
             frontier = nxt
         nodes = np.concatenate(levels) if len(levels) > 1 else levels[0]
-        return nodes, (dist[nodes] - 1).astype(np.int64), level
+        return nodes, (dist[nodes] - 1).astype(np.int64)
 
     @staticmethod
     def _walk_small(csr: _CSR, frontier: Ints, dist: Marks, levels: list[Ints]) -> tuple[Ints, int]:

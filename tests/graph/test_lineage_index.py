@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from mlsc.graph.lineage_index import LineageIndex
 from tests.graph.builders import DIAMOND
@@ -41,3 +42,20 @@ def test_searches_reuse_their_scratch_and_leave_it_clean() -> None:
     with index.searching(root, "down") as down:
         assert int(down.dist.sum()) == 1 + 80 * 81 // 2 + 80 + 100 * 2
     assert index.bfs(leaf, "up")[0].size == 81
+
+
+def test_an_interrupted_search_leaves_no_marks(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = LineageIndex.from_pairs([("a/b", "a/a"), ("a/c", "a/b")])
+    root = np.array([index.number["a/a"]], dtype=np.int64)
+
+    def interrupted(csr: object, frontier: np.ndarray, dist: np.ndarray, levels: object) -> None:
+        dist[:] = 7  # marks set, then the search stops halfway
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(LineageIndex, "_walk_small", staticmethod(interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        index.reach(root)
+    monkeypatch.undo()
+    assert index.reach(root) == 3
+    with index.searching(root, "down") as found:
+        assert found.depth.tolist() == [0, 1, 2]
