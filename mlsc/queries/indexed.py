@@ -126,21 +126,29 @@ def reach_columns(index: LineageIndex, seeds: Ints, direction: Direction) -> Rea
         inner = nodes[start:]
         first = csr.indptr[inner]
         counts = csr.indptr[inner + 1] - first  # at least 1: each was reached by an edge
-        total = int(counts.sum())
-        via = np.full(len(nodes), -1, dtype=np.int64)
-        code = np.full(len(nodes), -1, dtype=np.int64)
-        if total:
-            starts = np.cumsum(counts) - counts
+        # with one neighbour that way, it is the hop; else the one with the smallest id
+        # rank among those one level nearer
+        hop = csr.indices[first]
+        hop_code = csr.relation[first]
+        multi = np.flatnonzero(counts > 1)
+        if multi.size:
+            firsts, many = first[multi], counts[multi]
+            total = int(many.sum())
+            starts = np.cumsum(many) - many
             entry = np.arange(total, dtype=np.int64)
-            positions = entry + np.repeat(first - starts, counts)
+            positions = entry + np.repeat(firsts - starts, many)
             near = csr.indices[positions]
             # one key per edge: the neighbour's id rank, then the edge, so that the minimum
             # of a model's keys names its hop; edges not from one level nearer never win
             key = rank[near] * total + entry
-            key[dist[near] != np.repeat(depth[start:], counts)] = np.iinfo(np.int64).max
+            key[dist[near] != np.repeat(depth[start:][multi], many)] = np.iinfo(np.int64).max
             best = np.minimum.reduceat(key, starts) % total
-            via[start:] = near[best]
-            code[start:] = csr.relation[positions[best]]
+            hop[multi] = near[best]
+            hop_code[multi] = csr.relation[positions[best]]
+        via = np.full(len(nodes), -1, dtype=np.int64)
+        code = np.full(len(nodes), -1, dtype=np.int64)
+        via[start:] = hop
+        code[start:] = hop_code
     rows = np.argsort(depth * max(index.size, 1) + order[nodes])  # unique keys
     return Reached(index, nodes[rows], depth[rows], via[rows], code[rows])
 
