@@ -3,22 +3,32 @@
 A store builds one from two column scans (models, DERIVED_FROM edges) and keeps it until
 its next write. Breadth-first search then runs a few vectorised numpy steps per level, so
 a hub with tens of thousands of descendants expands in milliseconds, with no hop limit and
-no path enumeration; cycles stop because each model is visited once.
+no path enumeration; cycles stop because each model is visited once. While the frontier is
+a handful of models (the ancestors of a leaf), it walks the rows in plain Python instead,
+where numpy's fixed cost per call would be most of the work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
-import pyarrow.compute as pc
 
-Ints = npt.NDArray[np.int64]
+from mlsc.graph.model_columns import Ints, ModelColumns
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 T = TypeVar("T")
+Marks = npt.NDArray[np.int32]
+"""Per dense number, scratch of a search."""
+SMALL_FRONTIER = 32
+"""Levels with up to this many edges out are expanded in plain Python."""
 
 
 @dataclass(frozen=True)
@@ -48,44 +58,66 @@ class _CSR:
         return np.arange(total, dtype=np.int64) + offsets, np.repeat(nodes, counts)
 
 
-def _distinct(nodes: Ints, claim: Ints) -> Ints:
+def _distinct(nodes: Ints, claim: Marks) -> Ints:
     """``nodes`` without repeats, in linear time: each entry claims its node in ``claim`` (a
     scratch array as long as the index), and the last claimant stays. (``np.unique`` sorts,
     and its first call imports ``numpy.ma``: 25 ms of a query process.)"""
-    slots = np.arange(len(nodes), dtype=np.int64)
+    slots = np.arange(len(nodes), dtype=claim.dtype)
     claim[nodes] = slots
     last: Ints = nodes[claim[nodes] == slots]
     return last
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a breadth-first search reached, valid inside :meth:`LineageIndex.searching`."""
+
+    nodes: Ints
+    """Reached models, level by level (the seeds first)."""
+    depth: Ints
+    """Their distance from the seeds."""
+    dist: Marks
+    """Per dense number of the whole index: distance + 1, 0 when not reached."""
 
 
 class LineageIndex:
     """Models as dense numbers, and their derivations both ways."""
 
     def __init__(self, models: pa.Table, edges: pa.Table) -> None:
-        """``models``: columns o (dense number), id, author, downloads, ingested.
-        ``edges``: columns child, parent (dense numbers), relation."""
+        """``models``: columns o (dense number), id, and where known author, downloads,
+        ingested. ``edges``: columns child, parent (dense numbers), relation."""
+        import pyarrow.compute as pc
+
         offsets = np.asarray(models.column("o").to_numpy(), dtype=np.int64)
         n = int(offsets.max()) + 1 if len(offsets) else 0
-        self.size = n
-        self.models = models.combine_chunks()
-        """The scan as it came (a parallel scan need not be in number order), in one chunk
-        so that taking a few rows does not walk thousands of chunks."""
-        self.offsets = offsets
-        """Row -> dense number."""
-        self.row = np.full(n, -1, dtype=np.int64)
-        """Dense number -> row of ``models``."""
-        self.row[offsets] = np.arange(len(offsets), dtype=np.int64)
         encoded = pc.dictionary_encode(edges.column("relation")).combine_chunks()
-        self.relations = encoded.dictionary
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         child = edges.column("child").to_numpy().astype(np.int64)
         parent = edges.column("parent").to_numpy().astype(np.int64)
-        self.edge_count = len(child)
-        self.parents = _CSR.build(n, child, parent, codes)
-        self.children = _CSR.build(n, parent, child, codes)
+        self._setup(
+            ModelColumns.build(models, n),
+            tuple(encoded.dictionary.to_pylist()),
+            _CSR.build(n, child, parent, codes),
+            _CSR.build(n, parent, child, codes),
+        )
+
+    def _setup(
+        self,
+        columns: ModelColumns,
+        relations: tuple[str | None, ...],
+        parents: _CSR,
+        children: _CSR,
+    ) -> None:
+        self.columns = columns
+        self.size = columns.size
+        self.relations = relations
+        """Relation names by code."""
+        self.parents, self.children = parents, children
+        self.edge_count = len(parents.indices)
         self.number: dict[str, int] = {}
         """Id -> dense number (filled by :meth:`from_pairs` only)."""
         self._memo: dict[str, Any] = {}
+        self._local = threading.local()
 
     def has_memo(self, key: str) -> bool:
         return key in self._memo
@@ -97,46 +129,42 @@ class LineageIndex:
             self._memo[key] = build()
         return self._memo[key]  # type: ignore[no-any-return]
 
-    def arrays(self) -> dict[str, Ints]:
-        """The numpy arrays that, with ``models`` and ``relations``, are the whole index
-        (what :meth:`restore` takes back)."""
-        return {
-            "offsets": self.offsets,
-            "row": self.row,
-            "parents.indptr": self.parents.indptr,
-            "parents.indices": self.parents.indices,
-            "parents.relation": self.parents.relation,
-            "children.indptr": self.children.indptr,
-            "children.indices": self.children.indices,
-            "children.relation": self.children.relation,
+    def arrays(self) -> dict[str, npt.NDArray[Any]]:
+        """The numpy arrays that, with ``relations``, are the whole index (what
+        :meth:`restore` takes back)."""
+        out: dict[str, npt.NDArray[Any]] = {
+            f"{d}.{part}": getattr(csr, part)
+            for d, csr in (("parents", self.parents), ("children", self.children))
+            for part in ("indptr", "indices", "relation")
         }
+        out.update({f"columns.{k}": v for k, v in self.columns.arrays().items()})
+        return out
 
     @classmethod
     def restore(
-        cls, models: pa.Table, relations: pa.Array, arrays: Mapping[str, Ints]
+        cls, relations: Sequence[str | None], arrays: Mapping[str, npt.NDArray[Any]]
     ) -> LineageIndex:
         """An index from the parts :meth:`arrays` gave (memory-mapped ones, say), checked
         for consistency: a ValueError when they do not fit together."""
-        index = cls.__new__(cls)
-        index.models, index.relations = models, relations
-        index.offsets, index.row = arrays["offsets"], arrays["row"]
-        index.size = len(index.row)
-        index.parents, index.children = (
+        prefix = "columns."
+        n = len(arrays["parents.indptr"]) - 1
+        columns = ModelColumns.from_arrays(
+            {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}, n
+        )
+        parents, children = (
             _CSR(arrays[f"{d}.indptr"], arrays[f"{d}.indices"], arrays[f"{d}.relation"])
             for d in ("parents", "children")
         )
-        index.edge_count = len(index.parents.indices)
-        index.number = {}
-        index._memo = {}
-        n, m = index.size, index.edge_count
+        index = cls.__new__(cls)
+        index._setup(columns, tuple(relations), parents, children)
+        m = index.edge_count
+        csrs = index.csrs()
         fits = (
-            len(index.offsets) == models.num_rows
-            and all(a.dtype == np.int64 and a.ndim == 1 for a in arrays.values())
-            and all(len(c.indptr) == n + 1 and int(c.indptr[-1]) == m for c in index.csrs())
-            and all(len(c.indices) == m and len(c.relation) == m for c in index.csrs())
-            and (m == 0 or int(max(c.indices.max() for c in index.csrs())) < n)
-            and (m == 0 or int(max(c.relation.max() for c in index.csrs())) < len(relations))
-            and (n == 0 or int(index.offsets.max()) < n)
+            all(a.dtype == np.int64 and a.ndim == 1 for c in csrs for a in vars(c).values())
+            and all(len(c.indptr) == n + 1 and int(c.indptr[-1]) == m for c in csrs)
+            and all(len(c.indices) == m and len(c.relation) == m for c in csrs)
+            and (m == 0 or int(max(c.indices.max() for c in csrs)) < n)
+            and (m == 0 or int(max(c.relation.max() for c in csrs)) < len(relations))
         )
         if not fits:
             raise ValueError("the parts of the lineage index do not fit together")
@@ -150,6 +178,8 @@ class LineageIndex:
         """An index over (child, parent) id pairs alone, plus any further ``ids`` (models
         without an edge): what whole-graph rankings traverse. Models carry no properties and
         every relation is the empty string."""
+        import pyarrow as pa
+
         number: dict[str, int] = {}
         child: list[int] = []
         parent: list[int] = []
@@ -182,27 +212,57 @@ class LineageIndex:
 
     def reach(self, seeds: Ints) -> int:
         """How many models are reachable from ``seeds`` going down, the seeds included."""
-        return len(self.bfs(seeds, "down")[0])
+        with self.searching(seeds, "down") as found:
+            return len(found.nodes)
 
     def bfs(self, seeds: Ints, direction: str) -> tuple[Ints, Ints]:
-        """(reached nodes, their depth): multi-source shortest distance, seeds at 0."""
-        reached, depth, _ = self.search(seeds, direction)
-        return reached, depth
+        """(reached nodes in number order, their depth): multi-source shortest distance,
+        seeds at 0."""
+        with self.searching(seeds, direction) as found:
+            order = np.argsort(found.nodes)
+            return found.nodes[order], found.depth[order]
 
-    def search(self, seeds: Ints, direction: str) -> tuple[Ints, Ints, Ints]:
-        """(reached nodes in number order, their depth, and per dense number of the whole
-        index its depth + 1, 0 when not reached).
+    def _scratch(self) -> tuple[Marks, Marks]:
+        """This thread's (dist, claim) arrays, allocated once: ``dist`` is all zeros
+        between searches (each search resets what it marked)."""
+        local = self._local
+        if getattr(local, "busy", False):  # a search inside a search: its own arrays
+            return np.zeros(self.size, dtype=np.int32), np.empty(self.size, dtype=np.int32)
+        if getattr(local, "arrays", None) is None:  # int32: half the cache lines of int64
+            local.arrays = (
+                np.zeros(self.size, dtype=np.int32),
+                np.empty(self.size, dtype=np.int32),
+            )
+        local.busy = True
+        return local.arrays  # type: ignore[no-any-return]
 
-        Work in proportion to what is reached: the per-number array starts as zeroed memory
-        the system hands out lazily, and the reached set is the union of the frontiers.
-        """
+    @contextmanager
+    def searching(self, seeds: Ints, direction: str) -> Iterator[Search]:
+        """A breadth-first search from ``seeds`` (``down``: children, ``up``: parents);
+        its ``dist`` is scratch, valid until the block ends."""
+        dist, claim = self._scratch()
+        try:
+            try:
+                nodes, depth = self._walk(seeds, direction, dist, claim)
+            except BaseException:
+                dist.fill(0)  # interrupted halfway: which marks were set is not known
+                raise
+            try:
+                yield Search(nodes, depth, dist)
+            finally:
+                dist[nodes] = 0
+        finally:
+            if dist is getattr(self._local, "arrays", (None,))[0]:
+                self._local.busy = False
+
+    def _walk(self, seeds: Ints, direction: str, dist: Marks, claim: Marks) -> tuple[Ints, Ints]:
         csr = self.children if direction == "down" else self.parents
-        dist = np.zeros(self.size, dtype=np.int64)
-        claim = np.empty(self.size, dtype=np.int64)
         frontier = _distinct(np.asarray(seeds, dtype=np.int64), claim)
         dist[frontier] = 1
         levels = [frontier]
         level = 1
+        if frontier.size <= SMALL_FRONTIER:
+            frontier, level = self._walk_small(csr, frontier, dist, levels)
         while frontier.size:
             positions, _ = csr.gather(frontier)
             nxt = csr.indices[positions]
@@ -211,21 +271,78 @@ class LineageIndex:
             dist[nxt] = level
             levels.append(nxt)
             frontier = nxt
-        reached = np.sort(np.concatenate(levels))
-        return reached, dist[reached] - 1, dist
+        nodes = np.concatenate(levels) if len(levels) > 1 else levels[0]
+        return nodes, (dist[nodes] - 1).astype(np.int64)
+
+    @staticmethod
+    def _walk_small(csr: _CSR, frontier: Ints, dist: Marks, levels: list[Ints]) -> tuple[Ints, int]:
+        """Levels in plain Python while the frontier stays small; the frontier left (empty
+        when the search is done) and its level."""
+        indptr, indices = csr.indptr, csr.indices
+        seen = set(frontier.tolist())
+        front = frontier.tolist()
+        level = 1
+        while front:
+            rows = [(int(indptr[v]), int(indptr[v + 1])) for v in front]
+            if sum(end - start for start, end in rows) > SMALL_FRONTIER:
+                break  # a wide level: numpy from here
+            nxt: list[int] = []
+            for start, end in rows:
+                for w in indices[start:end].tolist():
+                    if w not in seen:
+                        seen.add(w)
+                        nxt.append(w)
+            if not nxt:
+                return np.zeros(0, dtype=np.int64), level
+            level += 1
+            found = np.array(nxt, dtype=np.int64)
+            dist[found] = level
+            levels.append(found)
+            front = nxt
+        return levels[-1], level
 
     def out_edges(self, nodes: Ints) -> tuple[Ints, Ints, pa.Array]:
         """(child, parent, relation) of every DERIVED_FROM edge out of ``nodes``."""
+        import pyarrow as pa
+
         positions, owners = self.parents.gather(nodes)
         codes = self.parents.relation[positions]
-        return owners, self.parents.indices[positions], self.relations.take(pa.array(codes))
+        names = self.memo("relations", lambda: pa.array(list(self.relations), pa.string()))
+        return owners, self.parents.indices[positions], names.take(pa.array(codes))
+
+    def id_array(self) -> pa.Array:
+        """Every model's id by dense number, as one Arrow array (empty for a number without
+        a model)."""
+        return self.memo("ids", self.columns.ids.to_arrow)
 
     def rows(self, nodes: Ints) -> pa.Table:
-        """The scanned properties of the given numbered models, in that order."""
-        return self.models.take(pa.array(self.row[nodes]))
+        """Columns id, author, downloads, ingested of the given numbered models, in order."""
+        import pyarrow as pa
+
+        c = self.columns
+        ingested, owner = c.ingested[nodes], c.owner[nodes]
+        return pa.table(
+            {
+                "id": self.ids(nodes),
+                "author": c.owners.arrow.take(pa.array(owner, mask=owner < 0)).cast(pa.string()),
+                "downloads": pa.array(c.downloads[nodes], mask=~c.downloads_known[nodes]),
+                "ingested": pa.array(ingested == 1, mask=ingested < 0),
+            }
+        )
 
     def ids(self, nodes: Ints) -> pa.Array:
-        return self.models.column("id").take(pa.array(self.row[nodes])).combine_chunks()
+        import pyarrow as pa
+
+        return self.id_array().take(pa.array(nodes, pa.int64()))
+
+    def numbers(self, ids: pa.Array) -> Ints:
+        """Dense numbers of the given ids; unknown ones are left out (one hash join)."""
+        import pyarrow.compute as pc
+
+        found = pc.index_in(ids, value_set=self.id_array()).drop_null().to_numpy()
+        numbers = np.asarray(found, dtype=np.int64)
+        kept: Ints = numbers[self.columns.rank[numbers] >= 0]
+        return kept
 
     def cyclic_core(self) -> tuple[pa.Array, pa.Array]:
         """(child ids, parent ids) of the edges that can lie on a cycle.

@@ -23,9 +23,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mlsc.graph.lineage_index import Ints, LineageIndex
+from mlsc.graph.lineage_index import LineageIndex
+from mlsc.graph.model_columns import Ints
 from mlsc.graph.reads_code import ModelUse, pin_dates, uses_of
 from mlsc.graph.store import GraphStore
+from mlsc.queries.indexed import Reached
 from mlsc.queries.results import Application, AppModel, PinStatus
 
 ADAPTER_NOTE = "an adapter: its pin does not pin the base model it loads by name at run time"
@@ -71,9 +73,11 @@ class UsesIndex:
         table = pa.table({"application": pa.array([], pa.string())})
         if parts:
             table = pa.concat_tables(parts).combine_chunks()
-            row = pc.index_in(table.column("model"), value_set=index.models.column("id"))
-            table = table.filter(pc.is_valid(row))
-            number = index.offsets[row.drop_null().to_numpy().astype(np.int64)]
+            found = pc.index_in(table.column("model"), value_set=index.id_array())
+            number = np.asarray(pc.fill_null(found, 0).to_numpy(), dtype=np.int64)
+            known = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            known &= index.columns.rank[number] >= 0
+            table, number = table.filter(pa.array(known)), number[known]
         order = np.argsort(number, kind="stable")
         indptr = np.zeros(index.size + 1, dtype=np.int64)
         np.cumsum(np.bincount(number, minlength=index.size), out=indptr[1:])
@@ -95,28 +99,32 @@ class UsesIndex:
 
 
 def applications_of(
-    store: GraphStore,
-    affected: pa.Table,
-    since: str | None,
-    indexed: tuple[LineageIndex, Ints] | None = None,
+    store: GraphStore, affected: pa.Table | Reached, since: str | None
 ) -> tuple[Application, ...]:
     """The applications loading a model of ``affected`` (columns ``id``, ``depth`` and
-    ``relation``, one row per model), with each reference's pin status against ``since`` (an
-    ISO time, or None: no pin can then be dated). ``indexed``: the store's lineage index and
-    the dense numbers of the affected models, row for row, when it keeps one."""
-    if affected.num_rows == 0:
+    ``relation``, one row per model; or the models reached in the store's lineage index),
+    with each reference's pin status against ``since`` (an ISO time, or None: no pin can
+    then be dated)."""
+    if len(affected) == 0:
         return ()
-    depth_col = affected.column("depth").combine_chunks()
-    relation_col = affected.column("relation").combine_chunks()
-    if indexed is not None and (indexed[0].has_memo("uses") or len(indexed[1]) >= INDEX_FROM):
-        index, nodes = indexed
-        uses, at = index.memo("uses", lambda: UsesIndex.scan(store, index)).uses(nodes)
+    where: dict[str, tuple[int, str | None]]
+    if isinstance(affected, Reached):
+        index, nodes = affected.index, affected.nodes
+        if index.has_memo("uses") or len(nodes) >= INDEX_FROM:
+            uses, at = index.memo("uses", lambda: UsesIndex.scan(store, index)).uses(nodes)
+        else:
+            reached = affected.column("id")
+            uses = uses_of(store, reached)
+            position = {m: i for i, m in enumerate(reached)}
+            at = np.asarray([position[u.model] for u in uses], dtype=np.int64)
         if not uses:
             return ()
-        depths = depth_col.take(pa.array(at)).to_pylist()
-        relations = relation_col.take(pa.array(at)).to_pylist()
+        depths = affected.depth[at].tolist()
+        relations = affected.relation_names(affected.code[at])
         where = {u.model: (d, r) for u, d, r in zip(uses, depths, relations, strict=True)}
     else:
+        depth_col = affected.column("depth").combine_chunks()
+        relation_col = affected.column("relation").combine_chunks()
         ids = affected.column("id").combine_chunks()
         uses = uses_of(store, ids.to_pylist())
         if not uses:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -24,10 +25,9 @@ import pyarrow.compute as pc
 
 from mlsc.errors import EmptyStoreError, InputError, NotFoundError
 from mlsc.graph.algorithms import cycles as find_cycles
-from mlsc.graph.lineage_index import Ints, LineageIndex
 from mlsc.graph.store import CommitRef, Expansion, GraphStore
 from mlsc.queries.applications import applications_of
-from mlsc.queries.indexed import reach_columns, triples
+from mlsc.queries.indexed import Reached, reach_columns, triples
 from mlsc.queries.results import Affected, BlastRadius, LineageEntry, LineageResult, Reach, Rows
 from mlsc.vocab import utc_stamp
 
@@ -135,12 +135,13 @@ def lineage(store: GraphStore, model: str) -> LineageResult:
     names = ("id", "depth", "relation", "via", "author", "downloads", "ingested")
     found: set[tuple[str, str, str]] = set()
     for side in (up, down):
-        found.update(Rows(_triple, triples(index, *side.out_edges_among(relatives))))
+        found.update(zip(*triples(index, *side.out_edges_among(relatives)), strict=True))
     edges = tuple(sorted(found))
+    ancestors, descendants = up.skip(1), down.skip(1)
     return LineageResult(
         model=model,
-        ancestors=Rows(LineageEntry, _columns(up.table.slice(1), names)),
-        descendants=Rows(LineageEntry, _columns(down.table.slice(1), names)),
+        ancestors=Rows(LineageEntry, ancestors.columns(names), len(ancestors)),
+        descendants=Rows(LineageEntry, descendants.columns(names), len(descendants)),
         cycles=tuple(find_cycles((c, p) for c, p, _ in edges)),
         edges=edges,
     )
@@ -235,45 +236,83 @@ def blast_radius(
         target = sha
         commits = store.commit_repositories(sha)
         seeds = sorted({c.repository for c in commits if c.label == "Model"})
-    table, edges, indexed = _affected(store, seeds)
-    names = ("id", "depth", "relation", "via", "author", "downloads")
-    affected = Rows(Affected, _columns(table, names))
-    relations = pc.value_counts(table.column("relation").drop_null()).to_pylist()
-    depths = pc.value_counts(table.column("depth")).to_pylist()
-    owners = pc.unique(table.column("author").drop_null()).to_pylist()
+    indexed = store.indexed(seeds) if seeds else None
+    if indexed is None:
+        answer = _affected_expanded(store.expand(seeds, "down"))
+    else:
+        answer = _affected_indexed(reach_columns(indexed[0], indexed[1], "down"))
     return BlastRadius(
         target=target,
         kind=resolved,
         seeds=tuple(sorted(seeds)),
-        affected=affected,
+        affected=answer.affected,
+        by_relation=answer.by_relation,
+        by_depth=answer.by_depth,
+        owners=answer.owners,
+        downloads=answer.downloads,
+        edges=answer.edges,
+        commits=tuple(commits),
+        repositories=tuple(sorted({c.repository for c in commits if c.label != "Model"})),
+        since=since,
+        applications=applications_of(store, answer.source, since),
+    )
+
+
+@dataclass(frozen=True)
+class _Affected:
+    """The parts of a blast radius that come from the models downstream of its seeds."""
+
+    affected: Sequence[Affected]
+    by_relation: dict[str, int]
+    by_depth: dict[int, int]
+    owners: Sequence[str]
+    downloads: int
+    edges: Sequence[tuple[str, str, str]]
+    source: pa.Table | Reached
+    """What the applications are looked up from."""
+
+
+_AFFECTED = ("id", "depth", "relation", "via", "author", "downloads")
+
+
+def _affected_expanded(down: Expansion) -> _Affected:
+    """From the store's expansion: the models with their hops in answer order, totals
+    counted over the table."""
+    table = _with_hops(down, "down")
+    relations = pc.value_counts(table.column("relation").drop_null()).to_pylist()
+    depths = pc.value_counts(table.column("depth")).to_pylist()
+    owners = pc.unique(table.column("author").drop_null()).to_pylist()
+    return _Affected(
+        affected=Rows(Affected, _columns(table, _AFFECTED)),
         by_relation={
             r["values"]: r["counts"] for r in sorted(relations, key=lambda r: r["values"])
         },
         by_depth={r["values"]: r["counts"] for r in sorted(depths, key=lambda r: r["values"])},
         owners=tuple(sorted(owners)),
         downloads=pc.sum(table.column("downloads")).as_py() or 0,
-        edges=edges,
-        commits=tuple(commits),
-        repositories=tuple(sorted({c.repository for c in commits if c.label != "Model"})),
-        since=since,
-        applications=applications_of(store, table, since, indexed),
+        edges=_edge_triples(down.edges, down.models.column("id").combine_chunks()),
+        source=table,
     )
 
 
-def _affected(
-    store: GraphStore, seeds: list[str]
-) -> tuple[pa.Table, Rows[tuple[str, str, str]], tuple[LineageIndex, Ints] | None]:
-    """The models downstream of ``seeds`` with their hops, in answer order, the edges among
-    them, and (when the store keeps a lineage index) it and their dense numbers."""
-    indexed = store.indexed(seeds) if seeds else None
-    if indexed is None:
-        down = store.expand(seeds, "down")
-        reached = down.models.column("id").combine_chunks()
-        return _with_hops(down, "down"), _edge_triples(down.edges, reached), None
-    index, numbers = indexed
-    found = reach_columns(index, numbers, "down")
-    inside = found.out_edges_among(np.sort(found.nodes))
-    return found.table, Rows(_triple, triples(index, *inside)), (index, found.nodes)
+def _affected_indexed(found: Reached) -> _Affected:
+    """From the lineage index: totals counted over integer columns; text (rows, owner
+    names, edges) made when first read."""
+    index = found.index
+    owners = found.owner_numbers()
+
+    def edges() -> list[list[Any]]:
+        return triples(index, *found.out_edges_among(np.sort(found.nodes)))
+
+    return _Affected(
+        affected=Rows(Affected, found.columns(_AFFECTED), len(found)),
+        by_relation=found.by_relation(),
+        by_depth=found.by_depth(),
+        owners=Rows(str, lambda: [index.columns.owners.take(owners)], len(owners)),
+        downloads=found.downloads(),
+        edges=Rows(_triple, edges),
+        source=found,
+    )
 
 
 def reach(store: GraphStore, actor: str) -> Reach:

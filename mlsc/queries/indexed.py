@@ -3,21 +3,22 @@
 The same answers as composing :meth:`GraphStore.expand` (see :mod:`mlsc.queries.core`), for
 stores that keep a :class:`~mlsc.graph.lineage_index.LineageIndex` in memory: the search,
 the hop that reached each model and the ordering are integer work in numpy on the index's
-dense numbers; model ids are compared as text once (to rank the reached models for the
-tie-breaks), and strings are only gathered by index into the answer's Arrow columns.
+dense numbers and its per-model columns (:class:`~mlsc.graph.model_columns.ModelColumns`:
+the id's rank, the answer order, owner, downloads); text (ids, owner and relation names) is
+made only for the rows someone reads, and totals are counted over integers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from mlsc.graph.lineage_index import Ints, LineageIndex
+from mlsc.graph.lineage_index import LineageIndex
+from mlsc.graph.model_columns import Ints
 
 Direction = Literal["down", "up"]
 
@@ -30,10 +31,69 @@ class Reached:
     index: LineageIndex
     nodes: Ints
     """Dense numbers, in answer order."""
-    table: pa.Table
-    """id, depth, author, downloads, ingested, via, relation: one row per node, same order."""
-    dist: Ints
-    """Per dense number of the whole index: distance from the seeds + 1, 0 when not reached."""
+    depth: Ints
+    via: Ints
+    """Dense number of the neighbour one step nearer the seeds; -1 at depth 0."""
+    code: Ints
+    """Relation code of that hop (see ``index.relations``); -1 at depth 0."""
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def skip(self, first: int) -> Reached:
+        """The same without its first ``first`` rows."""
+        return Reached(
+            self.index,
+            self.nodes[first:],
+            self.depth[first:],
+            self.via[first:],
+            self.code[first:],
+        )
+
+    def relation_names(self, codes: Ints) -> list[str | None]:
+        names = (*self.index.relations, None)  # code -1: no hop
+        return [names[c] for c in codes.tolist()]
+
+    def column(self, name: str) -> list[Any]:
+        """One column of the answer as a list: id, depth, relation, via, author (or owner),
+        downloads, ingested."""
+        c = self.index.columns
+        make: dict[str, Callable[[], list[Any]]] = {
+            "id": lambda: c.ids.take(self.nodes),
+            "depth": lambda: self.depth.tolist(),
+            "relation": lambda: self.relation_names(self.code),
+            "via": lambda: c.ids.take(self.via),
+            "author": lambda: c.authors(self.nodes),
+            "owner": lambda: c.authors(self.nodes),
+            "downloads": lambda: c.downloads_of(self.nodes),
+            "ingested": lambda: c.ingested_of(self.nodes),
+        }
+        return make[name]()
+
+    def columns(self, names: Sequence[str]) -> Callable[[], list[list[Any]]]:
+        """A function making the named columns (for rows built when first read)."""
+        return lambda: [self.column(n) for n in names]
+
+    def by_depth(self) -> dict[int, int]:
+        counts = np.bincount(self.depth) if self.depth.size else np.zeros(0, np.int64)
+        return {int(d): int(counts[d]) for d in np.flatnonzero(counts).tolist()}
+
+    def by_relation(self) -> dict[str, int]:
+        hops = self.code[self.code >= 0]
+        counts = np.bincount(hops, minlength=len(self.index.relations)).tolist()
+        found = [(r, n) for r, n in zip(self.index.relations, counts, strict=True) if n]
+        return {r: n for r, n in sorted((r, n) for r, n in found if r is not None)}
+
+    def owner_numbers(self) -> Ints:
+        """The distinct owner numbers of the reached models, sorted (= sorted names)."""
+        owner = self.index.columns.owner[self.nodes]
+        seen = np.zeros(len(self.index.columns.owners) + 1, dtype=bool)
+        seen[owner + 1] = True  # -1 (no author) lands on slot 0
+        numbers: Ints = np.flatnonzero(seen[1:])
+        return numbers
+
+    def downloads(self) -> int:
+        return int(self.index.columns.downloads[self.nodes].sum())
 
     def out_edges_among(self, among: Ints) -> tuple[Ints, Ints, Ints]:
         """(child, parent, position in the parents' CSR) of every edge out of a reached
@@ -56,50 +116,49 @@ def _isin_sorted(values: Ints, sorted_set: Ints) -> npt.NDArray[np.bool_]:
 
 def reach_columns(index: LineageIndex, seeds: Ints, direction: Direction) -> Reached:
     """Everything reachable from ``seeds`` (dense numbers), as :class:`Reached`."""
-    nodes, depth, dist = index.search(seeds, direction)
-    n = nodes.size
-    ids = index.models.column("id").take(pa.array(index.row[nodes])).combine_chunks()
-    rank = np.empty(n, dtype=np.int64)  # position of each id in sorted order
-    rank[pc.sort_indices(ids).to_numpy()] = np.arange(n, dtype=np.int64)
-    # the hop: among the neighbours one level nearer the seeds, the one with the smallest id
-    # (going down a model is reached from a parent, going up from a child)
-    csr = index.parents if direction == "down" else index.children
-    inner = np.nonzero(depth > 0)[0]
-    positions, owner = csr.gather(nodes[inner])
-    owner_local = np.repeat(inner, csr.indptr[nodes[inner] + 1] - csr.indptr[nodes[inner]])
-    near = csr.indices[positions]
-    ok = dist[near] == dist[owner] - 1
-    positions, owner_local, near = positions[ok], owner_local[ok], near[ok]
-    near_local = np.searchsorted(nodes, near)
-    order = np.lexsort((rank[near_local], owner_local))
-    if order.size:
-        first = order[np.r_[True, owner_local[order][1:] != owner_local[order][:-1]]]
-    else:
-        first = order
-    via = np.full(n, -1, dtype=np.int64)
-    code = np.full(n, -1, dtype=np.int64)
-    via[owner_local[first]] = near_local[first]
-    code[owner_local[first]] = csr.relation[positions[first]]
-    downloads = index.models.column("downloads").take(pa.array(index.row[nodes]))
-    rows = np.lexsort((rank, -pc.fill_null(downloads, 0).to_numpy(), depth))
-    # one take per column, in answer order
-    via, code = via[rows], code[rows]
-    has_hop = via >= 0
-    table = (
-        index.models.take(pa.array(index.row[nodes[rows]]))
-        .drop_columns(["o"])
-        .add_column(1, "depth", pa.array(depth[rows], pa.int64()))
-        .append_column("via", ids.take(pa.array(via, mask=~has_hop)))
-        .append_column("relation", index.relations.take(pa.array(code, mask=~has_hop)))
-    )
-    return Reached(index, nodes[rows], table, dist)
+    rank, order = index.columns.rank, index.columns.order
+    with index.searching(seeds, direction) as found:
+        nodes, depth, dist = found.nodes, found.depth, found.dist
+        # the hop: among the neighbours one level nearer the seeds, the one with the
+        # smallest id (going down a model is reached from a parent, going up from a child)
+        csr = index.parents if direction == "down" else index.children
+        start = int(np.searchsorted(depth, 1))  # nodes come level by level
+        inner = nodes[start:]
+        first = csr.indptr[inner]
+        counts = csr.indptr[inner + 1] - first  # at least 1: each was reached by an edge
+        # with one neighbour that way, it is the hop; else the one with the smallest id
+        # rank among those one level nearer
+        hop = csr.indices[first]
+        hop_code = csr.relation[first]
+        multi = np.flatnonzero(counts > 1)
+        if multi.size:
+            firsts, many = first[multi], counts[multi]
+            total = int(many.sum())
+            starts = np.cumsum(many) - many
+            entry = np.arange(total, dtype=np.int64)
+            positions = entry + np.repeat(firsts - starts, many)
+            near = csr.indices[positions]
+            # one key per edge: the neighbour's id rank, then the edge, so that the minimum
+            # of a model's keys names its hop; edges not from one level nearer never win
+            key = rank[near] * total + entry
+            key[dist[near] != np.repeat(depth[start:][multi], many)] = np.iinfo(np.int64).max
+            best = np.minimum.reduceat(key, starts) % total
+            hop[multi] = near[best]
+            hop_code[multi] = csr.relation[positions[best]]
+        via = np.full(len(nodes), -1, dtype=np.int64)
+        code = np.full(len(nodes), -1, dtype=np.int64)
+        via[start:] = hop
+        code[start:] = hop_code
+    rows = np.argsort(depth * max(index.size, 1) + order[nodes])  # unique keys
+    return Reached(index, nodes[rows], depth[rows], via[rows], code[rows])
 
 
-def triples(index: LineageIndex, child: Ints, parent: Ints, positions: Ints) -> list[pa.Array]:
+def triples(index: LineageIndex, child: Ints, parent: Ints, positions: Ints) -> list[list[Any]]:
     """Columns child id, parent id, relation of the given edges."""
-    ids = index.models.column("id")
+    ids = index.columns.ids
+    names = index.relations
     return [
-        ids.take(pa.array(index.row[child])).combine_chunks(),
-        ids.take(pa.array(index.row[parent])).combine_chunks(),
-        index.relations.take(pa.array(index.parents.relation[positions])),
+        ids.take(child),
+        ids.take(parent),
+        [names[c] for c in index.parents.relation[positions].tolist()],
     ]

@@ -23,15 +23,23 @@ from mlsc.graph.store import GraphStore
 from mlsc.queries.results import Ranked
 
 
-def _models(store: GraphStore, extra: Ints | None = None) -> Adjacency:
+def _models(store: GraphStore, extra: Ints | None = None) -> tuple[Adjacency, pa.Array | None]:
+    """The derivations as numbered edges, from the store's lineage index when it keeps one
+    (and then the model ids by number too), else from one scan of the edges."""
+    indexed = store.indexed([])
+    if indexed is not None:
+        index = indexed[0]
+        child = np.repeat(np.arange(index.size, dtype=np.int64), np.diff(index.parents.indptr))
+        parent = np.asarray(index.parents.indices, dtype=np.int64)
+        return Adjacency(index.size, child, parent), index.id_array()
     child, parent = store.edge_numbers("DERIVED_FROM", "Model", "Model")
     top = max([int(a.max()) for a in (child, parent, extra) if a is not None and a.size] or [-1])
-    return Adjacency(top + 1, child, parent)
+    return Adjacency(top + 1, child, parent), None
 
 
 def top_models(store: GraphStore, k: int = 20) -> list[Ranked]:
     """The ``k`` models with the most distinct descendants (package reach)."""
-    g = _models(store)
+    g, model_ids = _models(store)
     reach = descendant_counts(g)
     direct = np.diff(g.down_ptr)
     live = np.nonzero(reach > 0)[0]
@@ -39,7 +47,9 @@ def top_models(store: GraphStore, k: int = 20) -> list[Ranked]:
         return []
     cut = np.sort(reach[live])[-min(k, len(live))]
     chosen = live[reach[live] >= cut]
-    ids = store.node_keys("Model").take(pa.array(chosen)).to_pylist()
+    if model_ids is None:
+        model_ids = store.node_keys("Model")
+    ids = model_ids.take(pa.array(chosen)).to_pylist()
     rows = [Ranked(i, int(reach[c]), int(direct[c])) for i, c in zip(ids, chosen, strict=True)]
     rows.sort(key=lambda r: (-r.reach, r.id))
     return rows[:k]
@@ -48,16 +58,19 @@ def top_models(store: GraphStore, k: int = 20) -> list[Ranked]:
 def top_actors(store: GraphStore, k: int = 20) -> list[Ranked]:
     """The ``k`` actors with the largest maintainer reach (controlled ∪ downstream)."""
     actor, model = store.edge_numbers("OWNS", "Actor", "Model")
-    g = _models(store, model)
+    g, _ = _models(store, model)
     reach = descendant_counts(g)
     names = store.node_keys("Actor")
     owned = _owned(store, names, actor, model)
     n = g.n
-    candidates = [
-        (-min(n, int(models.size + reach[models].sum())), a, int(models.size))
-        for a, models in owned.items()
-        if models.size
-    ]
+    actors = [a for a, models in owned.items() if models.size]
+    sizes = np.asarray([owned[a].size for a in actors], dtype=np.int64)
+    bounds: list[int] = []
+    if actors:  # owned models plus the sum of their reaches, summed per actor at once
+        summed = reach[np.concatenate([owned[a] for a in actors])]
+        starts = np.cumsum(sizes) - sizes
+        bounds = np.minimum(n, sizes + np.add.reduceat(summed, starts)).tolist()
+    candidates = list(zip([-b for b in bounds], actors, sizes.tolist(), strict=True))
     heapq.heapify(candidates)
     exact: dict[int, int] = {}
     best: list[int] = []  # min-heap of exact reaches, the k largest

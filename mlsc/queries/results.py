@@ -50,24 +50,50 @@ class Rows(Sequence[T]):
 
     A blast radius can hold tens of thousands of models; most callers only need its
     totals, so the rows are not materialised until someone iterates or indexes them.
-    Columns may be lists or pyarrow arrays (converted to lists once, on first read).
+    Columns may be lists or pyarrow arrays (converted to lists once, on first read), or a
+    function making the lists, called on first read (and ``n``, how many rows, or None:
+    counted then too).
+    Their JSON is built column by column when ``make`` has a ``json_rows`` (taking the
+    columns, giving the rows' ``to_json()``), without an object per row.
     """
 
     __slots__ = ("_columns", "_make", "_n")
 
-    def __init__(self, make: Callable[..., T], columns: Sequence[Any]) -> None:
+    def __init__(
+        self,
+        make: Callable[..., T],
+        columns: Sequence[Any] | Callable[[], Sequence[Any]],
+        n: int | None = None,
+    ) -> None:
         self._make = make
-        self._columns = tuple(columns)
-        self._n = len(columns[0]) if columns else 0
+        self._n: int | None
+        if callable(columns):
+            self._columns: tuple[Any, ...] | Callable[[], Sequence[Any]] = columns
+            self._n = n
+        else:
+            self._columns = tuple(columns)
+            self._n = len(columns[0]) if columns else 0
 
     def _lists(self) -> tuple[Sequence[Any], ...]:
+        if callable(self._columns):
+            self._columns = tuple(self._columns())
+            self._n = len(self._columns[0]) if self._columns else 0
         if any(hasattr(c, "to_pylist") for c in self._columns):
             self._columns = tuple(
                 c.to_pylist() if hasattr(c, "to_pylist") else c for c in self._columns
             )
         return self._columns
 
+    def to_json(self) -> list[Any]:
+        json_rows = getattr(self._make, "json_rows", None)
+        if json_rows is not None:
+            return json_rows(*self._lists())  # type: ignore[no-any-return]
+        return [plain(row) for row in self]
+
     def __len__(self) -> int:
+        if self._n is None:
+            self._lists()
+        assert self._n is not None
         return self._n
 
     @overload
@@ -78,9 +104,10 @@ class Rows(Sequence[T]):
         columns = self._lists()
         if isinstance(index, slice):
             return Rows(self._make, [c[index] for c in columns])
+        n = len(self)
         if index < 0:
-            index += self._n
-        if not 0 <= index < self._n:
+            index += n
+        if not 0 <= index < n:
             raise IndexError(index)
         return self._make(*(c[index] for c in columns))
 
@@ -128,6 +155,23 @@ class LineageEntry:
             "owner": self.author,
         }
 
+    @staticmethod
+    def json_rows(*columns: Sequence[Any]) -> list[dict[str, Any]]:
+        """``to_json()`` of the rows with these columns (the fields, in order)."""
+        return [
+            {
+                "id": i,
+                "depth": d,
+                "relation": r,
+                "via": v,
+                "author": a,
+                "downloads": n,
+                "ingested": g,
+                "owner": a,
+            }
+            for i, d, r, v, a, n, g in zip(*columns, strict=True)
+        ]
+
 
 @dataclass(frozen=True)
 class LineageResult(JsonFields):
@@ -167,6 +211,14 @@ class Affected:
             "author": self.owner,  # the same column's name in lineage JSON
             "downloads": self.downloads,
         }
+
+    @staticmethod
+    def json_rows(*columns: Sequence[Any]) -> list[dict[str, Any]]:
+        """``to_json()`` of the rows with these columns (the fields, in order)."""
+        return [
+            {"id": i, "depth": d, "relation": r, "via": v, "owner": o, "author": o, "downloads": n}
+            for i, d, r, v, o, n in zip(*columns, strict=True)
+        ]
 
 
 PinStatus = Literal["unpinned", "pinned", "pinned-before", "unknown"]
@@ -240,8 +292,8 @@ class BlastRadius:
     """Seeds (depth 0) and everything downstream, ordered by depth, then downloads."""
     by_relation: dict[str, int]
     by_depth: dict[int, int]
-    owners: tuple[str, ...]
-    """Distinct owners of affected models: who must be told."""
+    owners: Sequence[str]
+    """Distinct owners of affected models, sorted: who must be told."""
     downloads: int
     edges: Sequence[tuple[str, str, str]]
     """(child, parent, relation) among affected models, for drawing."""
@@ -271,7 +323,7 @@ class BlastRadius:
             "kind": self.kind,
             "count": self.count,
             "seeds": list(self.seeds),
-            "affected": [a.to_json() for a in self.affected],
+            "affected": plain(self.affected),
             "by_relation": dict(self.by_relation),
             "by_depth": {str(k): v for k, v in self.by_depth.items()},
             "owners": len(self.owners),

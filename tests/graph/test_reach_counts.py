@@ -46,3 +46,10 @@ def test_reach_counts_the_seeds_once() -> None:
     g = Adjacency(4, np.array([1, 2, 3, 3]), np.array([0, 0, 1, 2]))
     assert g.reach(np.array([0])) == 4
     assert g.reach(np.array([1, 2])) == 3
+
+
+def test_unique_sorts_and_drops_repeats() -> None:
+    values = np.array([5, 1, 5, 3, 1, 9], dtype=np.int64)
+    assert reach_counts.unique(values).tolist() == [1, 3, 5, 9]
+    assert reach_counts.unique(np.array([7], dtype=np.int64)).tolist() == [7]
+    assert reach_counts.unique(np.zeros(0, dtype=np.int64)).tolist() == []

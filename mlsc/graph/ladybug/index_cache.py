@@ -7,9 +7,10 @@ Only stores opened read-only use it: LadybugDB lets no process write while they 
 and a read-write open changes the database file when it closes (a checkpoint), so an index
 saved by one would never be found again.
 
-Layout: ``DIR/lineage-index/<key>/`` holds the index's numpy arrays as ``.npy`` files and its
-models table and relation names as Arrow IPC files, all memory-mapped on load, plus
-``meta.json`` with every file's size. ``<key>`` digests the stamp: this format's version,
+Layout: ``DIR/lineage-index/<key>/`` holds the index's numpy arrays (the derivations both
+ways and the per-model columns, ids and owner names as UTF-8 bytes with offsets) as plain
+``.npy`` files, memory-mapped on load with numpy alone (no pyarrow on the way to an answer),
+plus ``meta.json`` with the relation names and every file's size. ``<key>`` digests the stamp: this format's version,
 mlsc's version, the store's write counter (``DIR/write-version``, bumped before every
 write) and the size and modification time of each LadybugDB file (so a write by another
 program, or an older mlsc, also misses). A stale index is therefore never found, only
@@ -31,14 +32,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 
 from mlsc import __version__
 from mlsc.graph.ladybug.connection import DB_FILE
 from mlsc.graph.lineage_index import LineageIndex
 
-FORMAT = 1
-"""Bump when the saved layout or the meaning of an array changes."""
+FORMAT = 2
+"""Bump when the saved layout or the meaning of an array changes (2: everything in ``.npy``
+files, with the per-model columns; 1 kept the models and relations as Arrow IPC)."""
 CACHE_DIR = "lineage-index"
 COUNTER_FILE = "write-version"
 META = "meta.json"
@@ -114,16 +115,12 @@ def _write(tmp: Path, store_stamp: str, index: LineageIndex) -> None:
     for name, array in index.arrays().items():
         np.save(tmp / f"{name}.npy", np.ascontiguousarray(array))
         sizes[f"{name}.npy"] = (tmp / f"{name}.npy").stat().st_size
-    tables = {
-        "models": index.models,
-        "relations": pa.table({"relation": index.relations}),
+    meta = {
+        "stamp": store_stamp,
+        "sizes": sizes,
+        "size": index.size,
+        "relations": list(index.relations),
     }
-    for name, table in tables.items():
-        path = tmp / f"{name}.arrow"
-        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table, max_chunksize=max(table.num_rows, 1))
-        sizes[f"{name}.arrow"] = path.stat().st_size
-    meta = {"stamp": store_stamp, "sizes": sizes, "size": index.size}
     (tmp / META).write_text(json.dumps(meta))
 
 
@@ -152,7 +149,7 @@ def load(store_dir: Path, store_stamp: str) -> LineageIndex | None:
         return None
     try:
         return _read(folder, store_stamp)
-    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+    except (OSError, ValueError, KeyError, TypeError):
         shutil.rmtree(folder, ignore_errors=True)
         return None
 
@@ -164,20 +161,18 @@ def _read(folder: Path, store_stamp: str) -> LineageIndex:
     for name, size in meta["sizes"].items():
         if (folder / name).stat().st_size != size:
             raise ValueError(f"{name} is truncated")
+    # np.asarray: plain arrays over the mapping (a memmap's indexing goes through Python)
     arrays = {
-        name[: -len(".npy")]: np.load(folder / name, mmap_mode="r", allow_pickle=False)
+        name[: -len(".npy")]: np.asarray(np.load(folder / name, mmap_mode="r", allow_pickle=False))
         for name in meta["sizes"]
         if name.endswith(".npy")
     }
-    models = _map_table(folder / "models.arrow")
-    relations = _map_table(folder / "relations.arrow").column("relation").combine_chunks()
-    index = LineageIndex.restore(models, relations, arrays)
+    relations = meta["relations"]
+    if not isinstance(relations, list) or not all(
+        r is None or isinstance(r, str) for r in relations
+    ):
+        raise ValueError("relation names are not a list of strings")
+    index = LineageIndex.restore(relations, arrays)
     if index.size != meta["size"]:
         raise ValueError("inconsistent index")
     return index
-
-
-def _map_table(path: Path) -> pa.Table:
-    """The table in one Arrow IPC file, its buffers pointing into the mapped file (which
-    stays mapped as long as they live)."""
-    return pa.ipc.open_file(pa.memory_map(str(path))).read_all()

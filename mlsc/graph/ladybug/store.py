@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from mlsc.errors import EmptyStoreError, QueryTimeoutError, ReadOnlyViolation, StoreError
 from mlsc.graph import schema
@@ -49,6 +48,10 @@ from mlsc.graph.store import (
     query_timeout,
     returning,
 )
+
+FIND_IDS = 256
+"""Up to this many ids are looked up in the lineage index's sorted ids (a binary search
+each, microseconds); more in one query of the engine's primary-key index."""
 
 
 class LadybugStore(GraphStore):
@@ -187,19 +190,18 @@ class LadybugStore(GraphStore):
 
     def _numbers(self, ids: Sequence[str]) -> npt.NDArray[np.int64]:
         """Dense numbers (engine offsets) of the given models; unknown ids are left out."""
+        if len(ids) <= FIND_IDS:  # a binary search each in the index's sorted ids
+            columns = self._lineage().columns
+            found = [columns.find(i) for i in ids]
+            return np.asarray([v for v in found if v >= 0], dtype=np.int64)
         if len(ids) <= 100_000:
             rows = self._conn.arrow(
                 "UNWIND $ids AS x MATCH (m:Model {id: x}) RETURN offset(id(m))", {"ids": list(ids)}
             )
             return np.asarray(rows.column(0).to_numpy(), dtype=np.int64)
-        index = self._lineage()
-        found = pc.index_in(pa.array(ids, pa.string()), value_set=index.models.column("id"))
-        return index.offsets[np.asarray(found.drop_null().to_numpy(), dtype=np.int64)]
+        return self._lineage().numbers(pa.array(ids, pa.string()))
 
     def indexed(self, seeds: Sequence[str]) -> tuple[LineageIndex, npt.NDArray[np.int64]]:
-        if len(seeds) == 1:  # one key lookup, without an Arrow result
-            rows = self._conn.rows("MATCH (m:Model {id: $k}) RETURN offset(id(m))", {"k": seeds[0]})
-            return self._lineage(), np.asarray([r[0] for r in rows], dtype=np.int64)
         return self._lineage(), self._numbers(sorted(set(seeds)))
 
     def expand(self, seeds: Sequence[str], direction: Direction) -> Expansion:
