@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from mlsc.cli import audit, export, ingest, query, report, scan
-from mlsc.cli.options import GLOBAL, Backend, Format, out
+from mlsc.cli.options import GLOBAL, Backend, Format, Group, out
 from mlsc.errors import MlscError
 
 
@@ -41,7 +40,7 @@ def error_boundary() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-class _Root(TyperGroup):
+class _Root(Group):
     """The root command: every command runs inside the error boundary, whether it was
     started by the `mlsc` script (``main``), ``python -m mlsc``, or a test's CliRunner."""
 

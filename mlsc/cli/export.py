@@ -16,6 +16,7 @@ from mlsc.cli.options import (
     Command,
     DbOption,
     FormatOption,
+    Group,
     Neo4jDatabaseOption,
     Neo4jUriOption,
     connect,
@@ -25,7 +26,7 @@ from mlsc.cli.options import (
 )
 from mlsc.render import text_reports
 
-app = typer.Typer(help="Write the knowledge base out for other tools.")
+app = typer.Typer(help="Write the knowledge base out for other tools.", cls=Group)
 
 
 @app.command("cyclonedx", cls=Command)

@@ -23,6 +23,7 @@ from mlsc.cli.options import (
     ErrorsOption,
     Format,
     FormatOption,
+    Group,
     Neo4jDatabaseOption,
     Neo4jUriOption,
     connect,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from mlsc.ingest.interface import IngestReport
     from mlsc.render.text import Block
 
-app = typer.Typer(help="Write models, owners and derivations into the knowledge base.")
+app = typer.Typer(help="Write models, owners and derivations into the knowledge base.", cls=Group)
 
 QuietOption = Annotated[
     bool,

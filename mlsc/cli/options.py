@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperArgument, TyperCommand
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
+from mlsc.cli.coercion import coerced
 from mlsc.cli.output import Output
 from mlsc.errors import MlscError
 
@@ -64,7 +65,11 @@ out = Output()
 
 class Command(TyperCommand):
     """A command whose usage line names its arguments as click does (``MODEL``,
-    ``[REPOS]...``), not as ``{model}``; every command is declared with ``cls=Command``."""
+    ``[REPOS]...``), not as ``{model}``, and whose values are converted without pydantic
+    (``mlsc.cli.coercion``); every command is declared with ``cls=Command``."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return coerced(super().get_params(ctx))
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -74,6 +79,13 @@ class Command(TyperCommand):
                 name = name if param.required else f"[{name}]"
                 pieces.append(f"{name}..." if param.nargs != 1 else name)
         return pieces
+
+
+class Group(TyperGroup):
+    """A command group whose options (``-h`` included) are converted without pydantic."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return coerced(super().get_params(ctx))
 
 
 @dataclass

@@ -21,6 +21,7 @@ from mlsc.cli.options import (
     DbOption,
     Format,
     FormatOption,
+    Group,
     HtmlOption,
     Neo4jDatabaseOption,
     Neo4jUriOption,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer()
 """The query commands at the root: lineage, blast-radius, reach, stats, cypher, copy."""
-top_app = typer.Typer(help="Rank models or actors by reach.")
+top_app = typer.Typer(help="Rank models or actors by reach.", cls=Group)
 
 
 class _Lazy(Mapping[Any, Any]):

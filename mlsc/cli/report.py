@@ -16,6 +16,7 @@ from mlsc.cli.options import (
     Command,
     DbOption,
     FormatOption,
+    Group,
     HtmlOption,
     Neo4jDatabaseOption,
     Neo4jUriOption,
@@ -25,7 +26,7 @@ from mlsc.cli.options import (
 )
 from mlsc.render import text_reports
 
-app = typer.Typer(help="Security reports over the knowledge base.")
+app = typer.Typer(help="Security reports over the knowledge base.", cls=Group)
 
 
 @app.command("signing", cls=Command)
