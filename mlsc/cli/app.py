@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from mlsc.cli import audit, export, ingest, query, report, scan
-from mlsc.cli.options import GLOBAL, Backend, Format, Group, out
+from mlsc.cli.options import CHOSEN, GLOBAL, Backend, Format, Group, out
 from mlsc.errors import MlscError
 
 
@@ -142,6 +142,8 @@ def _globals(
     """
     GLOBAL.db, GLOBAL.backend, GLOBAL.fmt = db, backend, fmt
     GLOBAL.neo4j = {"uri": neo4j_uri, "user": neo4j_user, "database": neo4j_database}
+    CHOSEN.db = CHOSEN.backend = CHOSEN.fmt = None
+    CHOSEN.neo4j = {}
 
 
 def main() -> None:
