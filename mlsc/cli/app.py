@@ -20,8 +20,8 @@ from typing import Annotated, Any
 
 import typer
 
-from mlsc.cli import audit, export, ingest, query, report, scan
-from mlsc.cli.options import CHOSEN, GLOBAL, Backend, Format, Group, out
+from mlsc.cli.commands import LazyGroup
+from mlsc.cli.options import CHOSEN, GLOBAL, Backend, Format, out
 from mlsc.errors import MlscError
 
 
@@ -40,9 +40,10 @@ def error_boundary() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-class _Root(Group):
-    """The root command: every command runs inside the error boundary, whether it was
-    started by the `mlsc` script (``main``), ``python -m mlsc``, or a test's CliRunner."""
+class _Root(LazyGroup):
+    """The root command: its commands are imported when they run (``mlsc.cli.commands``), and
+    every command runs inside the error boundary, whether it was started by the `mlsc`
+    script (``main``), ``python -m mlsc``, or a test's CliRunner."""
 
     def invoke(self, ctx: Any) -> Any:
         with error_boundary():
@@ -59,13 +60,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
 )
-app.add_typer(query.app)  # lineage, blast-radius, reach, stats, cypher, copy
-app.add_typer(scan.app)  # scan
-app.add_typer(audit.app)  # audit
-app.add_typer(ingest.app, name="ingest")
-app.add_typer(query.top_app, name="top")
-app.add_typer(export.app, name="export")
-app.add_typer(report.app, name="report")
 
 
 def _version(value: bool) -> None:

@@ -25,7 +25,9 @@ from mlsc.render import text_reports
 app = typer.Typer(help="Write the knowledge base out for other tools.", cls=Group)
 
 
-@app.command("cyclonedx", cls=Command)
+@app.command(
+    "cyclonedx", cls=Command, short_help="A CycloneDX 1.6 ML-BOM of a model and its lineage."
+)
 @uses_store(fmt=None)
 def export_cyclonedx_cmd(
     model: Annotated[str, typer.Argument(help="A model id.")],
@@ -47,7 +49,9 @@ def export_cyclonedx_cmd(
         write_page(output, document)
 
 
-@app.command("neo4j-admin", cls=Command)
+@app.command(
+    "neo4j-admin", cls=Command, short_help="CSV files for a first load of Neo4j by neo4j-admin."
+)
 @uses_store()
 def export_neo4j_admin_cmd(
     directory: Annotated[Path, typer.Argument(help="A new or empty directory for the CSV files.")],

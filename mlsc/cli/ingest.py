@@ -89,7 +89,7 @@ def _fail_if_nothing_ingested(report: IngestReport, file: Path) -> None:
         )
 
 
-@app.command("snapshot", cls=Command)
+@app.command("snapshot", cls=Command, short_help="Ingest a snapshot of Hugging Face model records.")
 @uses_store()
 def ingest_snapshot_cmd(
     file: Annotated[
@@ -126,7 +126,7 @@ def ingest_snapshot_cmd(
     _fail_if_nothing_ingested(report, file)
 
 
-@app.command("git", cls=Command)
+@app.command("git", cls=Command, short_help="Ingest a clone's commits: authors, files, signatures.")
 @uses_store()
 def ingest_git_cmd(
     path: Annotated[Path, typer.Argument(help="A local git clone.")],
@@ -146,7 +146,7 @@ def ingest_git_cmd(
     _emit(report, text_ingest.git_summary, quiet=quiet)
 
 
-@app.command("code", cls=Command)
+@app.command("code", cls=Command, short_help="Record the models an application's code loads.")
 @uses_store()
 def ingest_code_cmd(
     path: Annotated[Path, typer.Argument(help="An application's code: a checkout or a folder.")],
@@ -167,7 +167,9 @@ def ingest_code_cmd(
     _emit(report, text_ingest.code_summary, quiet=quiet)
 
 
-@app.command("peatmoss", cls=Command)
+@app.command(
+    "peatmoss", cls=Command, short_help="Ingest PeaTMOSS links from GitHub repositories to models."
+)
 @uses_store()
 def ingest_peatmoss_cmd(
     file: Annotated[
@@ -187,7 +189,9 @@ def ingest_peatmoss_cmd(
     _fail_if_nothing_ingested(report, file)
 
 
-@app.command("github", cls=Command)
+@app.command(
+    "github", cls=Command, short_help="Ingest GitHub repositories: commits, people, protection."
+)
 @uses_store()
 def ingest_github_cmd(
     repos: Annotated[list[str] | None, typer.Argument(help="OWNER/NAME repositories.")] = None,
@@ -241,7 +245,7 @@ def ingest_github_cmd(
         raise report.stopped_by
 
 
-@app.command("hf", cls=Command)
+@app.command("hf", cls=Command, short_help="Crawl the Hugging Face Hub.")
 @uses_store()
 def ingest_hf_cmd(
     model: Annotated[

@@ -163,7 +163,7 @@ def _top(kind: str, n: int) -> None:
 TopN = Annotated[int, typer.Option("-n", "--limit", min=1, help="How many to show.")]
 
 
-@top_app.command("models", cls=Command)
+@top_app.command("models", cls=Command, short_help="Models with the largest package reach.")
 @uses_store()
 def top_models_cmd(
     n: TopN = 20,
@@ -172,7 +172,9 @@ def top_models_cmd(
     _top("models", n)
 
 
-@top_app.command("actors", cls=Command)
+@top_app.command(
+    "actors", cls=Command, short_help="Users and organisations with the largest maintainer reach."
+)
 @uses_store()
 def top_actors_cmd(
     n: TopN = 20,

@@ -25,7 +25,9 @@ from mlsc.render import text_reports
 app = typer.Typer(help="Security reports over the knowledge base.", cls=Group)
 
 
-@app.command("signing", cls=Command)
+@app.command(
+    "signing", cls=Command, short_help="Commit signing per repository and per organisation."
+)
 @uses_store()
 def report_signing_cmd(
     author: Annotated[
@@ -46,7 +48,11 @@ def report_signing_cmd(
     emit(report, text_reports.signing_summary, limit)
 
 
-@app.command("practices", cls=Command)
+@app.command(
+    "practices",
+    cls=Command,
+    short_help="Signing, gating, pickles and writer concentration.",
+)
 @uses_store()
 def report_practices_cmd(
     author: Annotated[
@@ -66,7 +72,7 @@ def report_practices_cmd(
     emit(report, text_reports.practices_summary, author)
 
 
-@app.command("discrepancies", cls=Command)
+@app.command("discrepancies", cls=Command, short_help="What models claim against what they are.")
 @uses_store()
 def report_discrepancies_cmd(
     model: Annotated[
@@ -87,7 +93,11 @@ def report_discrepancies_cmd(
     emit(report, text_reports.discrepancies_summary, limit)
 
 
-@app.command("scorecard", cls=Command)
+@app.command(
+    "scorecard",
+    cls=Command,
+    short_help="A model's transparency, validity and separation.",
+)
 @uses_store()
 def report_scorecard_cmd(
     model: Annotated[str, typer.Argument(help="A model id.")],

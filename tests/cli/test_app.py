@@ -64,15 +64,53 @@ def test_help_stays_instant_no_store_or_query_is_imported() -> None:
     code = "import sys, mlsc.cli.app; print(' '.join(m for m in sys.modules if m[:5] == 'mlsc.'))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     layers = {name.split(".")[1] for name in done.stdout.split()}
-    assert layers == {"cli", "errors", "render"}
+    assert layers <= {"cli", "errors", "render"}
+    commands = {"query", "scan", "audit", "ingest", "export", "report"}
+    assert not commands & {name.split(".")[-1] for name in done.stdout.split()}, done.stdout
+
+
+HEAVY = ["networkx", "pyvis", "huggingface_hub", "github", "neo4j", "numpy", "pyarrow"]
+HEAVY += ["ladybug", "rich", "pydantic"]
 
 
 def test_the_cli_starts_without_the_heavy_libraries() -> None:
     """Process start: importing the CLI loads no graph library, Hub or GitHub client, Neo4j
-    driver, array library or terminal renderer; commands import what they use."""
-    heavy = ["networkx", "pyvis", "huggingface_hub", "github", "neo4j", "numpy", "pyarrow"]
-    heavy += ["ladybug", "rich"]
+    driver, array library, terminal renderer or pydantic; commands import what they use."""
     code = "import sys, mlsc.cli.app; print(' '.join(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = {name.split(".")[0] for name in done.stdout.split()}
-    assert loaded.isdisjoint(heavy), sorted(loaded.intersection(heavy))
+    assert loaded.isdisjoint(HEAVY), sorted(loaded.intersection(HEAVY))
+
+
+def _modules_of(args: list[str]) -> set[str]:
+    """The modules a run of ``mlsc ARGS`` has loaded when it ends (an error ends it too)."""
+    code = (
+        "import sys\n"
+        "from mlsc.cli.app import app\n"
+        "try:\n"
+        f"    app({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_a_command_imports_its_own_module_only(tmp_path: Path) -> None:
+    """``mlsc blast-radius`` imports the query commands, not ingestion, scanning or audit,
+    nor the libraries only they use; ``--version`` and ``-h`` import no command at all."""
+    db = str(tmp_path / "never")
+    loaded = _modules_of(["blast-radius", "x/y", "--db", db, "-f", "json"])
+    assert "mlsc.cli.query" in loaded
+    others = {f"mlsc.cli.{name}" for name in ("scan", "audit", "ingest", "export", "report")}
+    assert not loaded & others, sorted(loaded & others)
+    assert not {m for m in loaded if m.split(".")[:2] in (["mlsc", "ingest"], ["mlsc", "scan"])}
+    tops = {name.split(".")[0] for name in loaded}
+    assert tops.isdisjoint(["networkx", "huggingface_hub", "github", "neo4j", "pydantic"])
+    for args in (["--version"], ["-h"], ["blast-radius", "-h"]):
+        loaded = _modules_of(args)
+        layers = {m.split(".")[1] for m in loaded if m.startswith("mlsc.")}
+        assert layers <= {"cli", "errors", "render"}, (args, layers)
+        assert (args[0] == "blast-radius") == ("mlsc.cli.query" in loaded), args
+        assert not loaded & others, (args, sorted(loaded & others))

@@ -304,3 +304,26 @@ def test_the_backend_comes_from_the_environment_too(args: tuple[str, ...]) -> No
     result = runner.invoke(app, list(args), env=env)
     assert result.exit_code == 1
     assert "Neo4j at bolt://127.0.0.1:9 is not reachable" in result.stderr
+
+
+def test_every_command_has_a_short_help_that_fits_80_columns() -> None:
+    """``mlsc -h`` and each group's ``-h`` list every command with its whole one-line help
+    (never cut with ``...``), in 80 columns; the root's list names what each module declares."""
+    from mlsc.cli.commands import COMMANDS as LISTED
+
+    root = dict(COMMANDS)[()]
+    assert list(root.commands) == list(LISTED)  # type: ignore[attr-defined]
+    for path, command in COMMANDS:
+        if path:
+            assert command.short_help, path
+        if path and path[0] in LISTED and len(path) == 1:
+            assert command.short_help == LISTED[path[0]].short_help
+        if not isinstance(command, TyperGroup):
+            continue
+        text = runner.invoke(app, [*path, "-h"], terminal_width=80).stdout
+        listing = text[text.index("Commands:") :]
+        assert "..." not in listing, listing
+        assert max(len(line) for line in text.splitlines()) <= 80, text
+        for name, sub in command.commands.items():
+            row = rf"^  {re.escape(name)} +{re.escape(sub.short_help)}$"  # one line, whole
+            assert re.search(row, listing, re.MULTILINE), (name, listing)
