@@ -113,6 +113,25 @@ GLOBAL = Globals()
 CHOSEN = Globals()
 """What the running command was given after its name (``uses_store``)."""
 
+
+@dataclass
+class Run:
+    """How this run used stores, for the script's exit (``mlsc.cli.app.main``)."""
+
+    read: bool = False
+    """A store was opened read-only."""
+    wrote: bool = False
+    """A store was opened for writing (whether or not anything was written)."""
+
+    @property
+    def read_only(self) -> bool:
+        """It read a store and never opened one for writing."""
+        return self.read and not self.wrote
+
+
+RUN = Run()
+"""This run's use of stores; the root callback starts it afresh."""
+
 _AFTER = "Also accepted before the command."
 DbOption = Annotated[
     Path | None,
@@ -232,6 +251,10 @@ def connect(*, read_only: bool, backend: str | None = None) -> Iterator[GraphSto
     from mlsc.errors import EmptyStoreError
     from mlsc.graph import default_db_path, demo_db_path, open_store
 
+    if read_only:
+        RUN.read = True
+    else:
+        RUN.wrote = True
     neo4j = CHOSEN.neo4j
     path, chosen, neo4j = connection(
         CHOSEN.db, backend or CHOSEN.backend, neo4j.get("uri"), neo4j.get("database")

@@ -114,3 +114,31 @@ def test_a_command_imports_its_own_module_only(tmp_path: Path) -> None:
         assert layers <= {"cli", "errors", "render"}, (args, layers)
         assert (args[0] == "blast-radius") == ("mlsc.cli.query" in loaded), args
         assert not loaded & others, (args, sorted(loaded & others))
+
+
+def _script(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """``mlsc ARGS`` through the script's entry point, with an exit handler that says when
+    the interpreter's teardown ran."""
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('teardown', file=sys.stderr))\n"
+        f"sys.argv = ['mlsc', *{args!r}]\n"
+        "from mlsc.cli.app import main\n"
+        "main()\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+
+def test_a_read_only_run_ends_without_teardown_and_a_write_with_it(tmp_path: Path) -> None:
+    from tests.conftest import SAMPLE
+
+    db = str(tmp_path / "kb")
+    wrote = _script(["ingest", "snapshot", str(SAMPLE), "--db", db, "-f", "json"])
+    assert wrote.returncode == 0 and wrote.stderr.endswith("teardown\n"), wrote.stderr
+    read = _script(["blast-radius", "meta-llama/Llama-3.1-8B", "--db", db, "-f", "json"])
+    assert read.returncode == 0 and "teardown" not in read.stderr, read.stderr
+    assert read.stdout.endswith("}\n") and '"count":' in read.stdout  # flushed, whole
+    failed = _script(["blast-radius", "no/such", "--db", db])
+    assert failed.returncode == 1 and failed.stderr.endswith("teardown\n")
+    nothing = _script(["--version"])
+    assert nothing.returncode == 0 and nothing.stderr == "teardown\n"
