@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +32,8 @@ def error_boundary() -> Iterator[None]:
         yield
     except MlscError as exc:
         if os.environ.get("MLSC_DEBUG", "") not in ("", "0"):
+            import traceback
+
             out.info(traceback.format_exc().rstrip())
         out.error(exc.message)
         if exc.hint:

@@ -70,7 +70,7 @@ def test_help_stays_instant_no_store_or_query_is_imported() -> None:
 
 
 HEAVY = ["networkx", "pyvis", "huggingface_hub", "github", "neo4j", "numpy", "pyarrow"]
-HEAVY += ["ladybug", "rich", "pydantic"]
+HEAVY += ["ladybug", "rich", "pydantic", "orjson"]
 
 
 def test_the_cli_starts_without_the_heavy_libraries() -> None:
