@@ -76,10 +76,11 @@ def _version(value: bool) -> None:
         except PackageNotFoundError:
             return "not installed"
 
-    out.line(
+    line = (
         f"mlsc {of('mlsc')} (Python {platform.python_version()}, "
         f"ladybug {of('ladybug')}, neo4j driver {of('neo4j')})"
     )
+    sys.stdout.write(line + "\n")  # one plain line: no terminal renderer to load for it
     raise typer.Exit()
 
 

@@ -114,6 +114,7 @@ def test_a_command_imports_its_own_module_only(tmp_path: Path) -> None:
         assert layers <= {"cli", "errors", "render"}, (args, layers)
         assert (args[0] == "blast-radius") == ("mlsc.cli.query" in loaded), args
         assert not loaded & others, (args, sorted(loaded & others))
+    assert "rich" not in {name.split(".")[0] for name in _modules_of(["--version"])}
 
 
 def _script(args: list[str]) -> subprocess.CompletedProcess[str]:
