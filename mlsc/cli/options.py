@@ -227,11 +227,9 @@ def uses_store(
         @functools.wraps(command)
         def run(*args: Any, **kwargs: Any) -> Any:
             given = {name: kwargs.pop(name, None) for name in options}
-            CHOSEN.db, CHOSEN.backend, CHOSEN.fmt = (
-                given["db"],
-                given.get("backend"),
-                given.get("fmt"),
-            )
+            CHOSEN.db = given["db"]
+            CHOSEN.backend = given.get("backend")
+            CHOSEN.fmt = given.get("fmt")
             CHOSEN.neo4j = {"uri": given["neo4j_uri"], "database": given["neo4j_database"]}
             return command(*args, **kwargs)
 
