@@ -14,8 +14,6 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from mlsc.render.text import RIGHT_ALIGNED, cell
-
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -61,6 +59,8 @@ class Output:
     ) -> None:
         from rich.markup import escape
         from rich.table import Table
+
+        from mlsc.render.text import RIGHT_ALIGNED, cell
 
         table = Table(title=escape(title) if title else None, title_justify="left")
         for column in columns:
