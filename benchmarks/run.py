@@ -435,12 +435,16 @@ def mlsc_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "mlsc"]
 
 
-def run_cli(args: list[str], stdout: int | Any) -> tuple[float, int, int, str]:
-    """Wall seconds, exit code, peak RSS in bytes and stderr tail of one CLI run."""
+def run_cli(
+    args: list[str], stdout: int | Any, repo: Path = REPO
+) -> tuple[float, float, int, int, str]:
+    """Wall seconds, CPU seconds (user + system, from ``wait4``: the child's own, so the
+    figure means something on a loaded machine), exit code, peak RSS in bytes and stderr tail
+    of one CLI run of the mlsc in ``repo``."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         # the mlsc of this checkout, also when the venv's editable install is another one
-        path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+        path = os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))
         env = {**os.environ, "PYTHONPATH": path}
         proc = subprocess.Popen(args, stdout=stdout, stderr=err, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -449,41 +453,52 @@ def run_cli(args: list[str], stdout: int | Any) -> tuple[float, int, int, str]:
         err.seek(0)
         tail = err.read().decode(errors="replace")[-2000:]
     unit = 1 if sys.platform == "darwin" else 1024
-    return wall, proc.returncode, usage.ru_maxrss * unit, tail
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, proc.returncode, usage.ru_maxrss * unit, tail
 
 
-def bench_cli(db: Path, hub: str) -> Json:
+def stats_of(values: list[float]) -> Json:
+    """Median, min and every run."""
+    return {"median": statistics.median(values), "min": min(values), "runs": values}
+
+
+def bench_cli(db: Path, hub: str, repo: Path = REPO) -> Json:
     """The first run after the saved lineage index is removed (a cold cache: the first query
     process after a write, which builds and saves it; its output is checked), then REPEAT
-    warm runs (which map it), then REPEAT runs of ``mlsc --version`` (process start alone)."""
+    warm runs (which map it), then REPEAT runs of ``mlsc --version`` (process start alone).
+    Each with its wall time and its CPU time (user + system of the CLI process)."""
     from mlsc.graph.ladybug.index_cache import CACHE_DIR
 
     shutil.rmtree(db / CACHE_DIR, ignore_errors=True)
     cmd = [*mlsc_command(), "blast-radius", hub, "--db", str(db), "-f", "json"]
     with tempfile.TemporaryFile() as first:
-        cold, code, rss, err = run_cli(cmd, first)
+        cold, cold_cpu, code, rss, err = run_cli(cmd, first, repo)
         first.seek(0)
         raw = first.read()
     if code != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {code}: {err.strip()}")
     count = json.loads(raw)["count"]
-    times, peaks = [], [rss]
+    times, cpus, peaks = [], [], [rss]
     for _ in range(REPEAT):
-        wall, code, rss, err = run_cli(cmd, subprocess.DEVNULL)
+        wall, cpu, code, rss, err = run_cli(cmd, subprocess.DEVNULL, repo)
         if code != 0:
             raise RuntimeError(f"{' '.join(cmd)} exited {code}: {err.strip()}")
         times.append(wall)
+        cpus.append(cpu)
         peaks.append(rss)
-    starts = [run_cli([*mlsc_command(), "--version"], subprocess.DEVNULL)[0] for _ in range(REPEAT)]
+    version = [*mlsc_command(), "--version"]
+    starts = [run_cli(version, subprocess.DEVNULL, repo)[:2] for _ in range(REPEAT)]
     return {
         "command": " ".join(cmd[-6:]),
         "cold_seconds": cold,
-        "median": statistics.median(times),
-        "min": min(times),
-        "runs": times,
+        "cold_cpu_seconds": cold_cpu,
+        **stats_of(times),
+        "cpu": stats_of(cpus),
         "peak_rss_bytes": max(peaks),
         "count": count,
-        "start": {"median": statistics.median(starts), "min": min(starts), "runs": starts},
+        "start": stats_of([wall for wall, _ in starts]),
+        "start_cpu": stats_of([cpu for _, cpu in starts]),
+        "loadavg": os.getloadavg(),
     }
 
 
@@ -1154,10 +1169,15 @@ class SizeRun:
                 self.verdict("cli_seconds", cli["median"] <= TARGETS["cli_seconds"]),
             )
         )
+        self.rows.append(Row("CLI blast-radius, CPU user+sys", fmt_timing(cli["cpu"])))
         self.rows.append(
-            Row("CLI blast-radius, cold index (1 run)", fmt_seconds(cli["cold_seconds"]))
+            Row(
+                "CLI blast-radius, cold index (1 run)",
+                f"{fmt_seconds(cli['cold_seconds'])}, CPU {fmt_seconds(cli['cold_cpu_seconds'])}",
+            )
         )
         self.rows.append(Row("CLI process start (mlsc --version)", fmt_timing(cli["start"])))
+        self.rows.append(Row("CLI process start, CPU user+sys", fmt_timing(cli["start_cpu"])))
         self.rows.append(
             Row(
                 "CLI peak RSS",

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
-from mlsc.cli import audit, export, ingest, query, report, scan
-from mlsc.cli.options import GLOBAL, Backend, Format, out
+from mlsc.cli.commands import LazyGroup
+from mlsc.cli.options import CHOSEN, GLOBAL, RUN, Backend, Format, out
 from mlsc.errors import MlscError
 
 
@@ -34,6 +32,8 @@ def error_boundary() -> Iterator[None]:
         yield
     except MlscError as exc:
         if os.environ.get("MLSC_DEBUG", "") not in ("", "0"):
+            import traceback
+
             out.info(traceback.format_exc().rstrip())
         out.error(exc.message)
         if exc.hint:
@@ -41,9 +41,10 @@ def error_boundary() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-class _Root(TyperGroup):
-    """The root command: every command runs inside the error boundary, whether it was
-    started by the `mlsc` script (``main``), ``python -m mlsc``, or a test's CliRunner."""
+class _Root(LazyGroup):
+    """The root command: its commands are imported when they run (``mlsc.cli.commands``), and
+    every command runs inside the error boundary, whether it was started by the `mlsc`
+    script (``main``), ``python -m mlsc``, or a test's CliRunner."""
 
     def invoke(self, ctx: Any) -> Any:
         with error_boundary():
@@ -60,13 +61,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
 )
-app.add_typer(query.app)  # lineage, blast-radius, reach, stats, cypher, copy
-app.add_typer(scan.app)  # scan
-app.add_typer(audit.app)  # audit
-app.add_typer(ingest.app, name="ingest")
-app.add_typer(query.top_app, name="top")
-app.add_typer(export.app, name="export")
-app.add_typer(report.app, name="report")
 
 
 def _version(value: bool) -> None:
@@ -82,10 +76,11 @@ def _version(value: bool) -> None:
         except PackageNotFoundError:
             return "not installed"
 
-    out.line(
+    line = (
         f"mlsc {of('mlsc')} (Python {platform.python_version()}, "
         f"ladybug {of('ladybug')}, neo4j driver {of('neo4j')})"
     )
+    sys.stdout.write(line + "\n")  # one plain line: no terminal renderer to load for it
     raise typer.Exit()
 
 
@@ -143,12 +138,36 @@ def _globals(
     """
     GLOBAL.db, GLOBAL.backend, GLOBAL.fmt = db, backend, fmt
     GLOBAL.neo4j = {"uri": neo4j_uri, "user": neo4j_user, "database": neo4j_database}
+    CHOSEN.db = CHOSEN.backend = CHOSEN.fmt = None
+    CHOSEN.neo4j = {}
+    RUN.read = RUN.wrote = False
 
 
 def main() -> None:
-    """Entry point of the `mlsc` script."""
+    """Entry point of the `mlsc` script. A run that succeeded having only read a store ends
+    at once (``os._exit``) once its output is flushed: unloading numpy, pyarrow and the
+    store library and collecting what the answer built costs a query process about 70 ms and
+    does nothing a reader needs. A run that opened a store for writing, or failed, ends as
+    usual."""
     try:
         app()
     except KeyboardInterrupt:
         out.error("interrupted")
         sys.exit(130)
+    except SystemExit as exc:
+        if exc.code in (None, 0) and RUN.read_only:
+            _end_now()
+        raise
+    if RUN.read_only:
+        _end_now()
+
+
+def _end_now() -> None:
+    """Flush what was written and end the process without its teardown (exit status 0, or
+    120 as Python's own exit when stdout cannot be flushed, e.g. a closed pipe)."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        os._exit(120)
+    os._exit(0)

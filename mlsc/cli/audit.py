@@ -5,22 +5,19 @@ $ mlsc audit ./my-app --fail-on high -f sarif > audit.sarif
 
 from __future__ import annotations
 
-import enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mlsc.cli.options import (
-    BackendOption,
     Command,
-    DbOption,
-    Neo4jDatabaseOption,
-    Neo4jUriOption,
+    ScanFormat,
     connect,
     emit,
     out,
     output_format,
+    uses_store,
 )
 from mlsc.errors import EmptyStoreError, MlscError
 
@@ -36,14 +33,6 @@ REFRESH_RETRIES = 1
 """Retries per request of the ``--refresh`` crawl (``mlsc ingest hf`` retries 5 times)."""
 MAX_PROBLEMS = 20
 """Crawl problems shown on stderr with ``--refresh`` (the counts cover them all)."""
-
-
-class AuditFormat(enum.StrEnum):
-    """``mlsc audit`` output: a table, JSON, or SARIF 2.1.0 for code-scanning dashboards."""
-
-    table = "table"
-    json = "json"
-    sarif = "sarif"
 
 
 def _refresh(store: GraphStore, reading: CodeReading, endpoint: str | None) -> dict[str, Any]:
@@ -88,6 +77,7 @@ def _refresh(store: GraphStore, reading: CodeReading, endpoint: str | None) -> d
 
 
 @app.command("audit", cls=Command)
+@uses_store(fmt=ScanFormat)
 def audit_cmd(
     path: Annotated[Path, typer.Argument(help="An application's directory (or one file).")],
     fail_on: Annotated[
@@ -119,20 +109,6 @@ def audit_cmd(
             envvar="HF_ENDPOINT", help="The Hub's URL, for --refresh.", show_default=False
         ),
     ] = None,
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    format_: Annotated[
-        AuditFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="table for people, json for scripts, sarif (2.1.0). "
-            "Also accepted before the command. [default: table]",
-            show_default=False,
-        ),
-    ] = None,
 ) -> None:
     """Every place the code loads a model from a hub, its pinning, and what the knowledge base holds against the model and its ancestors.
 
@@ -140,7 +116,7 @@ def audit_cmd(
 
     Exit status: 0 when no finding reaches --fail-on, 3 when one does, 1 on an error.
     """
-    fmt = output_format(format_, AuditFormat)
+    fmt = output_format(ScanFormat)
     if fail_on not in FAIL_ON:
         raise MlscError(f"--fail-on {fail_on!r}: use {', '.join(FAIL_ON)}")
     if not path.exists():
@@ -152,35 +128,23 @@ def audit_cmd(
     reading = read_references(path)
     extra: dict[str, Any] = {}
     if refresh:
-        with connect(
-            db,
-            backend,
-            read_only=False,
-            neo4j_uri=neo4j_uri,
-            neo4j_database=neo4j_database,
-        ) as store:
+        with connect(read_only=False) as store:
             extra = _refresh(store, reading, endpoint)
     try:
-        with connect(
-            db,
-            backend,
-            read_only=True,
-            neo4j_uri=neo4j_uri,
-            neo4j_database=neo4j_database,
-        ) as store:
+        with connect(read_only=True) as store:
             result = audit(store, reading, path=str(path), fix_pins=fix_pins)
     except EmptyStoreError:  # no knowledge base yet: every model is unknown
         result = audit(None, reading, path=str(path), fix_pins=fix_pins)
     result.extra.update(extra)
-    if fmt is AuditFormat.sarif:
+    if fmt is ScanFormat.sarif:
         from mlsc.render.sarif_audit import render_audit_sarif
 
         out.json(render_audit_sarif(result))
         if result.empty:
             out.warn("the knowledge base is empty, so every model is unknown")
     else:
-        emit(fmt, result, audit_summary)
-        if fmt is AuditFormat.json and result.empty:
+        emit(result, audit_summary)
+        if fmt is ScanFormat.json and result.empty:
             out.warn("the knowledge base is empty, so every model is unknown")
     if result.fails(fail_on):
         raise typer.Exit(3)

@@ -17,17 +17,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mlsc.cli.options import (
-    BackendOption,
     Command,
-    DbOption,
     ErrorsOption,
-    Format,
-    FormatOption,
-    Neo4jDatabaseOption,
-    Neo4jUriOption,
+    Group,
     connect,
     emit,
     out,
+    uses_store,
     write_problems,
 )
 from mlsc.errors import InputError
@@ -37,7 +33,7 @@ if TYPE_CHECKING:
     from mlsc.ingest.interface import IngestReport
     from mlsc.render.text import Block
 
-app = typer.Typer(help="Write models, owners and derivations into the knowledge base.")
+app = typer.Typer(help="Write models, owners and derivations into the knowledge base.", cls=Group)
 
 QuietOption = Annotated[
     bool,
@@ -50,7 +46,6 @@ QuietOption = Annotated[
 
 
 def _emit(
-    fmt: Format | None,
     report: Any,
     summary: Callable[..., Iterable[Block]],
     *context: Any,
@@ -59,7 +54,7 @@ def _emit(
     """The run's summary; with ``--quiet``, each record's problem becomes one count per
     reason on stderr (``--errors FILE`` still writes them all)."""
     if not quiet:
-        emit(fmt, report, summary, *context)
+        emit(report, summary, *context)
         return
     from mlsc.render.text import Note
 
@@ -78,7 +73,7 @@ def _emit(
             listed = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(reasons.items()))
             yield Note(f"problems {len(problems):,} ({listed}); --errors FILE writes them all")
 
-    emit(fmt, report, lambda r, *c: kept(summary(r, *c)), *context)
+    emit(report, lambda r, *c: kept(summary(r, *c)), *context)
 
 
 def _fail_if_nothing_ingested(report: IngestReport, file: Path) -> None:
@@ -94,7 +89,8 @@ def _fail_if_nothing_ingested(report: IngestReport, file: Path) -> None:
         )
 
 
-@app.command("snapshot", cls=Command)
+@app.command("snapshot", cls=Command, short_help="Ingest a snapshot of Hugging Face model records.")
+@uses_store()
 def ingest_snapshot_cmd(
     file: Annotated[
         Path,
@@ -103,11 +99,6 @@ def ingest_snapshot_cmd(
             "(.gz is fine)."
         ),
     ],
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
     errors: ErrorsOption = None,
     observed_at: Annotated[
         str | None,
@@ -123,13 +114,7 @@ def ingest_snapshot_cmd(
     from mlsc.ingest.hub.snapshot import ingest_snapshot
 
     with (
-        connect(
-            db,
-            backend,
-            read_only=False,
-            neo4j_uri=neo4j_uri,
-            neo4j_database=neo4j_database,
-        ) as store,
+        connect(read_only=False) as store,
         out.progress(file.name) as bar,
     ):
         report = ingest_snapshot(
@@ -137,11 +122,12 @@ def ingest_snapshot_cmd(
         )
     if errors:
         write_problems(errors, report.problems)
-    _emit(fmt, report, text_ingest.snapshot_summary, file, quiet=quiet)
+    _emit(report, text_ingest.snapshot_summary, file, quiet=quiet)
     _fail_if_nothing_ingested(report, file)
 
 
-@app.command("git", cls=Command)
+@app.command("git", cls=Command, short_help="Ingest a clone's commits: authors, files, signatures.")
+@uses_store()
 def ingest_git_cmd(
     path: Annotated[Path, typer.Argument(help="A local git clone.")],
     model: Annotated[
@@ -150,28 +136,18 @@ def ingest_git_cmd(
     repo: Annotated[
         str | None, typer.Option(help="The code repository it is, as HOST/OWNER/NAME.")
     ] = None,
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Ingest a clone's commits: authors, files touched, and signatures as git verifies them."""
     from mlsc.ingest.git import ingest_git
 
-    with connect(
-        db,
-        backend,
-        read_only=False,
-        neo4j_uri=neo4j_uri,
-        neo4j_database=neo4j_database,
-    ) as store:
+    with connect(read_only=False) as store:
         report = ingest_git(store, path, model=model, repo=repo)
-    _emit(fmt, report, text_ingest.git_summary, quiet=quiet)
+    _emit(report, text_ingest.git_summary, quiet=quiet)
 
 
-@app.command("code", cls=Command)
+@app.command("code", cls=Command, short_help="Record the models an application's code loads.")
+@uses_store()
 def ingest_code_cmd(
     path: Annotated[Path, typer.Argument(help="An application's code: a checkout or a folder.")],
     repo: Annotated[
@@ -179,60 +155,44 @@ def ingest_code_cmd(
         typer.Option(help="The application, as HOST/OWNER/NAME [default: from the remote]."),
     ] = None,
     errors: ErrorsOption = None,
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Record the models an application's code loads: one USES_MODEL edge per model, with its pinning, file and line (never imports or runs the code)."""
     from mlsc.ingest.code import ingest_code
 
-    with connect(
-        db,
-        backend,
-        read_only=False,
-        neo4j_uri=neo4j_uri,
-        neo4j_database=neo4j_database,
-    ) as store:
+    with connect(read_only=False) as store:
         report = ingest_code(store, path, repo=repo)
     if errors:
         write_problems(errors, report.problems)
-    _emit(fmt, report, text_ingest.code_summary, quiet=quiet)
+    _emit(report, text_ingest.code_summary, quiet=quiet)
 
 
-@app.command("peatmoss", cls=Command)
+@app.command(
+    "peatmoss", cls=Command, short_help="Ingest PeaTMOSS links from GitHub repositories to models."
+)
+@uses_store()
 def ingest_peatmoss_cmd(
     file: Annotated[
         Path, typer.Argument(help="PeaTMOSS github-to-hf-mapping.csv (repo,model,url,licence).")
     ],
     errors: ErrorsOption = None,
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Ingest the PeaTMOSS links from GitHub repositories to the Hugging Face models they use (pinning unknown)."""
     from mlsc.ingest.peatmoss import ingest_peatmoss
 
-    with connect(
-        db,
-        backend,
-        read_only=False,
-        neo4j_uri=neo4j_uri,
-        neo4j_database=neo4j_database,
-    ) as store:
+    with connect(read_only=False) as store:
         report = ingest_peatmoss(store, file)
     if errors:
         write_problems(errors, report.problems)
-    _emit(fmt, report, text_ingest.peatmoss_summary, file, quiet=quiet)
+    _emit(report, text_ingest.peatmoss_summary, file, quiet=quiet)
     _fail_if_nothing_ingested(report, file)
 
 
-@app.command("github", cls=Command)
+@app.command(
+    "github", cls=Command, short_help="Ingest GitHub repositories: commits, people, protection."
+)
+@uses_store()
 def ingest_github_cmd(
     repos: Annotated[list[str] | None, typer.Argument(help="OWNER/NAME repositories.")] = None,
     from_models: Annotated[
@@ -259,11 +219,6 @@ def ingest_github_cmd(
         float, typer.Option(min=0, help="Longest wait for a rate-limit reset, in seconds.")
     ] = 900.0,
     errors: ErrorsOption = None,
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Ingest GitHub repositories: commits and signature verification, collaborators and
@@ -281,22 +236,17 @@ def ingest_github_cmd(
         code=code,
         code_files=code_files,
     )
-    with connect(
-        db,
-        backend,
-        read_only=False,
-        neo4j_uri=neo4j_uri,
-        neo4j_database=neo4j_database,
-    ) as store:
+    with connect(read_only=False) as store:
         report = ingest_github(store, options)
     if errors:
         write_problems(errors, report.problems)
-    _emit(fmt, report, text_ingest.github_summary, quiet=quiet)
+    _emit(report, text_ingest.github_summary, quiet=quiet)
     if report.stopped_by is not None:  # the counts are out; the exit says the run is partial
         raise report.stopped_by
 
 
-@app.command("hf", cls=Command)
+@app.command("hf", cls=Command, short_help="Crawl the Hugging Face Hub.")
+@uses_store()
 def ingest_hf_cmd(
     model: Annotated[
         list[str] | None, typer.Option("--model", "-m", help="A model id (repeatable).")
@@ -341,11 +291,6 @@ def ingest_hf_cmd(
         bool, typer.Option(help="Ignore an interrupted crawl of the same plan; start over.")
     ] = False,
     errors: ErrorsOption = None,
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Crawl the Hugging Face Hub (token from HF_TOKEN or `hf auth login`, never printed)."""
@@ -370,16 +315,10 @@ def ingest_hf_cmd(
         owners=owners,
         endpoint=endpoint,
     )
-    with connect(
-        db,
-        backend,
-        read_only=False,
-        neo4j_uri=neo4j_uri,
-        neo4j_database=neo4j_database,
-    ) as store:
+    with connect(read_only=False) as store:
         options = with_journal(store, options, restart=restart)
         with out.counter("models", "models") as bar:
             report = crawl_hub(store, options, progress=bar)
     if errors:
         write_problems(errors, report.problems)
-    _emit(fmt, report, text_ingest.crawl_summary, quiet=quiet)
+    _emit(report, text_ingest.crawl_summary, quiet=quiet)

@@ -1,17 +1,17 @@
-"""What every command group shares: the options, declared once, the store they open, and
-where results go.
+"""What every command shares: the store and format options, declared once, the store they
+open, and where results go.
 
-    @group.command(cls=Command)
-    def stats(db: DbOption = None, backend: BackendOption = None,
-              neo4j_uri: Neo4jUriOption = None, neo4j_database: Neo4jDatabaseOption = None,
-              fmt: FormatOption = None) -> None:
-        with connect(db, backend, read_only=True, neo4j_uri=neo4j_uri,
-                     neo4j_database=neo4j_database) as store:
+    @app.command(cls=Command)
+    @uses_store()
+    def stats() -> None:
+        with connect(read_only=True) as store:
             counts = store.counts()
-        emit(fmt, counts, text.counts_table, store.location)
+        emit(counts, text.counts_table, store.location)
 
-The connection options and ``--format`` are also global (``mlsc --db X stats``): the root
-callback keeps them in ``GLOBAL``, and ``connect`` and ``emit`` fall back to them.
+``uses_store`` gives a command ``--db``, ``--backend``, ``--neo4j-uri``,
+``--neo4j-database`` and ``--format`` and records what they were given as; ``connect`` and
+``emit`` read that record. The same options are also global (``mlsc --db X stats``): the root
+callback keeps them in ``GLOBAL``, and the command's own win over them.
 
 Data goes to stdout (a table, or JSON with ``--format json``); progress, warnings and errors
 go to stderr, so ``mlsc blast-radius X --format json | jq`` always gets clean JSON.
@@ -20,6 +20,8 @@ go to stderr, so ``mlsc blast-radius X --format json | jq`` always gets clean JS
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,8 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperArgument, TyperCommand
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
+from mlsc.cli.coercion import coerced
 from mlsc.cli.output import Output
 from mlsc.errors import MlscError
 
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
 
 
 F = TypeVar("F", bound=enum.StrEnum)
+C = TypeVar("C", bound=Callable[..., Any])
 
 
 class Format(enum.StrEnum):
@@ -46,7 +50,8 @@ class Format(enum.StrEnum):
 
 
 class ScanFormat(enum.StrEnum):
-    """``mlsc scan`` output: a table, JSON, or SARIF 2.1.0 for code-scanning dashboards."""
+    """``mlsc scan`` and ``mlsc audit`` output: a table, JSON, or SARIF 2.1.0 for
+    code-scanning dashboards."""
 
     table = "table"
     json = "json"
@@ -64,7 +69,11 @@ out = Output()
 
 class Command(TyperCommand):
     """A command whose usage line names its arguments as click does (``MODEL``,
-    ``[REPOS]...``), not as ``{model}``; every command is declared with ``cls=Command``."""
+    ``[REPOS]...``), not as ``{model}``, and whose values are converted without pydantic
+    (``mlsc.cli.coercion``); every command is declared with ``cls=Command``."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return coerced(super().get_params(ctx))
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -76,12 +85,21 @@ class Command(TyperCommand):
         return pieces
 
 
+class Group(TyperGroup):
+    """A command group whose options (``-h`` included) are converted without pydantic."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return coerced(super().get_params(ctx))
+
+
 @dataclass
 class Globals:
-    """The global options as given before the subcommand (``mlsc --db X lineage M``).
+    """Store and format options as given on the command line.
 
-    The root callback sets them on every run. An option given after the subcommand wins over
-    its global twin, which wins over the environment (read by the store when both are unset).
+    Before the subcommand (``mlsc --db X lineage M``) the root callback records them in
+    ``GLOBAL``, after it (``mlsc lineage M --db X``) ``uses_store`` records them in ``CHOSEN``,
+    on every run. An option given after the subcommand wins over its global twin, which wins
+    over the environment (read by the store when both are unset).
     """
 
     db: Path | None = None
@@ -92,6 +110,27 @@ class Globals:
 
 GLOBAL = Globals()
 """What the root callback read; the per-command options fall back to it."""
+CHOSEN = Globals()
+"""What the running command was given after its name (``uses_store``)."""
+
+
+@dataclass
+class Run:
+    """How this run used stores, for the script's exit (``mlsc.cli.app.main``)."""
+
+    read: bool = False
+    """A store was opened read-only."""
+    wrote: bool = False
+    """A store was opened for writing (whether or not anything was written)."""
+
+    @property
+    def read_only(self) -> bool:
+        """It read a store and never opened one for writing."""
+        return self.read and not self.wrote
+
+
+RUN = Run()
+"""This run's use of stores; the root callback starts it afresh."""
 
 _AFTER = "Also accepted before the command."
 DbOption = Annotated[
@@ -155,22 +194,69 @@ ErrorsOption = Annotated[
 ]
 
 
+_STORE_OPTIONS: dict[str, Any] = {
+    "db": DbOption,
+    "backend": BackendOption,
+    "neo4j_uri": Neo4jUriOption,
+    "neo4j_database": Neo4jDatabaseOption,
+}
+_FORMAT_OPTIONS: dict[type[enum.StrEnum], Any] = {
+    Format: FormatOption,
+    ScanFormat: ScanFormatOption,
+}
+
+
+def uses_store(
+    *, fmt: type[enum.StrEnum] | None = Format, backend: bool = True
+) -> Callable[[C], C]:
+    """Give a command the store options (``--db``, ``--backend`` unless ``backend=False``,
+    ``--neo4j-uri``, ``--neo4j-database``) and ``--format`` with the choices of ``fmt``
+    (none when None), after its own. What they are given is recorded in ``CHOSEN`` before the
+    command runs; ``connect``, ``emit`` and ``output_format`` read it."""
+    options = {name: kind for name, kind in _STORE_OPTIONS.items() if backend or name != "backend"}
+    if fmt is not None:
+        options["fmt"] = _FORMAT_OPTIONS[fmt]
+
+    def decorate(command: C) -> C:
+        signature = inspect.signature(command, eval_str=True)
+        extra = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=kind)
+            for name, kind in options.items()
+        ]
+
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            given = {name: kwargs.pop(name, None) for name in options}
+            CHOSEN.db = given["db"]
+            CHOSEN.backend = given.get("backend")
+            CHOSEN.fmt = given.get("fmt")
+            CHOSEN.neo4j = {"uri": given["neo4j_uri"], "database": given["neo4j_database"]}
+            return command(*args, **kwargs)
+
+        parameters = [*signature.parameters.values(), *extra]
+        setattr(run, "__signature__", signature.replace(parameters=parameters))  # noqa: B010
+        return run  # type: ignore[return-value]
+
+    return decorate
+
+
 @contextmanager
-def connect(
-    db: Path | None,
-    backend: str | None,
-    *,
-    read_only: bool,
-    neo4j_uri: str | None = None,
-    neo4j_database: str | None = None,
-) -> Iterator[GraphStore]:
+def connect(*, read_only: bool, backend: str | None = None) -> Iterator[GraphStore]:
     """The knowledge base the options name: each option given after the command, else the
-    same option given before it, else the environment. When the default store (no --db, no
-    MLSC_DB) is empty and `make demo` built one, the error names the demo's."""
+    same option given before it, else the environment; ``backend`` overrides them all (for
+    ``copy``). When the default store (no --db, no MLSC_DB) is empty and `make demo` built
+    one, the error names the demo's."""
     from mlsc.errors import EmptyStoreError
     from mlsc.graph import default_db_path, demo_db_path, open_store
 
-    path, chosen, neo4j = connection(db, backend, neo4j_uri, neo4j_database)
+    if read_only:
+        RUN.read = True
+    else:
+        RUN.wrote = True
+    neo4j = CHOSEN.neo4j
+    path, chosen, neo4j = connection(
+        CHOSEN.db, backend or CHOSEN.backend, neo4j.get("uri"), neo4j.get("database")
+    )
     try:
         with open_store(path, backend=chosen, read_only=read_only, neo4j=neo4j) as store:
             yield store
@@ -195,12 +281,11 @@ def connection(
     return path, backend if backend is not None else GLOBAL.backend, neo4j
 
 
-def output_format(fmt: F | None, kind: type[F]) -> F:
+def output_format(kind: type[F]) -> F:
     """The format asked for after the command, else before it (``mlsc -f json ...``), else
     ``table``."""
-    if fmt is not None:
-        return fmt
-    return kind(GLOBAL.fmt) if GLOBAL.fmt is not None else kind("table")
+    chosen = CHOSEN.fmt if CHOSEN.fmt is not None else GLOBAL.fmt
+    return kind(chosen) if chosen is not None else kind("table")
 
 
 def to_json(value: Any) -> Any:
@@ -213,7 +298,6 @@ def to_json(value: Any) -> Any:
 
 
 def emit(
-    fmt: str | None,
     result: Any,
     summary: Callable[..., Iterable[Block]],
     *context: Any,
@@ -221,7 +305,7 @@ def emit(
 ) -> None:
     """Write a command's RESULT: its JSON for ``--format json``, else what
     ``summary(result, *context)`` makes of it for people."""
-    if output_format(Format(fmt) if fmt else None, Format) == Format.json:
+    if output_format(Format) == Format.json:
         out.json(as_json(result))
     else:
         show(summary(result, *context))

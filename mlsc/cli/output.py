@@ -14,10 +14,6 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from mlsc.render.text import RIGHT_ALIGNED, cell
-
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -42,15 +38,29 @@ class Output:
         return Console(stderr=True, highlight=False, soft_wrap=True)
 
     def json(self, data: Any) -> None:
-        text = orjson.dumps(data, default=_json_default, option=orjson.OPT_INDENT_2).decode()
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
+        """``data`` as indented JSON and a newline, its UTF-8 bytes written as they come
+        (no decoding to text and encoding back: megabytes for a hub's blast radius)."""
+        import orjson
+
+        option = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+        payload = orjson.dumps(data, default=_json_default, option=option)
+        stream = sys.stdout
+        stream.flush()  # what was written as text before goes first
+        binary = getattr(stream, "buffer", None)
+        if binary is None:  # a text-only stream (a StringIO put in its place)
+            stream.write(payload.decode())
+            stream.flush()
+            return
+        binary.write(payload)
+        binary.flush()
 
     def table(
         self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
         from rich.markup import escape
         from rich.table import Table
+
+        from mlsc.render.text import RIGHT_ALIGNED, cell
 
         table = Table(title=escape(title) if title else None, title_justify="left")
         for column in columns:

@@ -8,7 +8,6 @@ copy of the whole knowledge base between the two stores.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -16,17 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from mlsc.cli.options import (
-    BackendOption,
     Command,
-    DbOption,
-    Format,
-    FormatOption,
+    Group,
     HtmlOption,
-    Neo4jDatabaseOption,
-    Neo4jUriOption,
     connect,
     emit,
     out,
+    uses_store,
     write_page,
 )
 from mlsc.errors import MlscError
@@ -37,7 +32,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer()
 """The query commands at the root: lineage, blast-radius, reach, stats, cypher, copy."""
-top_app = typer.Typer(help="Rank models or actors by reach.")
+top_app = typer.Typer(help="Rank models or actors by reach.", cls=Group)
 
 
 class _Lazy(Mapping[Any, Any]):
@@ -84,13 +79,9 @@ def _write_html(store: GraphStore, result: Any, path: Path, layout: Layout | Non
 
 
 @app.command(cls=Command)
+@uses_store()
 def lineage(
     model: Annotated[str, typer.Argument(help="Model id, e.g. meta-llama/Llama-3.1-8B.")],
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
     html: HtmlOption = None,
     layout: Annotated[
         Layout,
@@ -103,20 +94,15 @@ def lineage(
     """Where MODEL came from (ancestors to the roots) and what derives from it."""
     from mlsc.queries import lineage as query
 
-    with connect(
-        db,
-        backend,
-        read_only=True,
-        neo4j_uri=neo4j_uri,
-        neo4j_database=neo4j_database,
-    ) as store:
+    with connect(read_only=True) as store:
         result = query(store, model)
         if html:
             _write_html(store, result, html, layout)
-    emit(fmt, result, text.lineage_summary, model)
+    emit(result, text.lineage_summary, model)
 
 
 @app.command("blast-radius", cls=Command)
+@uses_store()
 def blast_radius_cmd(
     target: Annotated[
         str, typer.Argument(help="A model id, a user or organisation name, or a commit sha.")
@@ -133,64 +119,40 @@ def blast_radius_cmd(
         ),
     ] = None,
     limit: Annotated[int, typer.Option(help="Rows shown in the table (JSON has all).")] = 50,
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
     html: HtmlOption = None,
 ) -> None:
     """What is affected downstream if TARGET is compromised: the models, then the applications that load one of them and whether each reference is pinned."""
     from mlsc.queries import blast_radius
 
-    with connect(
-        db,
-        backend,
-        read_only=True,
-        neo4j_uri=neo4j_uri,
-        neo4j_database=neo4j_database,
-    ) as store:
+    with connect(read_only=True) as store:
         result = blast_radius(store, target, kind="actor" if actor else None, since=since)
         if html:
             _write_html(store, result, html)
-    emit(fmt, result, text.blast_radius_summary, target, limit)
+    emit(result, text.blast_radius_summary, target, limit)
 
 
 @app.command("reach", cls=Command)
+@uses_store()
 def reach_cmd(
     actor: Annotated[str, typer.Argument(help="A user or organisation name.")],
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
 ) -> None:
     """Maintainer reach: how much of the hub ACTOR can influence."""
     from mlsc.queries import reach
 
-    with connect(
-        db,
-        backend,
-        read_only=True,
-        neo4j_uri=neo4j_uri,
-        neo4j_database=neo4j_database,
-    ) as store:
+    with connect(read_only=True) as store:
         result = reach(store, actor)
-    emit(fmt, result, text.reach_summary, actor)
+    emit(result, text.reach_summary, actor)
 
 
-def _top(
-    kind: str, n: int, fmt: Format | None, connection: AbstractContextManager[GraphStore]
-) -> None:
+def _top(kind: str, n: int) -> None:
     from mlsc.errors import EmptyStoreError
     from mlsc.queries import top_actors, top_models
 
-    with connection as store:
+    with connect(read_only=True) as store:
         if store.counts().get("Model", 0) == 0:
             raise EmptyStoreError(store.location)
         rows = top_models(store, n) if kind == "models" else top_actors(store, n)
     emit(
-        fmt,
         rows,
         text.top_summary,
         kind,
@@ -201,55 +163,37 @@ def _top(
 TopN = Annotated[int, typer.Option("-n", "--limit", min=1, help="How many to show.")]
 
 
-@top_app.command("models", cls=Command)
+@top_app.command("models", cls=Command, short_help="Models with the largest package reach.")
+@uses_store()
 def top_models_cmd(
     n: TopN = 20,
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
 ) -> None:
     """Models with the largest package reach (distinct descendants)."""
-    store = connect(db, backend, read_only=True, neo4j_uri=neo4j_uri, neo4j_database=neo4j_database)
-    _top("models", n, fmt, store)
+    _top("models", n)
 
 
-@top_app.command("actors", cls=Command)
+@top_app.command(
+    "actors", cls=Command, short_help="Users and organisations with the largest maintainer reach."
+)
+@uses_store()
 def top_actors_cmd(
     n: TopN = 20,
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
 ) -> None:
     """Users and organisations with the largest maintainer reach."""
-    store = connect(db, backend, read_only=True, neo4j_uri=neo4j_uri, neo4j_database=neo4j_database)
-    _top("actors", n, fmt, store)
+    _top("actors", n)
 
 
 @app.command(cls=Command)
-def stats(
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
-) -> None:
+@uses_store()
+def stats() -> None:
     """How many nodes and edges of each kind the knowledge base holds."""
-    with connect(
-        db,
-        backend,
-        read_only=True,
-        neo4j_uri=neo4j_uri,
-        neo4j_database=neo4j_database,
-    ) as store:
+    with connect(read_only=True) as store:
         counts, location = store.counts(), store.location
-    emit(fmt, counts, text.stats_summary, location, as_json=lambda c: {"location": location, **c})
+    emit(counts, text.stats_summary, location, as_json=lambda c: {"location": location, **c})
 
 
 @app.command(cls=Command)
+@uses_store()
 def cypher(
     query: Annotated[str, typer.Argument(help="A Cypher query; pass values with --param.")],
     param: Annotated[
@@ -264,26 +208,16 @@ def cypher(
             help="Stop the query after this many seconds [default: 300, or MLSC_QUERY_TIMEOUT].",
         ),
     ] = None,
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
 ) -> None:
     """Run Cypher against the knowledge base (read-only unless --write)."""
     params = _params(param or [])
-    with connect(
-        db,
-        backend,
-        read_only=not write,
-        neo4j_uri=neo4j_uri,
-        neo4j_database=neo4j_database,
-    ) as store:
+    with connect(read_only=not write) as store:
         result = store.cypher(query, params, write=write, timeout=timeout)
-    emit(fmt, result, text.cypher_summary, as_json=text.cypher_json)
+    emit(result, text.cypher_summary, as_json=text.cypher_json)
 
 
 @app.command("copy", cls=Command)
+@uses_store(backend=False)
 def copy_cmd(
     to: Annotated[
         str,
@@ -293,10 +227,6 @@ def copy_cmd(
             "ladybug: copy Neo4j into the embedded one at --db.",
         ),
     ],
-    db: DbOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    fmt: FormatOption = None,
 ) -> None:
     """Copy a whole knowledge base between the embedded store and Neo4j (merging into it)."""
     from mlsc.graph.transfer import copy_graph
@@ -306,19 +236,18 @@ def copy_cmd(
         raise MlscError(f"--to {to!r}: copy goes to neo4j or to ladybug")
     source_backend = "ladybug" if target_backend == "neo4j" else "neo4j"
     done: dict[str, int] = {}
-    neo4j = {"neo4j_uri": neo4j_uri, "neo4j_database": neo4j_database}
 
     def progress(kind: str, rows: int) -> None:
         done[kind] = done.get(kind, 0) + rows
         out.info(f"{kind}: {done[kind]:,} copied")
 
     with (
-        connect(db, source_backend, read_only=True, **neo4j) as source,
-        connect(db, target_backend, read_only=False, **neo4j) as target,
+        connect(read_only=True, backend=source_backend) as source,
+        connect(read_only=False, backend=target_backend) as target,
     ):
         out.info(f"copying {source.location} -> {target.location}")
         report = copy_graph(source, target, progress=progress)
-    emit(fmt, report, text_reports.copy_summary)
+    emit(report, text_reports.copy_summary)
 
 
 def _params(items: list[str]) -> dict[str, Any]:

@@ -12,17 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from mlsc.cli.options import (
-    BackendOption,
     Command,
-    DbOption,
-    Neo4jDatabaseOption,
-    Neo4jUriOption,
     ScanFormat,
-    ScanFormatOption,
     connect,
     emit,
     out,
     output_format,
+    uses_store,
 )
 from mlsc.errors import MlscError
 
@@ -35,6 +31,7 @@ STATUS_RANKS = {"clean": 0, "skipped": 0, "warning": 1, "unparseable": 1, "criti
 
 
 @app.command("scan", cls=Command)
+@uses_store(fmt=ScanFormat)
 def scan_cmd(
     path: Annotated[Path, typer.Argument(help="A model file or a local model directory.")],
     model: Annotated[
@@ -63,11 +60,6 @@ def scan_cmd(
             "unparseable files), or none (always exit 0 after a scan)."
         ),
     ] = "critical",
-    db: DbOption = None,
-    backend: BackendOption = None,
-    neo4j_uri: Neo4jUriOption = None,
-    neo4j_database: Neo4jDatabaseOption = None,
-    format_: ScanFormatOption = None,
 ) -> None:
     """Unsafe serialisation found without loading anything, and who inherits a flagged model.
 
@@ -75,7 +67,7 @@ def scan_cmd(
 
     Exit status: 0 when no file reaches --fail-on, 3 when one does (by default: anything critical), 1 on an error (a path that does not exist, an unknown --model).
     """
-    fmt = output_format(format_, ScanFormat)
+    fmt = output_format(ScanFormat)
     if fail_on not in FAIL_LEVELS:
         raise MlscError(f"--fail-on {fail_on!r}: use critical, warning or none")
     from mlsc.queries.scans import ScanContext, disagreements, scan_context
@@ -88,13 +80,7 @@ def scan_cmd(
         raise MlscError(f"{path} does not exist")
     context: ScanContext | None = None
     if model is not None:  # an unknown model is an error before anything is scanned
-        with connect(
-            db,
-            backend,
-            read_only=True,
-            neo4j_uri=neo4j_uri,
-            neo4j_database=neo4j_database,
-        ) as store:
+        with connect(read_only=True) as store:
             context = scan_context(store, model)
     report = scan_path(
         path, public_keys=tuple(key or ()), certificate_chain=tuple(cert_chain or ())
@@ -120,13 +106,7 @@ def scan_cmd(
         from mlsc.queries import blast_radius
 
         known = tuple(context.files) if context else ()
-        with connect(
-            db,
-            backend,
-            read_only=False,
-            neo4j_uri=neo4j_uri,
-            neo4j_database=neo4j_database,
-        ) as store:
+        with connect(read_only=False) as store:
             record_scan(store, report, model, known_files=known)
             if model and status == "critical" and report.is_dir:
                 radius = blast_radius(store, model)
@@ -140,6 +120,6 @@ def scan_cmd(
 
         out.json(render_sarif(shown))
     else:
-        emit(fmt, ScanView(shown, status, differ, downstream, report.status), scan_summary)
+        emit(ScanView(shown, status, differ, downstream, report.status), scan_summary)
     if STATUS_RANKS.get(status, 0) >= FAIL_LEVELS[fail_on]:
         raise typer.Exit(3)

@@ -23,6 +23,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from mlsc.render.text import count  # pages and text count alike
+
 __all__ = [
     "TEXT_LIMIT",
     "as_int",
@@ -109,11 +111,6 @@ def fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.3g}" if math.isfinite(value) else "unknown"
     return clean(value)
-
-
-def count(n: int, noun: str) -> str:
-    """``1 ancestor``, ``1,234 ancestors``."""
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def static_page(title: str, style: str, body: Iterable[str], script: str = "") -> str:

@@ -76,6 +76,11 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def count(n: int, noun: str) -> str:
+    """``1 ancestor``, ``1,234 ancestors``."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def counts(values: Mapping[str, int]) -> str:
     """``a 1, b 2`` (sorted by key), or ``none``."""
     return ", ".join(f"{k} {v:,}" for k, v in sorted(values.items())) or "none"

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from mlsc.render.page import count
-from mlsc.render.text import Block, Line, Note, Table, Warn
+from mlsc.render.text import Block, Line, Note, Table, Warn, count
 
 if TYPE_CHECKING:
     from mlsc.queries.audit import AuditResult

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlsc.render.page import count
-from mlsc.render.text import Block, Line, Note, counts
+from mlsc.render.text import Block, Line, Note, count, counts
 
 if TYPE_CHECKING:
     from mlsc.ingest.code import CodeReport

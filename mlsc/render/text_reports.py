@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from mlsc.render.page import count
-from mlsc.render.text import Block, Line, Note, Table, Warn, fact_value, pct, score
+from mlsc.render.text import Block, Line, Note, Table, Warn, count, fact_value, pct, score
 
 if TYPE_CHECKING:
     from mlsc.graph.transfer import CopyReport, ExportReport

@@ -272,3 +272,58 @@ def test_top_with_no_derivations_says_so(tmp_path: Path) -> None:
         json.loads(runner.invoke(app, ["top", "models", "--db", str(db), "-f", "json"]).stdout)
         == []
     )
+
+
+STORE_OPTIONS = {"--db", "--backend", "--neo4j-uri", "--neo4j-database"}
+WITHOUT_BACKEND = {("copy",)}
+"""``copy`` names its backends with --to."""
+
+
+def test_every_command_that_opens_a_store_takes_the_store_options() -> None:
+    """One declaration (``uses_store``) gives them all the same options with the same help."""
+    helps: dict[str, set[str | None]] = {}
+    users = 0
+    for path, command in COMMANDS:
+        opts = {o: p for p in command.params for o in getattr(p, "opts", ())}
+        if "--db" not in opts or not path:
+            continue
+        users += 1
+        wanted = STORE_OPTIONS - ({"--backend"} if path in WITHOUT_BACKEND else set())
+        assert wanted <= set(opts), (path, wanted - set(opts))
+        for name in wanted | {"--format"}:
+            if name in opts:
+                helps.setdefault(name, set()).add(opts[name].help)
+    assert users > 20
+    assert all(len(texts) == 1 for name, texts in helps.items() if name != "--format"), helps
+    assert len(helps["--format"]) == 2  # table|json, and table|json|sarif (scan, audit)
+
+
+@pytest.mark.parametrize("args", [("stats",), ("top", "models"), ("report", "signing")])
+def test_the_backend_comes_from_the_environment_too(args: tuple[str, ...]) -> None:
+    env = {"MLSC_BACKEND": "neo4j", "NEO4J_URI": "bolt://127.0.0.1:9", "NEO4J_PASSWORD": "x"}
+    result = runner.invoke(app, list(args), env=env)
+    assert result.exit_code == 1
+    assert "Neo4j at bolt://127.0.0.1:9 is not reachable" in result.stderr
+
+
+def test_every_command_has_a_short_help_that_fits_80_columns() -> None:
+    """``mlsc -h`` and each group's ``-h`` list every command with its whole one-line help
+    (never cut with ``...``), in 80 columns; the root's list names what each module declares."""
+    from mlsc.cli.commands import COMMANDS as LISTED
+
+    root = dict(COMMANDS)[()]
+    assert list(root.commands) == list(LISTED)  # type: ignore[attr-defined]
+    for path, command in COMMANDS:
+        if path:
+            assert command.short_help, path
+        if path and path[0] in LISTED and len(path) == 1:
+            assert command.short_help == LISTED[path[0]].short_help
+        if not isinstance(command, TyperGroup):
+            continue
+        text = runner.invoke(app, [*path, "-h"], terminal_width=80).stdout
+        listing = text[text.index("Commands:") :]
+        assert "..." not in listing, listing
+        assert max(len(line) for line in text.splitlines()) <= 80, text
+        for name, sub in command.commands.items():
+            row = rf"^  {re.escape(name)} +{re.escape(sub.short_help)}$"  # one line, whole
+            assert re.search(row, listing, re.MULTILINE), (name, listing)
