@@ -116,6 +116,32 @@ EXPANSION_EDGES = pa.schema(
 )
 
 
+def indexed_expansion(
+    index: LineageIndex, seeds: npt.NDArray[np.int64], direction: Direction
+) -> Expansion:
+    """The expansion from ``seeds`` (index numbers) found on a lineage index: what both
+    stores answer once they hold one."""
+    reached, depth = index.bfs(seeds, direction)
+    models = index.rows(reached)
+    child, parent, relation = index.out_edges(reached)
+    return Expansion(
+        pa.table(
+            {
+                "id": models.column("id"),
+                "depth": pa.array(depth, pa.int64()),
+                "author": models.column("author"),
+                "downloads": models.column("downloads"),
+                "ingested": models.column("ingested"),
+            },
+            schema=EXPANSION_MODELS,
+        ),
+        pa.table(
+            {"child": index.ids(child), "parent": index.ids(parent), "relation": relation},
+            schema=EXPANSION_EDGES,
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class CommitRef:
     """A commit in one repository: where an account's changes landed."""

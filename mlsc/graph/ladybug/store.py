@@ -36,8 +36,6 @@ from mlsc.graph.lineage_index import LineageIndex
 from mlsc.graph.records import EdgeTable, GraphBatch, NodeTable, WriteStats
 from mlsc.graph.store import (
     ENV_QUERY_TIMEOUT,
-    EXPANSION_EDGES,
-    EXPANSION_MODELS,
     SCAN_ROWS,
     Column,
     CypherResult,
@@ -45,6 +43,7 @@ from mlsc.graph.store import (
     Expansion,
     GraphStore,
     column_table,
+    indexed_expansion,
     query_timeout,
     returning,
 )
@@ -205,26 +204,7 @@ class LadybugStore(GraphStore):
         return self._lineage(), self._numbers(sorted(set(seeds)))
 
     def expand(self, seeds: Sequence[str], direction: Direction) -> Expansion:
-        index = self._lineage()
-        reached, depth = index.bfs(self._numbers(sorted(set(seeds))), direction)
-        models = index.rows(reached)
-        child, parent, relation = index.out_edges(reached)
-        return Expansion(
-            pa.table(
-                {
-                    "id": models.column("id"),
-                    "depth": pa.array(depth, pa.int64()),
-                    "author": models.column("author"),
-                    "downloads": models.column("downloads"),
-                    "ingested": models.column("ingested"),
-                },
-                schema=EXPANSION_MODELS,
-            ),
-            pa.table(
-                {"child": index.ids(child), "parent": index.ids(parent), "relation": relation},
-                schema=EXPANSION_EDGES,
-            ),
-        )
+        return indexed_expansion(self._lineage(), self._numbers(sorted(set(seeds))), direction)
 
     def owned_models(self, actors: Sequence[str]) -> list[str]:
         table = self._conn.arrow(

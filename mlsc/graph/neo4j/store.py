@@ -44,8 +44,6 @@ from mlsc.graph.neo4j.traversal import AT_ONCE_SEEDS, expand_at_once, expand_by_
 from mlsc.graph.neo4j.writes import Writer
 from mlsc.graph.records import ARROW_TYPES, EdgeTable, GraphBatch, NodeTable, WriteStats
 from mlsc.graph.store import (
-    EXPANSION_EDGES,
-    EXPANSION_MODELS,
     SCAN_ROWS,
     Column,
     CypherResult,
@@ -53,6 +51,7 @@ from mlsc.graph.store import (
     Expansion,
     GraphStore,
     column_table,
+    indexed_expansion,
 )
 
 
@@ -121,26 +120,7 @@ class Neo4jStore(GraphStore):
         wanted = sorted(set(seeds))
         found = self._lineage.current(wanted)
         if found is not None:
-            index, numbers = found
-            reached, depth = index.bfs(numbers, direction)
-            models = index.rows(reached)
-            child, parent, relation = index.out_edges(reached)
-            return Expansion(
-                pa.table(
-                    {
-                        "id": models.column("id"),
-                        "depth": pa.array(depth, pa.int64()),
-                        "author": models.column("author"),
-                        "downloads": models.column("downloads"),
-                        "ingested": models.column("ingested"),
-                    },
-                    schema=EXPANSION_MODELS,
-                ),
-                pa.table(
-                    {"child": index.ids(child), "parent": index.ids(parent), "relation": relation},
-                    schema=EXPANSION_EDGES,
-                ),
-            )
+            return indexed_expansion(*found, direction)
         # The server's search: the answer comes as flat lists in one record per query
         # (receiving a record, or a list, per row costs far more than the values in it).
         if len(wanted) <= AT_ONCE_SEEDS:
