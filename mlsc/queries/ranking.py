@@ -23,11 +23,16 @@ from mlsc.graph.store import GraphStore
 from mlsc.queries.results import Ranked
 
 
-def _models(store: GraphStore, extra: Ints | None = None) -> tuple[Adjacency, pa.Array | None]:
+def _models(
+    store: GraphStore, extra: Ints | None = None, numbered_as: pa.Array | None = None
+) -> tuple[Adjacency, pa.Array | None]:
     """The derivations as numbered edges, from the store's lineage index when it keeps one
-    (and then the model ids by number too), else from one scan of the edges."""
+    (and then the model ids by number too), else from one scan of the edges. With
+    ``numbered_as`` (the store's model keys by number, as :meth:`GraphStore.edge_numbers`
+    numbers them) the index serves only when it numbers the models the same way: Neo4j's
+    index in the client numbers them otherwise."""
     indexed = store.indexed([])
-    if indexed is not None:
+    if indexed is not None and (numbered_as is None or indexed[0].id_array().equals(numbered_as)):
         index = indexed[0]
         child = np.repeat(np.arange(index.size, dtype=np.int64), np.diff(index.parents.indptr))
         parent = np.asarray(index.parents.indices, dtype=np.int64)
@@ -58,7 +63,7 @@ def top_models(store: GraphStore, k: int = 20) -> list[Ranked]:
 def top_actors(store: GraphStore, k: int = 20) -> list[Ranked]:
     """The ``k`` actors with the largest maintainer reach (controlled ∪ downstream)."""
     actor, model = store.edge_numbers("OWNS", "Actor", "Model")
-    g, _ = _models(store, model)
+    g, _ = _models(store, model, numbered_as=store.node_keys("Model"))
     reach = descendant_counts(g)
     names = store.node_keys("Actor")
     owned = _owned(store, names, actor, model)
