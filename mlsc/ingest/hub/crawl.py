@@ -164,10 +164,7 @@ class _Crawl:
         The Hub tags each child ``base_model:<id>`` beside ``base_model:<relation>:<id>``,
         whatever the relation, and the relation is read from the child's own tags when it
         is fetched, so the four relation listings would only list the same models again."""
-        found = self.client.listing(f"children of {mid}", filter=f"base_model:{mid}")
-        for m in found:
-            self.counts[str(m.id)] = m.children_model_count
-        return found
+        return self.client.listing(f"children of {mid}", filter=f"base_model:{mid}")
 
     def may_have_children(self, mid: str) -> bool:
         """False when the listing that found ``mid`` counted no children and the knowledge
@@ -262,6 +259,9 @@ class _Crawl:
                     if known not in listed:
                         self.confirm_removed(known)
                 for kid in kids:
+                    # recorded here, by the walk, not by the listing's thread: which models
+                    # are listed for children must not depend on which listing finished first
+                    self.counts[str(kid.id)] = kid.children_model_count
                     fetch = self.changed(kid)
                     if not fetch:
                         self.report.unchanged += 1

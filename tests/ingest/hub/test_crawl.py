@@ -13,6 +13,7 @@ import json
 import logging
 import shutil
 import socket
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -28,8 +29,9 @@ from huggingface_hub.utils import _http
 from mlsc.errors import InputError, MlscError
 from mlsc.graph import schema
 from mlsc.graph.ladybug import LadybugStore
-from mlsc.ingest.hub.client import HubUnreachable
+from mlsc.ingest.hub.client import HubClient, HubUnreachable
 from mlsc.ingest.hub.crawl import crawl_hub
+from mlsc.ingest.hub.fetch import fetch_model
 from mlsc.ingest.hub.options import CrawlOptions, CrawlReport
 from tests.replay.hf import HubServer, LoggedRequest, Paging, hf_client_env
 from tests.replay.hub import DATA, Fault, Hub, HubFile, HubModel, synthetic_hub
@@ -889,6 +891,41 @@ def test_crawling_twice_changes_nothing(
     assert store.counts() == counts
     node = store.node("Model", "acme-ai/acme-7b")
     assert node is not None and node["observed_at"] == "2025-05-01T00:00:00.000Z"
+
+
+def test_which_children_are_listed_does_not_depend_on_thread_timing(
+    server: HubServer, new_store: Callable[[str], LadybugStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing of acme-ai/acme-7b's children counts none under the 3-way merge; a walk
+    that read that count while its own level was still being handled skipped listing the
+    merge's children when that listing's thread happened to finish first (so a re-crawl
+    made one request more or less, at random). Here the listing is made to finish first."""
+    seeds = ("acme-ai/acme-7b", "mergemaster/frankenmerge-3way", "bob/acme-7b-lora-sql")
+    plain = crawl(new_store("plain"), server, *seeds, descendants=True, depth=1)
+    plain_log = sorted((r.kind, r.repo_id or "", r.query) for r in server.log)
+    server.reset_counts()
+
+    fetch, listing = fetch_model, HubClient.listing
+    listed = threading.Event()
+
+    def listing_then_signal(self: Any, what: str, **kwargs: Any) -> list[Any]:
+        try:
+            return listing(self, what, **kwargs)
+        finally:
+            if what == "children of acme-ai/acme-7b":
+                listed.set()
+
+    def merge_waits_for_listing(client: Any, mid: str, *args: Any) -> Any:
+        facts = fetch(client, mid, *args)
+        if mid == "mergemaster/frankenmerge-3way":
+            assert listed.wait(10), "the listing of acme-ai/acme-7b's children never ran"
+        return facts
+
+    monkeypatch.setattr(HubClient, "listing", listing_then_signal)
+    monkeypatch.setattr("mlsc.ingest.hub.crawl.fetch_model", merge_waits_for_listing)
+    raced = crawl(new_store("raced"), server, *seeds, descendants=True, depth=1)
+    assert sorted((r.kind, r.repo_id or "", r.query) for r in server.log) == plain_log
+    assert raced.requests == plain.requests
 
 
 def test_an_interrupted_crawl_resumes_where_it_stopped(
