@@ -79,6 +79,10 @@ class _Crawl:
         self.fetched = 0
         self.counts: dict[str, int | None] = {}
         """Model id -> childrenModelCount, from the listing that found it."""
+        self.found: set[str] = set()
+        """Models the Hub served in this crawl (fetched, or named by a listing)."""
+        self.unlisted: set[str] = set(journal.unlisted)
+        """Known children a listing of their base no longer names: gone, or rebased?"""
 
     def problem(self, record: str | None, severity: str, reason: str, detail: str) -> None:
         self.report.add(Problem(0, record, reason, detail, severity))  # type: ignore[arg-type]
@@ -114,6 +118,7 @@ class _Crawl:
                 self.problem(author, "skipped", exc.reason, exc.detail)
                 continue
             ids = {str(m.id) for m in listed}
+            self.found.update(ids)
             for mid in self.store.owned_models([author]):
                 if mid not in ids:
                     self.confirm_removed(mid)
@@ -227,6 +232,7 @@ class _Crawl:
                     continue
                 self.fetched += 1
                 self.seen.add(facts.id)
+                self.found.update((facts.id, facts.requested))
                 parents = model_records(facts, self.records, self.report, self.aliases)
                 self.parents.update(parents)
                 for reason, detail in facts.problems:
@@ -257,7 +263,8 @@ class _Crawl:
                 listed = {str(k.id) for k in kids}
                 for known in self.known_children(mid):
                     if known not in listed:
-                        self.confirm_removed(known)
+                        self.unlisted.add(known)
+                self.found.update(listed)
                 for kid in kids:
                     # recorded here, by the walk, not by the listing's thread: which models
                     # are listed for children must not depend on which listing finished first
@@ -269,6 +276,11 @@ class _Crawl:
                         self.enqueue(str(kid.id), depth + 1, "down", fetch)
             if len(self.records) >= self.options.batch or not self.queue:
                 self.flush()
+        # a known child its base's listing no longer names may only have changed its base:
+        # asked about at the end, and only when no listing named it and no fetch found it
+        for mid in sorted(self.unlisted - self.found):
+            self.confirm_removed(mid)
+        self.unlisted.clear()
         self.flush()
 
     def held_head(self, mid: str) -> str | None:
@@ -308,6 +320,7 @@ class _Crawl:
             self.journal.owners.update(self.owners)
             self.records = Records(self.observed_at)
         self.journal.pending = list(self.queue)
+        self.journal.unlisted = set(self.unlisted)
         self.journal.save()
 
 

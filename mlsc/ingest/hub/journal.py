@@ -33,6 +33,8 @@ class Journal:
     started: str | None = None
     owners: set[str] = field(default_factory=set)
     """Owners already looked up and written (a resumed crawl does not ask again)."""
+    unlisted: set[str] = field(default_factory=set)
+    """Known children a listing no longer named, to check at the end of the crawl."""
 
     @classmethod
     def load(cls, path: Path | None) -> Journal:
@@ -47,6 +49,7 @@ class Journal:
                 data.get("last_complete"),
                 data.get("started"),
                 set(data.get("owners", [])),
+                set(data.get("unlisted", [])),
             )
         except (orjson.JSONDecodeError, TypeError, ValueError) as exc:
             raise InputError(
@@ -64,6 +67,7 @@ class Journal:
             "last_complete": self.last_complete,
             "started": None if complete else self.started,
             "owners": [] if complete else sorted(self.owners),
+            "unlisted": [] if complete else sorted(self.unlisted),
         }
         tmp = self.path.with_suffix(".tmp")
         tmp.write_bytes(orjson.dumps(data))

@@ -614,6 +614,33 @@ def test_a_child_gone_from_the_listing_and_the_hub_is_marked_removed(
     assert node is not None and node["removed"] is True
 
 
+def test_a_child_that_changed_its_base_is_not_asked_about(store: LadybugStore) -> None:
+    """A known child its base's listing no longer names is checked (expand=sha) only at the
+    end of the crawl, and only when no other listing named it: here it became a fine-tune of
+    a sibling, whose listing (a level later) names it, so it is no request more."""
+    small = synthetic_hub(seed=0, wide_children=1)
+    moved, sibling = "ivan/acme-7b-instruct", "alice/acme-7b-chat"
+    with HubServer(small) as server:
+        crawl(store, server, "acme-ai/acme-7b", descendants=True, depth=2)
+        model = small.model(moved)
+        tags = tuple(t for t in model.tags if not t.startswith("base_model:"))
+        small.add(
+            replace(
+                model,
+                tags=(*tags, f"base_model:{sibling}", f"base_model:finetune:{sibling}"),
+                card_data={**(model.card_data or {}), "base_model": sibling},
+            )
+        )
+        server.reset_counts()
+        report = crawl(store, server, "acme-ai/acme-7b", descendants=True, depth=2)
+        checks = [r for r in server.log if r.kind == "model_info" and r.query == "expand=sha"]
+    assert report.removed == [] and checks == []
+    assert store.derivation(moved, sibling) is not None
+    assert store.derivation(moved, "acme-ai/acme-7b") is None
+    node = store.node("Model", moved)
+    assert node is not None and node["removed"] is False
+
+
 # ---------------------------------------------------------------- faults and retries
 
 
@@ -880,12 +907,11 @@ def test_crawling_twice_changes_nothing(
     # and no user is asked about again (the store knows them as users)
     assert first.commits > 0 and second.commits == 0
     assert asked["commits"] == first.models and server.requests["commits"] == 0
-    # The one extra request: the adapter is known as a child of acme-ai/acme-7b, but no tag
-    # lists it, so the re-crawl checks it still exists (expand=sha)
-    assert server.requests - asked == Counter({"model_info": 1})
-    (check,) = [r for r in server.log if r.kind == "model_info" and r.query == "expand=sha"]
-    assert check.repo_id == "bob/acme-7b-lora-sql"
-    assert second.requests == server.total <= first.requests + 1 - asked["commits"]
+    # No request more: the adapter is known as a child of acme-ai/acme-7b, but no tag lists
+    # it; it is a seed of this crawl, so its own fetch says it still exists (no expand=sha)
+    assert server.requests - asked == Counter()
+    assert not [r for r in server.log if r.kind == "model_info" and r.query == "expand=sha"]
+    assert second.requests == server.total == first.requests - asked["commits"]
     # a later observation changes observed_at only
     crawl(store, server, *seeds, descendants=True, depth=1, observed_at="2025-05-01T00:00:00.000Z")
     assert store.counts() == counts
