@@ -302,7 +302,8 @@ class HubClient:
 
     def owner(self, name: str, first: str = "org") -> tuple[str, bool | None, list[str]]:
         """(kind, verified, members) of a namespace: asked as ``first`` (``org`` or ``user``),
-        then as the other kind when the Hub does not know it as the first (a 404)."""
+        then as the other kind when the Hub does not know it as the first (a 404). An
+        organisation's members are listed unless its overview counts none (``numUsers`` 0)."""
         kinds = ("org", "user") if first == "org" else ("user", "org")
         try:
             return self._organisation(name) if kinds[0] == "org" else self._user(name)
@@ -318,7 +319,8 @@ class HubClient:
     def _organisation(self, name: str) -> tuple[str, bool | None, list[str]]:
         org = self.call(f"organisation {name}", lambda: self.api.get_organization_overview(name))
         members: list[str] = []
-        if self.options.owners:
+        # the overview counts the members (numUsers): none counted, none to list
+        if self.options.owners and org.num_users != 0:
             try:
                 members = self.pages(
                     f"organisation {name} members",

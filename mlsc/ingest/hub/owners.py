@@ -9,7 +9,8 @@ journal remembers them across a resumed crawl), and often none:
   earlier, or a user in the knowledge base: ``first(name)`` is None) is a user without
   asking: the user overview would add nothing the graph keeps (users have no verification);
 - otherwise the Hub is asked as ``first(name)`` says (``org`` or ``user``), then as the other
-  when it answers 404: an organisation costs its overview and its members, a user its overview.
+  when it answers 404: an organisation costs its overview and its members (none when the
+  overview counts no members), a user its overview.
 """
 
 from __future__ import annotations

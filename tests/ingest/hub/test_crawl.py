@@ -34,7 +34,7 @@ from mlsc.ingest.hub.crawl import crawl_hub
 from mlsc.ingest.hub.fetch import fetch_model
 from mlsc.ingest.hub.options import CrawlOptions, CrawlReport
 from tests.replay.hf import HubServer, LoggedRequest, Paging, hf_client_env
-from tests.replay.hub import DATA, Fault, Hub, HubFile, HubModel, synthetic_hub
+from tests.replay.hub import DATA, Fault, Hub, HubFile, HubModel, Organization, synthetic_hub
 
 WIDE = 1_050
 """Direct children of acme-ai/acme-1b in the wide hub: more than one page of 1,000."""
@@ -886,6 +886,21 @@ def test_organisations_members_and_users(server: HubServer, hub: Hub, store: Lad
     assert server.requests["org_overview"] == 3
     assert server.requests["org_members"] == 3
     assert server.requests["user_overview"] == 0
+
+
+def test_an_organisation_without_members_costs_its_overview_only(store: LadybugStore) -> None:
+    """The overview counts an organisation's members (``numUsers``): when it counts none,
+    the members listing would be empty, so it is not asked for."""
+    small = synthetic_hub(seed=0, wide_children=1)
+    small.add_organization(Organization("tinylab", "Tiny Lab", verified=False, members=()))
+    with HubServer(small) as server:
+        report = crawl(store, server, "tinylab/tiny-base", "acme-ai/acme-7b")
+        asked = server.requests.copy()
+    assert (asked["org_overview"], asked["org_members"]) == (2, 1)  # acme-ai's members only
+    node = store.node("Actor", "tinylab")
+    assert node is not None and (node["kind"], node["verified"]) == ("org", False)
+    assert edges(store, "MEMBER_OF") == {("alice", "acme-ai"), ("bob", "acme-ai")}
+    assert report.organisations == 2 and report.memberships == 2
 
 
 # ----------------------------------------------------------- idempotence and resuming
