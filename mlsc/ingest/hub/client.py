@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from mlsc.errors import MlscError
+from mlsc.ingest.hub.blobs import BlobCache
 from mlsc.ingest.hub.options import CrawlOptions, CrawlReport
 from mlsc.ingest.interface import Problem
 
@@ -114,6 +115,8 @@ class HubClient:
         self._lock = threading.Lock()
         self._sleep = sleep
         self._answered = False
+        self.blobs = BlobCache(options.blobs) if options.blobs is not None else None
+        """Files read before, by git blob id (None: every file is downloaded)."""
 
     def _count(self) -> None:
         with self._lock:
@@ -208,15 +211,32 @@ class HubClient:
             ),
         )
 
-    def text_file(self, repo_id: str, revision: str | None, filename: str) -> str | None:
-        """A small text file of the repository, or None when absent or too large."""
+    def text_file(
+        self,
+        repo_id: str,
+        revision: str | None,
+        filename: str,
+        *,
+        blob_id: str | None = None,
+        size: int | None = None,
+    ) -> str | None:
+        """A small text file of the repository, or None when absent or too large. With the
+        file's ``size`` from the model's info, a file too large is not asked for; with its
+        ``blob_id``, the blob cache (``options.blobs``) answers when it holds those bytes, and
+        keeps them when it does not."""
         from huggingface_hub import hf_hub_url
         from huggingface_hub.utils._headers import build_hf_headers
         from huggingface_hub.utils._http import get_session, hf_raise_for_status
 
+        if size is not None and size > MAX_FILE_BYTES:
+            return None
+        if self.blobs is not None and blob_id:
+            kept = self.blobs.get(blob_id)
+            if kept is not None:
+                return kept.decode("utf-8", errors="replace")
         url = hf_hub_url(repo_id, filename, revision=revision, endpoint=self.endpoint)
 
-        def fetch() -> str | None:
+        def fetch() -> bytes | None:
             headers = build_hf_headers(token=self.options.token)
             with get_session().stream(
                 "GET", url, headers=headers, follow_redirects=True, timeout=self.options.timeout
@@ -227,15 +247,19 @@ class HubClient:
                     data += chunk
                     if len(data) > MAX_FILE_BYTES:
                         return None
-            return data.decode("utf-8", errors="replace")
+            return data
 
         try:
-            result: str | None = self.call(f"{repo_id}/{filename}", fetch)
+            data: bytes | None = self.call(f"{repo_id}/{filename}", fetch)
         except Skipped as skip:
             if skip.reason in ("missing-file", "missing"):
                 return None
             raise
-        return result
+        if data is None:
+            return None
+        if self.blobs is not None and blob_id:
+            self.blobs.put(blob_id, data)
+        return data.decode("utf-8", errors="replace")
 
     def pages(
         self, what: str, url: str, params: dict[str, Any], parse: Callable[[Any], Any]

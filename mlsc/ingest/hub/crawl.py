@@ -7,11 +7,14 @@
     ...                                            descendants=True, depth=1))
 
 What one model costs (requests): its ``model_info`` (card data, tags, config, files with
-sizes and LFS sha256, the Hub's security status), then, when the repository has them, its
-README.md (card text and front matter, checked here), adapter_config.json and
-mergekit_config.yml, and its commit list. Owners are looked up once per crawl (organisation
-overview and members, or user overview; a commit author or organisation member is known to
-be a user without asking, see :mod:`.owners`). Descendants come from one listing per parent
+sizes, git blob ids and LFS sha256, the Hub's security status: a listing carries neither the
+sizes and hashes nor the security status, so every fetched model is asked for), then, when
+the repository has them, its README.md (card text and front matter, checked here),
+adapter_config.json and mergekit_config.yml, unless the blob cache (``options.blobs``, see
+:mod:`.blobs`) holds the same bytes, and its commit list, unless the knowledge base holds the
+history of the same head. Owners are looked up once per crawl (organisation overview, and its
+members when it counts any, or user overview; a commit author or organisation member is known
+to be a user without asking, see :mod:`.owners`). Descendants come from one listing per parent
 by the bare ``base_model:<id>`` tag (the Hub puts it on every child, whatever the relation),
 and only for models the listing that found them counts children of (``childrenModelCount``)
 or the knowledge base holds children of; ancestors come from declared bases.

@@ -1,10 +1,12 @@
 """Everything the crawl learns about one repository: :func:`fetch_model`.
 
 What one model costs (requests): its ``model_info`` (card data, tags, config, files with
-sizes and LFS sha256, the Hub's security status), then, when the repository has them, its
-README.md (card text and front matter, checked here), adapter_config.json and
-mergekit_config.yml, and its commit list (unless the knowledge base already holds the
-history of the same head commit: a history does not change while its head does not).
+sizes, git blob ids and LFS sha256, the Hub's security status), then, when the repository has
+them, its README.md (card text and front matter, checked here), adapter_config.json and
+mergekit_config.yml (none larger than the crawl reads, and none whose bytes the blob cache
+holds: a file is read once while its content is the same), and its commit list (unless the
+knowledge base already holds the history of the same head commit: a history does not change
+while its head does not).
 """
 
 from __future__ import annotations
@@ -93,7 +95,11 @@ def fetch_model(
     info = client.model_info(repo_id)
     rid = str(info.id)
     problems: list[tuple[str, str]] = []
-    names = {s.rfilename for s in (info.siblings or [])}
+    siblings = {s.rfilename: s for s in (info.siblings or [])}
+    names = set(siblings)
+    # a gated model's files but its card are read from the Hub (which may refuse them), not
+    # from the blob cache, so that the graph says what the Hub serves now
+    gated = bool(info.gated)
     sha = info.sha
     card_data: dict[str, Any] | None = None
     if info.card_data is not None:
@@ -102,8 +108,15 @@ def fetch_model(
     def read(filename: str) -> str | None:
         """A file of the repository; None, with a warning, when it is gated (the model's
         info, file list and card are public on the Hub, only its files are gated)."""
+        sibling = siblings[filename]
         try:
-            return client.text_file(rid, sha, filename)
+            return client.text_file(
+                rid,
+                sha,
+                filename,
+                blob_id=None if gated and filename != "README.md" else sibling.blob_id,
+                size=sibling.size,
+            )
         except Skipped as skip:
             if skip.reason != "gated":
                 raise

@@ -6,7 +6,7 @@
 
 The journal lives beside an embedded knowledge base (``crawls/hf-<plan>.json``) or in the user
 state directory for a server; :func:`with_journal` gives a crawl's options the journal of their
-plan, which is what the CLI crawls with.
+plan and the knowledge base's blob cache (:mod:`.blobs`), which is what the CLI crawls with.
 """
 
 from __future__ import annotations
@@ -89,8 +89,21 @@ def with_journal(
     store: GraphStore, options: CrawlOptions, *, restart: bool = False
 ) -> CrawlOptions:
     """``options`` with the journal of its plan for ``store`` (deleted first on ``restart``,
-    so the crawl starts over): what the CLI crawls with."""
+    so the crawl starts over) and, unless they name one, the blob cache of ``store``'s crawls
+    (kept on ``restart``: what it holds is keyed by content): what the CLI crawls with."""
     journal = journal_path(store, options.plan_key())
     if restart:
         journal.unlink(missing_ok=True)
-    return replace(options, journal=journal)
+    return replace(options, journal=journal, blobs=options.blobs or blobs_path(store))
+
+
+def blobs_path(store: GraphStore) -> Path:
+    """Where the files crawls read are kept by git blob id: beside an embedded knowledge
+    base, or in the user cache directory for a server (one directory per server and
+    database)."""
+    if store.backend == "ladybug":
+        return Path(store.location) / "crawls" / "hf-blobs"
+    from platformdirs import user_cache_path
+
+    where = hashlib.sha256(store.location.encode()).hexdigest()[:12]
+    return user_cache_path("mlsc") / "crawls" / f"hf-blobs-{where}"

@@ -50,6 +50,9 @@ class CrawlOptions:
     """None: ``HF_TOKEN`` or the stored login; False: anonymous."""
     journal: Path | None = None
     """Where the resumable crawl state lives; None: no journal."""
+    blobs: Path | None = None
+    """Where files read from the Hub are kept by git blob id, so that a file whose content
+    is unchanged is not downloaded again (:mod:`.blobs`); None: not kept."""
     batch: int = 100
     """Models per write."""
     observed_at: str | None = None

@@ -29,7 +29,7 @@ from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.store import GraphStore
 from mlsc.ingest.hub.crawl import crawl_hub
 from mlsc.ingest.hub.options import CrawlOptions, CrawlReport
-from tests.replay.hf import HubServer, hf_client_env
+from tests.replay.hf import HubServer, LoggedRequest, hf_client_env
 from tests.replay.hub import Hub, HubModel, synthetic_hub
 from tests.replay.tree import MISTRAL_ROOT, mistral_family
 
@@ -257,3 +257,78 @@ def test_owners_are_asked_as_what_they_are_known_to_be(tmp_path: Path) -> None:
         crawl_hub(store, replace(options, endpoint=server.url), sleep=lambda _: None)
         assert server.requests["user_overview"] == 0  # alice: a known user, not asked
         assert server.requests["org_overview"] == 3  # known organisations, asked as such
+
+
+def cached_crawls(
+    hub: Hub, root: Path, seeds: tuple[str, ...]
+) -> list[tuple[list[str], CrawlReport, Counter[str], list[LoggedRequest]]]:
+    """``seeds`` crawled as :func:`family_crawl` does, twice into one store, with a blob cache
+    (what the CLI crawls with): each crawl's graph lines, report, requests and their log."""
+    runs = []
+    with HubServer(hub) as server, hf_client_env(root / "hf"), LadybugStore(root / "kb") as store:
+        options = CrawlOptions(
+            models=seeds,
+            ancestors=True,
+            descendants=True,
+            endpoint=server.url,
+            token=False,
+            rate=0.0,
+            workers=4,
+            observed_at=OBSERVED,
+            blobs=root / "blobs",
+        )
+        for _ in range(2):
+            server.reset_counts()
+            report = crawl_hub(store, options, sleep=lambda _: None)
+            runs.append((graph_lines(store), report, server.requests.copy(), list(server.log)))
+    return runs
+
+
+def test_a_cached_synthetic_family_crawl_and_its_recrawl_write_the_golden_graph(
+    tmp_path: Path,
+) -> None:
+    """Files read from the blob cache give the graph files read from the Hub give: a distilled
+    model named only in its card's prose, an invalid card, an adapter's and a merge's configs.
+    The re-crawl reads no file again and no commit list."""
+    hub = synthetic_hub(seed=0, wide_children=5)
+    expected = (GOLDEN / "synthetic-family.jsonl").read_text().splitlines()
+    (first, was, asked, _), (again, report, requests, _) = cached_crawls(
+        hub, tmp_path, SYNTHETIC_SEEDS
+    )
+    assert first == expected and again == expected
+    # the renamed seed acme-ai/Acme-7B is fetched as acme-ai/acme-7b too: its card once
+    assert asked["resolve"] == 31 - 1
+    # the re-crawl: the infos, the listings and the organisations; no file (same blobs) and
+    # no commit list (same heads). It knows acme-ai/Acme-7B as an old id of acme-ai/acme-7b
+    # (an alias in the store), so it fetches and lists that model once, where the first
+    # crawl did twice (by each id: a redirect, and its children listed again)
+    assert (was.models, report.models) == (29, 28)
+    assert requests == Counter(
+        {"model_info": report.models, "list_models": 11 - 1, "org_overview": 3, "org_members": 3}
+    )
+
+
+def test_the_real_family_recrawl_costs_info_listings_and_organisations_only(
+    tmp_path: Path,
+) -> None:
+    """The Mistral family crawled with a blob cache writes the golden graph, and so does its
+    re-crawl, which spends per model its info only (downloads, likes, gating and the security
+    status change without a commit, and a listing cannot carry file sizes, LFS hashes or the
+    security status), plus the 9 listings and the 12 organisations' overviews: no file and no
+    commit list is read again (same blobs, same heads), and no child is checked for removal
+    (the one its base's listing does not name, ConicCat/MistralSmallV3R, a later listing
+    names)."""
+    try:
+        hub = mistral_family()
+    except FileNotFoundError as exc:
+        pytest.skip(f"the real family is test input only, read from ../shared/data: {exc}")
+    golden = json.loads((GOLDEN / "mistral-family.json").read_text())
+    runs = cached_crawls(hub, tmp_path, (MISTRAL_ROOT,))
+    for lines, report, _, _ in runs:
+        assert report.models == 67
+        assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == golden["sha256"]
+    (_, _, asked, _), (_, _, requests, _) = runs
+    # the first crawl: two of the three mergekit configurations are byte for byte the first
+    assert asked["resolve"] == 68 and sum(asked.values()) == 223  # 3.33 per model
+    assert requests == Counter({"model_info": 67, "list_models": 9, "org_overview": 12})
+    assert sum(requests.values()) == 88  # 1.31 per model
