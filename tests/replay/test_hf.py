@@ -210,6 +210,29 @@ def test_list_models_small_pages_and_limit(hub: Hub) -> None:
         assert server.requests["list_models"] == 2  # the client stops once it has 3
 
 
+def test_a_listing_cannot_stand_in_for_model_info(api: HfApi) -> None:
+    """What a crawl needs from model_info that no listing carries, as on the Hub: files with
+    sizes, git blob ids and LFS hashes (``blobs=true`` is model_info's alone; a listing's
+    siblings name files only: huggingface_hub issue #1814) and the security status
+    (``securityStatus=true`` is model_info's; it is no ``expand`` property)."""
+    everything = ["cardData", "config", "gated", "sha", "siblings", "tags", "safetensors"]
+    listed = {m.id: m for m in api.list_models(author="quantbot", expand=everything)}
+    for mid, item in listed.items():
+        info = api.model_info(mid, files_metadata=True, securityStatus=True)
+        assert (item.sha, item.tags, item.gated) == (info.sha, info.tags, info.gated)
+        assert item.card_data == info.card_data and item.config == info.config
+        assert [s.rfilename for s in item.siblings or []] == [
+            s.rfilename for s in info.siblings or []
+        ]
+        assert all((s.size, s.blob_id, s.lfs) == (None, None, None) for s in item.siblings or [])
+        assert all(s.size is not None and s.blob_id for s in info.siblings or [])
+        assert getattr(item, "security_repo_status", None) is None
+        assert info.security_repo_status is not None
+    with pytest.raises(HfHubHTTPError) as unknown:
+        list(api.list_models(author="quantbot", expand=["securityRepoStatus"]))  # type: ignore[list-item]
+    assert unknown.value.response.status_code == 400
+
+
 def test_list_models_filters_and_fields(api: HfApi, hub: Hub) -> None:
     quantbot = list(api.list_models(author="quantbot", full=True))
     assert {m.id for m in quantbot} == {m.id for m in hub.models_of("quantbot")}
