@@ -11,8 +11,8 @@ the client's own cost. Ratios are against the 1-worker run of the same process.
 every base of the synthetic hub (``--children`` wide), or the real 67-model
 Mistral-Small-24B-Base-2501 tree (``tests/replay/tree.py``, read from ``../shared/data``),
 crawled with ``--ancestors --descendants`` all the way, commits and owners included (the CLI's
-defaults), then again into the same store (a re-crawl), and both with ``--no-commits``: requests
-per model, and by kind.
+defaults, with its journal and blob cache beside the store), then again into the same store (a
+re-crawl), and both with ``--no-commits``: requests per model, and by kind.
 
 Usage: ``python benchmarks/crawl.py [--children 1000] [--latency 0.03] [--workers 1,4,16]``
 ``python benchmarks/crawl.py --family real``
@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from mlsc.graph.ladybug import LadybugStore  # noqa: E402
-from mlsc.ingest.hub.crawl import crawl_hub  # noqa: E402
+from mlsc.ingest.hub.crawl import crawl_hub, with_journal  # noqa: E402
 from mlsc.ingest.hub.options import CrawlOptions  # noqa: E402
 from tests.replay.hf import HubServer, Paging, hf_client_env  # noqa: E402
 from tests.replay.hub import Hub, synthetic_hub  # noqa: E402
@@ -96,19 +96,18 @@ def family_once(
     ):
         for run in range(runs):
             server.reset_counts()
-            report = crawl_hub(
-                store,
-                CrawlOptions(
-                    models=seeds,
-                    ancestors=True,
-                    descendants=True,
-                    commits=commits,
-                    workers=4,
-                    rate=0,
-                    endpoint=server.url,
-                    token=False,
-                ),
+            options = CrawlOptions(
+                models=seeds,
+                ancestors=True,
+                descendants=True,
+                commits=commits,
+                workers=4,
+                rate=0,
+                endpoint=server.url,
+                token=False,
             )
+            # the journal and the blob cache beside the store, as the CLI crawls
+            report = crawl_hub(store, with_journal(store, options))
             rows.append(
                 {
                     "commits": commits,
