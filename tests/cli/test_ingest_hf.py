@@ -188,7 +188,10 @@ def test_journal_beside_the_knowledge_base_and_since_last(
     assert code == 0, err
     plan = CrawlOptions(authors=("quantbot",), endpoint=server.url).plan_key()
     journal = db / "crawls" / f"hf-{plan}.json"
-    assert [p.name for p in (db / "crawls").iterdir()] == [journal.name]
+    # beside it, the blob cache: every file read (here the three cards), by git blob id
+    assert sorted(p.name for p in (db / "crawls").iterdir()) == [journal.name, "hf-blobs"]
+    kept = [p for p in (db / "crawls" / "hf-blobs").rglob("*") if p.is_file()]
+    assert len(kept) == server.requests["resolve"] == 3
     state = json.loads(journal.read_text())
     assert state["done"] == [] and state["pending"] == [] and state["last_complete"]
     server.reset_counts()
