@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def org_names(n: int, seed: int) -> list[str]:
     """Every organisation name hubgen can give at size n (users are the other owners)."""
-    from benchmarks.hubgen import _Generator
+    from benchmarks.hubshape.generator import _Generator
 
     gen = _Generator(n, seed)  # names only: nothing is generated
     return [gen.owner_name(o) for o in range(gen.n_orgs)]
