@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -105,3 +105,88 @@ def nx_org_reach(graph: nx.DiGraph[str], org: str) -> int:
     """Distinct models the org owns plus everything downstream of them."""
     owned = [m for m, data in graph.nodes(data=True) if data.get("author") == org]
     return len(nx_descendants_levels(graph, owned))
+
+
+# -- the answers mlsc is checked against (benchmarks/suite/queries.py, merge_heavy.py) --
+
+
+def nx_ancestors_levels(graph: nx.DiGraph[str], model: str) -> dict[str, int]:
+    """Shortest depth of every model upstream of ``model`` (itself at 0), by BFS."""
+    return dict(nx.single_source_shortest_path_length(graph, model))
+
+
+def nx_lineage(graph: nx.DiGraph[str], model: str) -> dict[str, Any]:
+    """Ancestors and descendants with depth, owner and downloads (what mlsc returns)."""
+    nodes = graph.nodes
+    up = nx_ancestors_levels(graph, model)
+    down = nx_descendants_levels(graph, [model])
+    ancestors = [
+        (m, d, nodes[m].get("author"), nodes[m].get("downloads")) for m, d in up.items() if d
+    ]
+    descendants = [
+        (m, d, nodes[m].get("author"), nodes[m].get("downloads")) for m, d in down.items() if d
+    ]
+    return {
+        "ancestors": len(ancestors),
+        "max_ancestor_depth": max((d for _, d, _, _ in ancestors), default=0),
+        "descendants": len(descendants),
+    }
+
+
+def nx_blast(graph: nx.DiGraph[str], model: str) -> dict[str, Any]:
+    """Levels downstream plus owner and downloads of every affected model, and totals."""
+    nodes = graph.nodes
+    levels = nx_descendants_levels(graph, [model])
+    affected = [
+        (m, d, nodes[m].get("author"), nodes[m].get("downloads")) for m, d in levels.items()
+    ]
+    return {
+        "count": len(affected),
+        "downloads": sum(dl or 0 for _, _, _, dl in affected),
+        "owners": len({o for _, _, o, _ in affected if o}),
+        "max_depth": max(d for _, d, _, _ in affected),
+        "by_depth": dict(sorted(Counter(d for _, d, _, _ in affected).items())),
+    }
+
+
+def most_descendants(graph: nx.DiGraph[str]) -> tuple[str, int]:
+    """The model with the most descendants, and how many.
+
+    It is a root: a parent has every descendant of its child, plus the child. So BFS from
+    each root that has children (ties go to the smallest id).
+    """
+    best, best_n = "", -1
+    for node in sorted(graph):
+        if graph.out_degree(node) == 0 and graph.in_degree(node) > 0:
+            n = len(nx_descendants_levels(graph, [node])) - 1
+            if n > best_n:
+                best, best_n = node, n
+    return best, best_n
+
+
+def widest_org(graph: nx.DiGraph[str], orgs: Iterable[str]) -> tuple[str, int]:
+    """The organisation whose models plus everything downstream of them is largest."""
+    owned: dict[str, list[str]] = {}
+    for m, data in graph.nodes(data=True):
+        author = data.get("author")
+        if author:
+            owned.setdefault(author, []).append(m)
+    best, best_n = "", -1
+    for org in sorted(orgs):
+        if org in owned:
+            n = len(nx_descendants_levels(graph, owned[org]))
+            if n > best_n:
+                best, best_n = org, n
+    return best, best_n
+
+
+def count_paths(graph: nx.DiGraph[str], target: str) -> tuple[int, dict[str, int]]:
+    """Exact number of derivation paths ending at ``target`` (length >= 1), and per model
+    the number of its paths to ``target``: dynamic programming over the DAG of descendants
+    (what a path-enumerating query would have to walk one by one)."""
+    below = nx_descendants_levels(graph, [target])
+    sub = graph.subgraph(below)
+    paths: dict[str, int] = {}
+    for node in reversed(list(nx.topological_sort(sub))):  # parents first
+        paths[node] = 1 if node == target else sum(paths[p] for p in sub.successors(node))
+    return sum(n for m, n in paths.items() if m != target), paths
