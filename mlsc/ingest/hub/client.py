@@ -220,16 +220,24 @@ class HubClient:
         blob_id: str | None = None,
         size: int | None = None,
     ) -> str | None:
-        """A small text file of the repository, or None when absent or too large. With the
-        file's ``size`` from the model's info, a file too large is not asked for; with its
+        """A small text file of the repository, or None when absent; ``Skipped`` with reason
+        ``file-too-large`` when it is over ``MAX_FILE_BYTES`` (with the file's ``size`` from
+        the model's info, such a file is not asked for); with its
         ``blob_id``, the blob cache (``options.blobs``) answers when it holds those bytes, and
         keeps them when it does not."""
         from huggingface_hub import hf_hub_url
         from huggingface_hub.utils._headers import build_hf_headers
         from huggingface_hub.utils._http import get_session, hf_raise_for_status
 
+        def too_large(seen: int) -> Skipped:
+            return Skipped(
+                "file-too-large",
+                f"{filename} is {seen:,} bytes or more; mlsc reads files up to "
+                f"{MAX_FILE_BYTES:,} bytes, so what it says (bases, relations) is not in the graph",
+            )
+
         if size is not None and size > MAX_FILE_BYTES:
-            return None
+            raise too_large(size)
         if self.blobs is not None and blob_id:
             kept = self.blobs.get(blob_id)
             if kept is not None:
@@ -246,7 +254,7 @@ class HubClient:
                 for chunk in response.iter_bytes():
                     data += chunk
                     if len(data) > MAX_FILE_BYTES:
-                        return None
+                        raise too_large(len(data))
             return data
 
         try:

@@ -107,7 +107,8 @@ def fetch_model(
 
     def read(filename: str) -> str | None:
         """A file of the repository; None, with a warning, when it is gated (the model's
-        info, file list and card are public on the Hub, only its files are gated)."""
+        info, file list and card are public on the Hub, only its files are gated) or too
+        large to read (an attacker can pad a card to hide what it names)."""
         sibling = siblings[filename]
         try:
             return client.text_file(
@@ -118,6 +119,9 @@ def fetch_model(
                 size=sibling.size,
             )
         except Skipped as skip:
+            if skip.reason == "file-too-large":
+                problems.append((skip.reason, skip.detail))
+                return None
             if skip.reason != "gated":
                 raise
             problems.append(("gated-file", skip.detail))

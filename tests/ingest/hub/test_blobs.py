@@ -113,7 +113,8 @@ def test_a_gated_models_files_but_its_card_are_asked_for_each_time(tmp_path: Pat
 
 def test_a_file_too_large_to_read_is_not_asked_for(tmp_path: Path) -> None:
     """A file larger than the crawl reads (1 MiB) was asked for and dropped after its first
-    MiB; its size is in the model's info, so it is not asked for at all."""
+    MiB; its size is in the model's info, so it is not asked for at all. It is not silently
+    taken for absent either: a card padded past the limit would hide the bases it names."""
     hub = synthetic_hub(seed=0, wide_children=1)
     model = hub.model("ivan/acme-7b-instruct")
     card = model.file("README.md")
@@ -125,4 +126,7 @@ def test_a_file_too_large_to_read_is_not_asked_for(tmp_path: Path) -> None:
         assert reads(server) == []
         node = store.node("Model", model.id)
     assert report.models == 1 and report.warnings["invalid-card"] == 0
+    assert report.warnings["file-too-large"] == 1
+    (problem,) = [p for p in report.problems if p.reason == "file-too-large"]
+    assert problem.record == model.id and problem.detail.startswith("README.md is 1,0")
     assert node is not None and node["license"] == "apache-2.0"  # the info's card data
