@@ -189,7 +189,7 @@ def test_journal_beside_the_knowledge_base_and_since_last(
     plan = CrawlOptions(authors=("quantbot",), endpoint=server.url).plan_key()
     journal = db / "crawls" / f"hf-{plan}.json"
     # beside it, the blob cache: every file read (here the three cards), by git blob id
-    assert sorted(p.name for p in (db / "crawls").iterdir()) == [journal.name, "hf-blobs"]
+    assert sorted(p.name for p in (db / "crawls").iterdir()) == sorted([journal.name, "hf-blobs"])
     kept = [p for p in (db / "crawls" / "hf-blobs").rglob("*") if p.is_file()]
     assert len(kept) == server.requests["resolve"] == 3
     state = json.loads(journal.read_text())
