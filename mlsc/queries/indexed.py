@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from mlsc.graph.lineage_index import LineageIndex
 from mlsc.graph.model_columns import Ints
+from mlsc.queries.results import Affected, Rows
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 Direction = Literal["down", "up"]
 
@@ -62,7 +66,7 @@ class Reached:
             "id": lambda: c.ids.take(self.nodes),
             "depth": lambda: self.depth.tolist(),
             "relation": lambda: self.relation_names(self.code),
-            "via": lambda: c.ids.take(self.via),
+            "via": lambda: c.ids.take_repeated(self.via),
             "author": lambda: c.authors(self.nodes),
             "owner": lambda: c.authors(self.nodes),
             "downloads": lambda: c.downloads_of(self.nodes),
@@ -162,3 +166,45 @@ def triples(index: LineageIndex, child: Ints, parent: Ints, positions: Ints) -> 
         ids.take(parent),
         [names[c] for c in index.parents.relation[positions].tolist()],
     ]
+
+
+def triple(child: str, parent: str, relation: str) -> tuple[str, str, str]:
+    return (child, parent, relation)
+
+
+@dataclass(frozen=True)
+class Downstream:
+    """The parts of a blast radius that come from the models downstream of its seeds."""
+
+    affected: Sequence[Affected]
+    by_relation: dict[str, int]
+    by_depth: dict[int, int]
+    owners: Sequence[str]
+    downloads: int
+    edges: Sequence[tuple[str, str, str]]
+    source: pa.Table | Reached
+    """What the applications are looked up from."""
+
+
+AFFECTED_COLUMNS = ("id", "depth", "relation", "via", "author", "downloads")
+"""The columns of :class:`~mlsc.queries.results.Affected`, in its fields' order."""
+
+
+def downstream(found: Reached) -> Downstream:
+    """From the lineage index: totals counted over integer columns; text (rows, owner
+    names, edges) made when first read."""
+    index = found.index
+    owners = found.owner_numbers()
+
+    def edges() -> list[list[Any]]:
+        return triples(index, *found.out_edges_among(np.sort(found.nodes)))
+
+    return Downstream(
+        affected=Rows(Affected, found.columns(AFFECTED_COLUMNS), len(found)),
+        by_relation=found.by_relation(),
+        by_depth=found.by_depth(),
+        owners=Rows(str, lambda: [index.columns.owners.take(owners)], len(owners)),
+        downloads=found.downloads(),
+        edges=Rows(triple, edges),
+        source=found,
+    )
