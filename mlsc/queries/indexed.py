@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -67,8 +68,8 @@ class Reached:
             "depth": lambda: self.depth.tolist(),
             "relation": lambda: self.relation_names(self.code),
             "via": lambda: c.ids.take_repeated(self.via),
-            "author": lambda: c.authors(self.nodes),
-            "owner": lambda: c.authors(self.nodes),
+            "author": self.authors,
+            "owner": self.authors,
             "downloads": lambda: c.downloads_of(self.nodes),
             "ingested": lambda: c.ingested_of(self.nodes),
         }
@@ -88,6 +89,7 @@ class Reached:
         found = [(r, n) for r, n in zip(self.index.relations, counts, strict=True) if n]
         return {r: n for r, n in sorted((r, n) for r, n in found if r is not None)}
 
+    @cached_property
     def owner_numbers(self) -> Ints:
         """The distinct owner numbers of the reached models, sorted (= sorted names)."""
         owner = self.index.columns.owner[self.nodes]
@@ -95,6 +97,19 @@ class Reached:
         seen[owner + 1] = True  # -1 (no author) lands on slot 0
         numbers: Ints = np.flatnonzero(seen[1:])
         return numbers
+
+    @cached_property
+    def owner_names(self) -> list[str | None]:
+        """The names of :attr:`owner_numbers`, in their order (decoded once, for the list of
+        owners and the author of each row alike)."""
+        return self.index.columns.owners.take(self.owner_numbers)
+
+    def authors(self) -> list[str | None]:
+        """The author of each reached model, in order; None where it has none."""
+        numbers, names = self.owner_numbers, [*self.owner_names, None]
+        owner = self.index.columns.owner[self.nodes]
+        at = np.where(owner < 0, len(numbers), np.searchsorted(numbers, owner))
+        return [names[i] for i in at.tolist()]
 
     def downloads(self) -> int:
         return int(self.index.columns.downloads[self.nodes].sum())
@@ -194,7 +209,6 @@ def downstream(found: Reached) -> Downstream:
     """From the lineage index: totals counted over integer columns; text (rows, owner
     names, edges) made when first read."""
     index = found.index
-    owners = found.owner_numbers()
 
     def edges() -> list[list[Any]]:
         return triples(index, *found.out_edges_among(np.sort(found.nodes)))
@@ -203,7 +217,7 @@ def downstream(found: Reached) -> Downstream:
         affected=Rows(Affected, found.columns(AFFECTED_COLUMNS), len(found)),
         by_relation=found.by_relation(),
         by_depth=found.by_depth(),
-        owners=Rows(str, lambda: [index.columns.owners.take(owners)], len(owners)),
+        owners=Rows(str, lambda: [found.owner_names], len(found.owner_numbers)),
         downloads=found.downloads(),
         edges=Rows(triple, edges),
         source=found,
