@@ -190,7 +190,7 @@ class LadybugStore(GraphStore):
         )
         index = LineageIndex(models, edges)
         _, loaded = self.edge_numbers("USES_MODEL", "CodeRepository", "Model")
-        index.uses = np.bincount(loaded, minlength=index.size).astype(np.int64)
+        index.uses = np.bincount(loaded, minlength=index.size)[: index.size].astype(np.int64)
         return index
 
     def _numbers(self, ids: Sequence[str]) -> npt.NDArray[np.int64]:
