@@ -29,7 +29,10 @@ def saved_blast_radius(store_dir: Path, model: str) -> BlastRadius | None:
     index = index_cache.current(store_dir)
     if index is None or index.uses is None:
         return None
-    seed = index.columns.find(model)
+    try:
+        seed = index.columns.find(model)
+    except UnicodeEncodeError:  # not text a model id can be: the store says what it is
+        return None
     if seed < 0:  # an actor, a commit, or nothing known: the store says which
         return None
     found = reach_columns(index, np.asarray([seed], dtype=np.int64), "down")

@@ -206,6 +206,7 @@ def test_a_model_loaded_by_an_application_is_answered_by_the_store(tmp_path: Pat
 def test_actors_and_unknown_names_are_answered_by_the_store(diamond: Path) -> None:
     assert saved_blast_radius(diamond, "o") is None
     assert saved_blast_radius(diamond, "no/such") is None
+    assert saved_blast_radius(diamond, "o/\udcff") is None  # undecodable argv bytes
     code, out, _ = cli("blast-radius", "o", "--db", str(diamond), "-f", "json")
     assert code == 0 and json.loads(out)["kind"] == "actor"
     code, _, err = cli("blast-radius", "o/rr", "--db", str(diamond))
@@ -230,3 +231,24 @@ def test_the_embedded_directory_follows_the_backend(
     monkeypatch.setenv("MLSC_BACKEND", "neo4j")
     assert embedded_dir(tmp_path) is None
     assert embedded_dir(tmp_path, backend="ladybug") == tmp_path
+
+
+@pytest.mark.parametrize(
+    "extra", [("--actor",), ("--since", "2026-11-01"), ("--html", "page.html"), ()]
+)
+def test_options_the_saved_index_cannot_serve_open_the_store(
+    diamond: Path, extra: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[object] = []
+    real = mlsc.graph.open_store
+
+    def recording(*args: object, **kwargs: object) -> object:
+        opened.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.chdir(diamond)
+    monkeypatch.setattr(mlsc.graph, "open_store", recording)
+    target = "o" if "--actor" in extra else "o/r"
+    code, _, err = cli("blast-radius", target, *extra, "--db", str(diamond), "-f", "json")
+    assert code == 0, err
+    assert len(opened) == (1 if extra else 0)
