@@ -252,3 +252,15 @@ def test_options_the_saved_index_cannot_serve_open_the_store(
     code, _, err = cli("blast-radius", target, *extra, "--db", str(diamond), "-f", "json")
     assert code == 0, err
     assert len(opened) == (1 if extra else 0)
+
+
+def test_a_neo4j_backend_never_reads_an_embedded_store_s_index(
+    diamond: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")  # nothing listens there
+    monkeypatch.setenv("NEO4J_PASSWORD", "x")
+    args = ("blast-radius", "o/r", "--db", str(diamond), "-f", "json")
+    code, _, err = cli("--backend", "neo4j", *args)
+    assert code == 1 and "Neo4j" in err
+    code, _, err = cli(*args, "--backend", "neo4j")
+    assert code == 1 and "Neo4j" in err
