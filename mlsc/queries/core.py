@@ -260,9 +260,6 @@ def blast_radius(
     )
 
 
-_AFFECTED = AFFECTED_COLUMNS
-
-
 def _affected_expanded(down: Expansion) -> Downstream:
     """From the store's expansion: the models with their hops in answer order, totals
     counted over the table."""
@@ -271,7 +268,7 @@ def _affected_expanded(down: Expansion) -> Downstream:
     depths = pc.value_counts(table.column("depth")).to_pylist()
     owners = pc.unique(table.column("author").drop_null()).to_pylist()
     return Downstream(
-        affected=Rows(Affected, _columns(table, _AFFECTED)),
+        affected=Rows(Affected, _columns(table, AFFECTED_COLUMNS)),
         by_relation={
             r["values"]: r["counts"] for r in sorted(relations, key=lambda r: r["values"])
         },
