@@ -167,7 +167,7 @@ class LadybugStore(GraphStore):
         A read-only store maps the one a previous process saved, if still current."""
         if self._index is None:
             if self._read_only:
-                self._index = index_cache.cached(self._dir, self._build_lineage)
+                self._index = index_cache.cached(self._dir, self._build_saved_lineage)
             else:
                 self._index = self._build_lineage()
         return self._index
@@ -188,7 +188,12 @@ class LadybugStore(GraphStore):
                 "r.relation IS NULL AS relation__null"
             )
         )
-        index = LineageIndex(models, edges)
+        return LineageIndex(models, edges)
+
+    def _build_saved_lineage(self) -> LineageIndex:
+        """The index to save, with how many applications load each model: what lets the
+        next process answer a blast radius from the saved index alone."""
+        index = self._build_lineage()
         _, loaded = self.edge_numbers("USES_MODEL", "CodeRepository", "Model")
         index.uses = np.bincount(loaded, minlength=index.size)[: index.size].astype(np.int64)
         return index
