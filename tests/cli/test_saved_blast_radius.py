@@ -254,7 +254,7 @@ def test_options_the_saved_index_cannot_serve_open_the_store(
     assert len(opened) == (1 if extra else 0)
 
 
-def test_a_neo4j_backend_never_reads_an_embedded_store_s_index(
+def test_the_other_backend_never_reads_an_embedded_store_s_index(
     diamond: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")  # nothing listens there
