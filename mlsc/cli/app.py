@@ -148,7 +148,12 @@ def main() -> None:
     at once (``os._exit``) once its output is flushed: unloading numpy, pyarrow and the
     store library and collecting what the answer built costs a query process about 70 ms and
     does nothing a reader needs. A run that opened a store for writing, or failed, ends as
-    usual."""
+    usual.
+
+    numpy's OpenBLAS starts a thread per core when numpy is imported (about 25 ms of CPU in
+    a query process); mlsc does no linear algebra, so it asks for one unless the user set
+    ``OPENBLAS_NUM_THREADS`` themselves."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         app()
     except KeyboardInterrupt:

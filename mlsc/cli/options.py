@@ -267,6 +267,15 @@ def connect(*, read_only: bool, backend: str | None = None) -> Iterator[GraphSto
         raise EmptyStoreError(exc.location, demo=str(demo)) from None
 
 
+def embedded_store() -> Path | None:
+    """The directory of the embedded store the options name (as :func:`connect` would open
+    it), or None when they name Neo4j."""
+    from mlsc.graph import embedded_dir
+
+    path, backend, _ = connection(CHOSEN.db, CHOSEN.backend, None, None)
+    return embedded_dir(path, backend=backend)
+
+
 def connection(
     db: Path | None, backend: str | None, neo4j_uri: str | None, neo4j_database: str | None
 ) -> tuple[Path | None, str | None, dict[str, str | None]]:

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from mlsc.cli.options import (
+    RUN,
     Command,
     Group,
     HtmlOption,
     connect,
+    embedded_store,
     emit,
     out,
     uses_store,
@@ -29,6 +31,7 @@ from mlsc.render import text, text_reports
 
 if TYPE_CHECKING:
     from mlsc.graph.store import GraphStore
+    from mlsc.queries.results import BlastRadius
 
 app = typer.Typer()
 """The query commands at the root: lineage, blast-radius, reach, stats, cypher, copy."""
@@ -122,6 +125,11 @@ def blast_radius_cmd(
     html: HtmlOption = None,
 ) -> None:
     """What is affected downstream if TARGET is compromised: the models, then the applications that load one of them and whether each reference is pinned."""
+    if not actor and since is None and html is None:
+        saved = _saved_blast_radius(target)
+        if saved is not None:
+            emit(saved, text.blast_radius_summary, target, limit)
+            return
     from mlsc.queries import blast_radius
 
     with connect(read_only=True) as store:
@@ -129,6 +137,21 @@ def blast_radius_cmd(
         if html:
             _write_html(store, result, html)
     emit(result, text.blast_radius_summary, target, limit)
+
+
+def _saved_blast_radius(model: str) -> BlastRadius | None:
+    """The blast radius of MODEL from the lineage index saved beside the embedded store,
+    without opening the store, when that index is current and tells the whole answer (see
+    :mod:`mlsc.queries.saved`); else None."""
+    directory = embedded_store()
+    if directory is None:
+        return None
+    from mlsc.queries.saved import saved_blast_radius
+
+    result = saved_blast_radius(directory, model)
+    if result is not None:
+        RUN.read = True
+    return result
 
 
 @app.command("reach", cls=Command)

@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mlsc.errors import MlscError
-from mlsc.graph.store import GraphStore
+
+if TYPE_CHECKING:
+    from mlsc.graph.store import GraphStore
 
 ENV_DB = "MLSC_DB"
 ENV_BACKEND = "MLSC_BACKEND"
@@ -43,6 +46,14 @@ def demo_db_path(cwd: Path | None = None) -> Path | None:
     return None
 
 
+def embedded_dir(path: str | Path | None = None, *, backend: str | None = None) -> Path | None:
+    """The directory of the embedded store :func:`open_store` opens with these arguments, or
+    None when they choose another backend."""
+    if (backend or os.environ.get(ENV_BACKEND) or "ladybug").lower() != "ladybug":
+        return None
+    return Path(path or default_db_path()).expanduser()
+
+
 def open_store(
     path: str | Path | None = None,
     *,
@@ -57,11 +68,12 @@ def open_store(
     ``user`` and ``database`` of ``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_DATABASE``
     (the password comes only from ``NEO4J_PASSWORD``).
     """
-    backend = (backend or os.environ.get(ENV_BACKEND) or "ladybug").lower()
-    if backend == "ladybug":
+    directory = embedded_dir(path, backend=backend)
+    if directory is not None:
         from mlsc.graph.ladybug import LadybugStore
 
-        return LadybugStore(path or default_db_path(), read_only=read_only)
+        return LadybugStore(directory, read_only=read_only)
+    backend = (backend or os.environ.get(ENV_BACKEND) or "ladybug").lower()
     if backend == "neo4j":
         from mlsc.graph.neo4j import Neo4jSettings, Neo4jStore
 
@@ -72,4 +84,14 @@ def open_store(
     )
 
 
-__all__ = ["GraphStore", "default_db_path", "demo_db_path", "open_store"]
+def __getattr__(name: str) -> Any:
+    """``GraphStore`` on first use: importing a module of this package (the saved lineage
+    index, say) does not load the store interface and pyarrow with it."""
+    if name == "GraphStore":
+        from mlsc.graph.store import GraphStore
+
+        return GraphStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["GraphStore", "default_db_path", "demo_db_path", "embedded_dir", "open_store"]

@@ -116,6 +116,10 @@ class LineageIndex:
         self.edge_count = len(parents.indices)
         self.number: dict[str, int] = {}
         """Id -> dense number (filled by :meth:`from_pairs` only)."""
+        self.uses: Ints | None = None
+        """Per dense number, how many USES_MODEL edges lead to the model (applications
+        loading it), when the store counted them with the index: what lets a saved index
+        answer a blast radius without its store."""
         self._memo: dict[str, Any] = {}
         self._local = threading.local()
 
@@ -138,6 +142,8 @@ class LineageIndex:
             for part in ("indptr", "indices", "relation")
         }
         out.update({f"columns.{k}": v for k, v in self.columns.arrays().items()})
+        if self.uses is not None:
+            out["uses"] = self.uses
         return out
 
     @classmethod
@@ -166,6 +172,10 @@ class LineageIndex:
             and (m == 0 or int(max(c.indices.max() for c in csrs)) < n)
             and (m == 0 or int(max(c.relation.max() for c in csrs)) < len(relations))
         )
+        uses = arrays.get("uses")
+        if uses is not None:
+            fits = fits and uses.dtype == np.int64 and uses.shape == (n,)
+            index.uses = uses
         if not fits:
             raise ValueError("the parts of the lineage index do not fit together")
         return index

@@ -11,6 +11,7 @@ turns ids and owner names into text only for the rows it hands out.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
 Ints = npt.NDArray[np.int64]
 Bytes = npt.NDArray[np.uint8]
 ARROW_FROM = 512
-"""From this many strings, Arrow gathers them (its conversion to Python strings runs in C++,
-about 4x faster than slicing and decoding each here, but costs a fixed ~0.1 ms)."""
+"""From this many strings, Arrow gathers them when pyarrow is loaded already (its conversion
+to Python strings runs in C++, about 4x faster than slicing and decoding each here, but costs
+a fixed ~0.1 ms; importing pyarrow for it alone would cost more than it saves)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Texts:
     def take(self, numbers: Ints) -> list[str | None]:
         """The strings at ``numbers``, None where a number is negative."""
         nums = np.asarray(numbers, dtype=np.int64)
-        if len(nums) >= ARROW_FROM:
+        if len(nums) >= ARROW_FROM and "pyarrow" in sys.modules:
             import pyarrow as pa
 
             taken = self.arrow.take(pa.array(nums, mask=nums < 0))
@@ -61,6 +63,22 @@ class Texts:
             for at in np.flatnonzero(nums < 0).tolist():
                 out[at] = None
         return out
+
+    def take_repeated(self, numbers: Ints) -> list[str | None]:
+        """:meth:`take` for numbers that repeat (the authors of many models, the parents
+        they derive from): each distinct string is decoded once."""
+        nums = np.asarray(numbers, dtype=np.int64)
+        if len(nums) < 2:
+            return self.take(nums)
+        order = np.argsort(nums, kind="stable")
+        ranked = nums[order]
+        first = np.empty(len(nums), dtype=bool)
+        first[0] = True
+        np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
+        distinct = self.take(ranked[first])
+        slot = np.empty(len(nums), dtype=np.int64)
+        slot[order] = np.cumsum(first) - 1
+        return [distinct[i] for i in slot.tolist()]
 
     @cached_property
     def arrow(self) -> pa.Array:
@@ -148,7 +166,7 @@ class ModelColumns:
         return -1
 
     def authors(self, nodes: Ints) -> list[str | None]:
-        return self.owners.take(self.owner[nodes])
+        return self.owners.take_repeated(self.owner[nodes])
 
     def downloads_of(self, nodes: Ints) -> list[int | None]:
         out: list[int | None] = list(self.downloads[nodes].tolist())

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +26,14 @@ from mlsc.errors import EmptyStoreError, InputError, NotFoundError
 from mlsc.graph.algorithms import cycles as find_cycles
 from mlsc.graph.store import CommitRef, Expansion, GraphStore
 from mlsc.queries.applications import applications_of
-from mlsc.queries.indexed import Reached, reach_columns, triples
+from mlsc.queries.indexed import (
+    AFFECTED_COLUMNS,
+    Downstream,
+    downstream,
+    reach_columns,
+    triple,
+    triples,
+)
 from mlsc.queries.results import Affected, BlastRadius, LineageEntry, LineageResult, Reach, Rows
 from mlsc.vocab import utc_stamp
 
@@ -115,11 +121,7 @@ def _edge_triples(edges: pa.Table, among: pa.Array) -> Rows[tuple[str, str, str]
             pc.is_in(edges.column("parent"), value_set=among),
         )
     )
-    return Rows(_triple, _columns(inside, ("child", "parent", "relation")))
-
-
-def _triple(child: str, parent: str, relation: str) -> tuple[str, str, str]:
-    return (child, parent, relation)
+    return Rows(triple, _columns(inside, ("child", "parent", "relation")))
 
 
 def lineage(store: GraphStore, model: str) -> LineageResult:
@@ -240,7 +242,7 @@ def blast_radius(
     if indexed is None:
         answer = _affected_expanded(store.expand(seeds, "down"))
     else:
-        answer = _affected_indexed(reach_columns(indexed[0], indexed[1], "down"))
+        answer = downstream(reach_columns(indexed[0], indexed[1], "down"))
     return BlastRadius(
         target=target,
         kind=resolved,
@@ -258,32 +260,15 @@ def blast_radius(
     )
 
 
-@dataclass(frozen=True)
-class _Affected:
-    """The parts of a blast radius that come from the models downstream of its seeds."""
-
-    affected: Sequence[Affected]
-    by_relation: dict[str, int]
-    by_depth: dict[int, int]
-    owners: Sequence[str]
-    downloads: int
-    edges: Sequence[tuple[str, str, str]]
-    source: pa.Table | Reached
-    """What the applications are looked up from."""
-
-
-_AFFECTED = ("id", "depth", "relation", "via", "author", "downloads")
-
-
-def _affected_expanded(down: Expansion) -> _Affected:
+def _affected_expanded(down: Expansion) -> Downstream:
     """From the store's expansion: the models with their hops in answer order, totals
     counted over the table."""
     table = _with_hops(down, "down")
     relations = pc.value_counts(table.column("relation").drop_null()).to_pylist()
     depths = pc.value_counts(table.column("depth")).to_pylist()
     owners = pc.unique(table.column("author").drop_null()).to_pylist()
-    return _Affected(
-        affected=Rows(Affected, _columns(table, _AFFECTED)),
+    return Downstream(
+        affected=Rows(Affected, _columns(table, AFFECTED_COLUMNS)),
         by_relation={
             r["values"]: r["counts"] for r in sorted(relations, key=lambda r: r["values"])
         },
@@ -292,26 +277,6 @@ def _affected_expanded(down: Expansion) -> _Affected:
         downloads=pc.sum(table.column("downloads")).as_py() or 0,
         edges=_edge_triples(down.edges, down.models.column("id").combine_chunks()),
         source=table,
-    )
-
-
-def _affected_indexed(found: Reached) -> _Affected:
-    """From the lineage index: totals counted over integer columns; text (rows, owner
-    names, edges) made when first read."""
-    index = found.index
-    owners = found.owner_numbers()
-
-    def edges() -> list[list[Any]]:
-        return triples(index, *found.out_edges_among(np.sort(found.nodes)))
-
-    return _Affected(
-        affected=Rows(Affected, found.columns(_AFFECTED), len(found)),
-        by_relation=found.by_relation(),
-        by_depth=found.by_depth(),
-        owners=Rows(str, lambda: [index.columns.owners.take(owners)], len(owners)),
-        downloads=found.downloads(),
-        edges=Rows(_triple, edges),
-        source=found,
     )
 
 

@@ -12,13 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from mlsc.graph.lineage_index import LineageIndex
 from mlsc.graph.model_columns import Ints
+from mlsc.queries.results import Affected, Rows
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 Direction = Literal["down", "up"]
 
@@ -62,9 +67,9 @@ class Reached:
             "id": lambda: c.ids.take(self.nodes),
             "depth": lambda: self.depth.tolist(),
             "relation": lambda: self.relation_names(self.code),
-            "via": lambda: c.ids.take(self.via),
-            "author": lambda: c.authors(self.nodes),
-            "owner": lambda: c.authors(self.nodes),
+            "via": lambda: c.ids.take_repeated(self.via),
+            "author": self.authors,
+            "owner": self.authors,
             "downloads": lambda: c.downloads_of(self.nodes),
             "ingested": lambda: c.ingested_of(self.nodes),
         }
@@ -84,6 +89,7 @@ class Reached:
         found = [(r, n) for r, n in zip(self.index.relations, counts, strict=True) if n]
         return {r: n for r, n in sorted((r, n) for r, n in found if r is not None)}
 
+    @cached_property
     def owner_numbers(self) -> Ints:
         """The distinct owner numbers of the reached models, sorted (= sorted names)."""
         owner = self.index.columns.owner[self.nodes]
@@ -91,6 +97,19 @@ class Reached:
         seen[owner + 1] = True  # -1 (no author) lands on slot 0
         numbers: Ints = np.flatnonzero(seen[1:])
         return numbers
+
+    @cached_property
+    def owner_names(self) -> list[str | None]:
+        """The names of :attr:`owner_numbers`, in their order (decoded once, for the list of
+        owners and the author of each row alike)."""
+        return self.index.columns.owners.take(self.owner_numbers)
+
+    def authors(self) -> list[str | None]:
+        """The author of each reached model, in order; None where it has none."""
+        numbers, names = self.owner_numbers, [*self.owner_names, None]
+        owner = self.index.columns.owner[self.nodes]
+        at = np.where(owner < 0, len(numbers), np.searchsorted(numbers, owner))
+        return [names[i] for i in at.tolist()]
 
     def downloads(self) -> int:
         return int(self.index.columns.downloads[self.nodes].sum())
@@ -162,3 +181,44 @@ def triples(index: LineageIndex, child: Ints, parent: Ints, positions: Ints) -> 
         ids.take(parent),
         [names[c] for c in index.parents.relation[positions].tolist()],
     ]
+
+
+def triple(child: str, parent: str, relation: str) -> tuple[str, str, str]:
+    return (child, parent, relation)
+
+
+@dataclass(frozen=True)
+class Downstream:
+    """The parts of a blast radius that come from the models downstream of its seeds."""
+
+    affected: Sequence[Affected]
+    by_relation: dict[str, int]
+    by_depth: dict[int, int]
+    owners: Sequence[str]
+    downloads: int
+    edges: Sequence[tuple[str, str, str]]
+    source: pa.Table | Reached
+    """What the applications are looked up from."""
+
+
+AFFECTED_COLUMNS = ("id", "depth", "relation", "via", "author", "downloads")
+"""The columns of :class:`~mlsc.queries.results.Affected`, in its fields' order."""
+
+
+def downstream(found: Reached) -> Downstream:
+    """From the lineage index: totals counted over integer columns; text (rows, owner
+    names, edges) made when first read."""
+    index = found.index
+
+    def edges() -> list[list[Any]]:
+        return triples(index, *found.out_edges_among(np.sort(found.nodes)))
+
+    return Downstream(
+        affected=Rows(Affected, found.columns(AFFECTED_COLUMNS), len(found)),
+        by_relation=found.by_relation(),
+        by_depth=found.by_depth(),
+        owners=Rows(str, lambda: [found.owner_names], len(found.owner_numbers)),
+        downloads=found.downloads(),
+        edges=Rows(triple, edges),
+        source=found,
+    )

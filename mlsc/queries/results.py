@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
-from mlsc.graph.store import CommitRef
+if TYPE_CHECKING:
+    from mlsc.graph.store import CommitRef
 
 T = TypeVar("T")
 

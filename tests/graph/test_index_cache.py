@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mlsc.graph.ladybug import LadybugStore, index_cache
+from mlsc.graph import index_cache
+from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.records import GraphBatch
 from mlsc.graph.store import GraphStore
 from tests.graph.builders import DIAMOND, lineage_batch
@@ -72,14 +73,36 @@ def test_a_saved_index_gives_the_built_answer(tmp_path: Path) -> None:
             assert store.derivation_cycles() == []
 
 
-def test_every_write_is_counted_beside_the_files_stamps(tmp_path: Path) -> None:
+def writes(db: Path) -> str:
+    (line,) = [x for x in index_cache.stamp(db).splitlines() if x.startswith("writes=")]
+    return line
+
+
+def test_every_write_and_read_write_open_is_counted_beside_the_files_stamps(
+    tmp_path: Path,
+) -> None:
     with LadybugStore(tmp_path) as store:
         store.write(lineage_batch(DIAMOND))
-    before = index_cache.stamp(tmp_path).splitlines()
+    before = writes(tmp_path)
     with LadybugStore(tmp_path) as store:
+        opened = writes(tmp_path)
         store.write(GraphBatch([]))
-    after = index_cache.stamp(tmp_path).splitlines()
-    assert "writes=1" in before and "writes=2" in after
+        wrote = writes(tmp_path)
+    with LadybugStore(tmp_path, read_only=True):
+        read = writes(tmp_path)
+    assert before.startswith("writes=2 ")  # the open and the write
+    assert opened.startswith("writes=3 ") and wrote.startswith("writes=4 ")
+    assert read == wrote  # a read-only open is no write
+
+
+def test_two_bumps_of_the_same_count_leave_different_stamps(tmp_path: Path) -> None:
+    (tmp_path / index_cache.COUNTER_FILE).write_text("7\n")
+    index_cache.bump_write_version(tmp_path)
+    first = writes(tmp_path)
+    (tmp_path / index_cache.COUNTER_FILE).write_text("7\n")  # a writer that read 7 too
+    index_cache.bump_write_version(tmp_path)
+    assert first.startswith("writes=8 ") and writes(tmp_path).startswith("writes=8 ")
+    assert writes(tmp_path) != first
 
 
 def test_the_stamp_names_the_format_and_the_mlsc_version(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@
 - :mod:`~mlsc.graph.ladybug.store`: :class:`LadybugStore`, the reads and user Cypher.
 """
 
-from mlsc.graph.ladybug.connection import DB_FILE, MAX_DEPTH, buffer_pool_bytes
+from mlsc.graph.index_cache import DB_FILE
+from mlsc.graph.ladybug.connection import MAX_DEPTH, buffer_pool_bytes
 from mlsc.graph.ladybug.staging import ROW_GROUP
 from mlsc.graph.ladybug.store import LadybugStore
 

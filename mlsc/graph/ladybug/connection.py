@@ -20,7 +20,6 @@ import pyarrow as pa
 from mlsc.errors import BufferPoolFullError, ReadOnlyViolation, StoreError, StoreLockedError
 from mlsc.graph import schema
 
-DB_FILE = "graph.lbug"
 MAX_DEPTH = 10_000
 """Variable-length bound. Far above any real chain (the hub's deepest are ~40 hops); reaching
 it raises :class:`StoreError` rather than silently cutting the answer."""

@@ -9,7 +9,7 @@ Bulk writes go through Parquet files staged in a temporary directory (see
 :class:`LineageIndex`, a compressed-sparse-row copy of the derivation edges built from two
 native Arrow scans and dropped on every write: no hop limit, no path enumeration; a read-only
 store saves it in the store directory for the next process to map (see
-:mod:`mlsc.graph.ladybug.index_cache`). User Cypher
+:mod:`mlsc.graph.index_cache`). User Cypher
 gets the engine's variable-length bound raised from 30 to ``MAX_DEPTH`` hops, so documented
 ``SHORTEST 1..10000`` patterns never truncate.
 """
@@ -25,11 +25,12 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from mlsc.errors import EmptyStoreError, QueryTimeoutError, ReadOnlyViolation, StoreError
-from mlsc.graph import schema
+from mlsc.graph import index_cache, schema
 from mlsc.graph.algorithms import cycles
 from mlsc.graph.cypher_params import check_parameters
-from mlsc.graph.ladybug import index_cache, scans
-from mlsc.graph.ladybug.connection import DB_FILE, Connection, ddl, translate
+from mlsc.graph.index_cache import DB_FILE
+from mlsc.graph.ladybug import scans
+from mlsc.graph.ladybug.connection import Connection, ddl, translate
 from mlsc.graph.ladybug.staging import restore_nulls
 from mlsc.graph.ladybug.writes import Writer
 from mlsc.graph.lineage_index import LineageIndex
@@ -66,6 +67,8 @@ class LadybugStore(GraphStore):
             raise EmptyStoreError(str(self._dir))
         try:
             self._dir.mkdir(parents=True, exist_ok=True)
+            if not read_only:  # whatever this one writes, no saved index is current after
+                index_cache.bump_write_version(self._dir)
             self._conn = Connection(db_path, str(self._dir), read_only=read_only)
             self._closed = False
             self._index: LineageIndex | None = None
@@ -164,7 +167,7 @@ class LadybugStore(GraphStore):
         A read-only store maps the one a previous process saved, if still current."""
         if self._index is None:
             if self._read_only:
-                self._index = index_cache.cached(self._dir, self._build_lineage)
+                self._index = index_cache.cached(self._dir, self._build_saved_lineage)
             else:
                 self._index = self._build_lineage()
         return self._index
@@ -186,6 +189,14 @@ class LadybugStore(GraphStore):
             )
         )
         return LineageIndex(models, edges)
+
+    def _build_saved_lineage(self) -> LineageIndex:
+        """The index to save, with how many applications load each model: what lets the
+        next process answer a blast radius from the saved index alone."""
+        index = self._build_lineage()
+        _, loaded = self.edge_numbers("USES_MODEL", "CodeRepository", "Model")
+        index.uses = np.bincount(loaded, minlength=index.size)[: index.size].astype(np.int64)
+        return index
 
     def _numbers(self, ids: Sequence[str]) -> npt.NDArray[np.int64]:
         """Dense numbers (engine offsets) of the given models; unknown ids are left out."""
