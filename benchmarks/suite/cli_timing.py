@@ -53,7 +53,7 @@ def bench_cli(db: Path, hub: str, repo: Path = REPO) -> Json:
     process after a write, which builds and saves it; its output is checked), then REPEAT
     warm runs (which map it), then REPEAT runs of ``mlsc --version`` (process start alone).
     Each with its wall time and its CPU time (user + system of the CLI process)."""
-    from mlsc.graph.ladybug.index_cache import CACHE_DIR
+    from mlsc.graph.index_cache import CACHE_DIR
 
     shutil.rmtree(db / CACHE_DIR, ignore_errors=True)
     cmd = [*mlsc_command(), "blast-radius", hub, "--db", str(db), "-f", "json"]
