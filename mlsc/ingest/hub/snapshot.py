@@ -324,7 +324,10 @@ def ingest_snapshot(
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"no such snapshot file: {path}", hint="Give a JSON Lines file or a JSON array of Hub model records.")
+        raise InputError(
+            f"no such snapshot file: {path}",
+            hint="Give a JSON Lines file or a JSON array of Hub model records.",
+        )
     source = f"snapshot:{path.name}"
     if observed_at is None:
         mtime = datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
