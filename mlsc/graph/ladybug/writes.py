@@ -19,7 +19,15 @@ from mlsc.graph import schema
 from mlsc.graph.ladybug import changes
 from mlsc.graph.ladybug.changes import any_differs
 from mlsc.graph.ladybug.connection import Connection
-from mlsc.graph.ladybug.staging import Stage, flat, result_slices, slices, split, typed_array
+from mlsc.graph.ladybug.staging import (
+    Stage,
+    flat,
+    plain,
+    result_slices,
+    slices,
+    split,
+    typed_array,
+)
 from mlsc.graph.records import (
     ARROW_TYPES,
     EdgeTable,
@@ -158,7 +166,7 @@ class Writer:
                 f"LOAD FROM '{stage.write_table(lookup)}' "
                 f"MATCH (n:{ntype.label} {{{key}: k}}) RETURN i, {returned}"
             )
-            new = part.take(stored.column("i"))
+            new = plain(part.take(stored.column("i")))
             hits = pc.filter(stored.column("i"), any_differs(new, stored, names))
             picked.append(pc.add(hits, start))
             start += part.num_rows
@@ -244,7 +252,7 @@ class Writer:
             # Changed edges are deleted and copied again with their new values: a SET holds
             # undo data in the pool for every edge it touches, and ran a 512 MiB pool out.
             self._delete_edges(stage, table, rewrite.select(["from", "to"]), rewrite.num_columns)
-            new = pa.concat_tables([new, rewrite])
+            new = pa.concat_tables([plain(new), rewrite])
         if new.num_rows:
             options = f" (from='{src_label}', to='{dst_label}')" if len(etype.pairs) > 1 else ""
             path = stage.write_table(new)
@@ -285,7 +293,7 @@ class Writer:
             return pa.array([], pa.int64()), data.slice(0, 0)
         # one row per stored edge: a pair given twice takes its last row's values
         stored = stored.take(changes.last_per(stored["rid__"], stored["i"]))
-        given, found_rows = data.take(stored["i"]), stored["i"].combine_chunks()
+        given, found_rows = plain(data.take(stored["i"])), stored["i"].combine_chunks()
         changed = changes.any_differs(given, stored, names)
         pairs = pc.binary_join_element_wise(given["from"], given["to"], "\x00")
         touched = pc.is_in(pairs, value_set=pc.unique(pc.filter(pairs, changed)))

@@ -113,8 +113,6 @@ class Block:
     """What one block of lines turns into: columns for the bulk write, and what was odd."""
 
     read: int = 0
-    ids: list[str] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     derived: list[tuple[str, str, str, int, float, int]] = field(default_factory=list)
     """(child, parent, relation, evidence code, confidence, line)."""
@@ -132,8 +130,7 @@ class Converted:
     """A block in the compact form that crosses process boundaries (Arrow tables)."""
 
     read: int
-    ids: list[str]
-    lines: list[int]
+    ingested: int
     models: pa.Table
     derived: pa.Table
     trained: pa.Table
@@ -169,8 +166,6 @@ def add_record(block: Block, rec: RecordFields) -> None:
         rec.warn("invalid-field", f"createdAt {str(created)[:40]!r} is not a date")
     if modified is not None and last_modified is None:
         rec.warn("invalid-field", f"lastModified {str(modified)[:40]!r} is not a date")
-    block.ids.append(rid)
-    block.lines.append(line)
     block.rows.append(
         (
             rid,
@@ -280,8 +275,7 @@ def convert_block(lines: list[tuple[int, bytes]]) -> Converted:
         add_record(block, RecordFields(raw, number, rid, sink))
     return Converted(
         read=block.read,
-        ids=block.ids,
-        lines=block.lines,
+        ingested=len(block.rows),
         models=_table(block.rows, MODEL_SCHEMA),
         derived=_derived_table(block),
         trained=_table(block.trained, TRAINED_SCHEMA),
