@@ -15,6 +15,7 @@ same file ingested twice leaves the same graph (facts carry the file's modificat
 
 from __future__ import annotations
 
+import ctypes
 import gzip
 import io
 import multiprocessing
@@ -246,6 +247,20 @@ def constant(value: str, n: int) -> pa.DictionaryArray:
     )
 
 
+def release_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc only; elsewhere nothing).
+
+    The parse frees as much as it keeps (each block's raw lines, records and pickled
+    result), in pieces the allocator keeps for reuse: at 200k models 85 MB of the main
+    process's RSS was such free memory, and it counted towards the peak when the store's
+    buffer pool filled on top of it."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _concat(tables: list[pa.Table], schema_: pa.Schema) -> pa.Table:
     return pa.concat_tables(tables) if tables else schema_.empty_table()
 
@@ -357,7 +372,12 @@ def ingest_snapshot(
     merged = _Merged(report)
     for block in _converted(_blocks(path, progress), workers):
         merged.add(block)
-    stats = store.write(merged.batch(source, observed))
+    release_memory()
+    batch = merged.batch(source, observed)
+    release_memory()
+    stats = store.write(batch)
+    del batch
+    release_memory()
     report.nodes_created, report.nodes_updated = stats.nodes_created, stats.nodes_updated
     report.edges_removed = stats.edges_removed
 
