@@ -11,6 +11,7 @@ line in the block's problems, with its line number.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,7 +245,20 @@ def _derived_table(block: Block) -> pa.Table:
 
 
 def convert_block(lines: list[tuple[int, bytes]]) -> Converted:
-    """Parse and convert one block of numbered lines (runs in a worker process too)."""
+    """Parse and convert one block of numbered lines (runs in a worker process too).
+
+    The cyclic garbage collector is paused meanwhile: a record's objects hold no cycles,
+    and its passes over tens of thousands of fresh dicts cost 5% of the parse."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _convert(lines)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _convert(lines: list[tuple[int, bytes]]) -> Converted:
     block = Block()
     sink = IngestReport(source="")
     for number, line in lines:
