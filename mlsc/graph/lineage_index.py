@@ -31,6 +31,22 @@ SMALL_FRONTIER = 32
 """Levels with up to this many edges out are expanded in plain Python."""
 
 
+def cyclic_edges(child: Ints, parent: Ints, size: int) -> npt.NDArray[np.bool_]:
+    """Which edges (child, parent: dense numbers below ``size``) can lie on a cycle: peels,
+    level by level, every model without a parent or without a child among those left."""
+    alive = np.ones(size, dtype=bool)
+    while True:
+        live = alive[child] & alive[parent]
+        has_parent = np.bincount(child[live], minlength=size) > 0
+        has_child = np.bincount(parent[live], minlength=size) > 0
+        still = alive & has_parent & has_child
+        if np.array_equal(still, alive):
+            break
+        alive = still
+    core: npt.NDArray[np.bool_] = alive[child] & alive[parent]
+    return core
+
+
 @dataclass(frozen=True)
 class _CSR:
     indptr: Ints
@@ -362,15 +378,6 @@ class LineageIndex:
         them, usually nothing or a handful, for an exact search in Python.
         """
         child = np.repeat(np.arange(self.size, dtype=np.int64), np.diff(self.parents.indptr))
+        live = cyclic_edges(child, self.parents.indices, self.size)
         parent = self.parents.indices
-        alive = np.ones(self.size, dtype=bool)
-        while True:
-            live = alive[child] & alive[parent]
-            has_parent = np.bincount(child[live], minlength=self.size) > 0
-            has_child = np.bincount(parent[live], minlength=self.size) > 0
-            still = alive & has_parent & has_child
-            if np.array_equal(still, alive):
-                break
-            alive = still
-        live = alive[child] & alive[parent]
         return self.ids(child[live]), self.ids(parent[live])

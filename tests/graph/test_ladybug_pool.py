@@ -13,6 +13,7 @@ from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.ladybug.connection import translate
 from mlsc.graph.ladybug.staging import NODE_GROUP, POOL_SHARE, slices
 from mlsc.ingest.hub.snapshot import ingest_snapshot
+from tests.graph.builders import contents
 
 
 @pytest.mark.slow
@@ -56,3 +57,29 @@ def test_a_full_buffer_pool_says_which_setting_to_raise_and_to_what() -> None:
     assert isinstance(error, BufferPoolFullError) and isinstance(error, StoreError)
     assert "512 MiB" in error.message
     assert error.hint is not None and "MLSC_BUFFER_POOL_MB=1024" in error.hint
+
+
+@pytest.mark.slow
+def test_ingesting_70k_models_again_leaves_the_same_graph_with_the_smallest_buffer_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second ingestion of the same snapshot ran the pool out in the ``LOAD ... SET``
+    of rows already stored (nodes first, then edges; 200k models at 512 MiB too). A snapshot
+    observed at another time changes every node and edge: that one must fit as well."""
+    monkeypatch.setenv("MLSC_BUFFER_POOL_MB", "64")
+    write_hub(70_000, tmp_path / "hub.jsonl")
+    later = "2030-01-01T00:00:00Z"
+    with LadybugStore(tmp_path / "kb") as store:
+        first = ingest_snapshot(store, tmp_path / "hub.jsonl")
+        counts, graph = store.counts(), contents(store, 100_000)
+        again = ingest_snapshot(store, tmp_path / "hub.jsonl")
+        assert store.counts() == counts
+        assert contents(store, 100_000) == graph
+        ingest_snapshot(store, tmp_path / "hub.jsonl", observed_at=later)
+        relabelled = contents(store, 100_000)
+    assert (again.nodes_created, again.edges_removed) == (0, 0)
+    assert again.nodes_updated == first.nodes_created
+    with LadybugStore(tmp_path / "fresh") as fresh:
+        ingest_snapshot(fresh, tmp_path / "hub.jsonl", observed_at=later)
+        assert relabelled == contents(fresh, 100_000)
+    assert relabelled != graph

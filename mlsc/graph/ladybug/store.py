@@ -33,7 +33,7 @@ from mlsc.graph.ladybug import scans
 from mlsc.graph.ladybug.connection import Connection, ddl, translate
 from mlsc.graph.ladybug.staging import restore_nulls
 from mlsc.graph.ladybug.writes import Writer
-from mlsc.graph.lineage_index import LineageIndex
+from mlsc.graph.lineage_index import LineageIndex, cyclic_edges
 from mlsc.graph.records import EdgeTable, GraphBatch, NodeTable, WriteStats
 from mlsc.graph.store import (
     ENV_QUERY_TIMEOUT,
@@ -240,8 +240,29 @@ class LadybugStore(GraphStore):
         yield from zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True)
 
     def derivation_cycles(self) -> list[tuple[str, ...]]:
-        child, parent = self._lineage().cyclic_core()
-        return cycles(zip(child.to_pylist(), parent.to_pylist(), strict=True))
+        if self._index is not None:
+            child, parent = self._index.cyclic_core()
+            return cycles(zip(child.to_pylist(), parent.to_pylist(), strict=True))
+        # Edges as engine offsets only: an ingestion asks this once, right after its write,
+        # and building the whole index (every id, owner and download count) for it took
+        # hundreds of MB at 2M models.
+        table = self._conn.native(
+            "MATCH (c:Model)-[:DERIVED_FROM]->(p:Model) "
+            "RETURN offset(id(c)) AS c, offset(id(p)) AS p, 1 AS one"
+        )
+        child = np.asarray(table.column(0).to_numpy(), dtype=np.int64)
+        parent = np.asarray(table.column(1).to_numpy(), dtype=np.int64)
+        size = int(max(child.max(), parent.max())) + 1 if len(child) else 0
+        live = cyclic_edges(child, parent, size)
+        core = sorted(set(child[live].tolist()) | set(parent[live].tolist()))
+        if not core:
+            return []
+        rows = self._conn.rows(
+            "MATCH (m:Model) WHERE offset(id(m)) IN $o RETURN offset(id(m)), m.id", {"o": core}
+        )
+        name = {int(o): i for o, i in rows}
+        pairs = zip(child[live].tolist(), parent[live].tolist(), strict=True)
+        return cycles((name[c], name[p]) for c, p in pairs)
 
     def ownership_edges(self) -> Iterator[tuple[str, str]]:
         table = self._conn.arrow("MATCH (a:Actor)-[:OWNS]->(m:Model) RETURN a.name, m.id")

@@ -16,8 +16,18 @@ import pyarrow.compute as pc
 
 from mlsc.errors import BufferPoolFullError, StoreError
 from mlsc.graph import schema
+from mlsc.graph.ladybug import changes
+from mlsc.graph.ladybug.changes import any_differs
 from mlsc.graph.ladybug.connection import Connection
-from mlsc.graph.ladybug.staging import Stage, flat, slices, split, typed_array
+from mlsc.graph.ladybug.staging import (
+    Stage,
+    flat,
+    plain,
+    result_slices,
+    slices,
+    split,
+    typed_array,
+)
 from mlsc.graph.records import (
     ARROW_TYPES,
     EdgeTable,
@@ -83,9 +93,13 @@ class Writer:
         key = schema.NODES[label].key
         if len(keys) == 0 or self._conn.count(f"MATCH (n:{label}) RETURN count(*)") == 0:
             return pa.array([], pa.string())
-        path = stage.write_table(pa.table({"k": keys}))
-        table = self._conn.arrow(f"LOAD FROM '{path}' MATCH (n:{label} {{{key}: k}}) RETURN k")
-        return table.column(0).combine_chunks() if table.num_rows else pa.array([], pa.string())
+        found = [
+            self._conn.arrow(
+                f"LOAD FROM '{stage.write_table(part)}' MATCH (n:{label} {{{key}: k}}) RETURN k"
+            ).column(0)
+            for part in result_slices(pa.table({"k": keys}), self._conn.pool_bytes, 1)
+        ]
+        return pa.chunked_array(found, pa.string()).combine_chunks()
 
     def _write_node_table(
         self,
@@ -128,15 +142,36 @@ class Writer:
             for part in slices(new, pool):
                 self._conn.run(f"COPY {ntype.label} FROM '{stage.write_table(part)}'")
             new_keys.setdefault(table.label, []).append(new.column(key))
-        if upd.num_rows:
-            names = [n for n in table.columns if upd.column(n).null_count < upd.num_rows]
+        names = [n for n in table.columns if upd.column(n).null_count < upd.num_rows]
+        if upd.num_rows and names:
+            changed = self._changed_nodes(stage, ntype, upd.select([key, *names]))
             sets = ", ".join(f"n.{n} = coalesce({n}, n.{n})" for n in names)
-            for part in slices(upd.select([key, *names]), pool) if names else ():
+            for part in result_slices(changed, pool, changed.num_columns):
                 self._conn.run(
                     f"LOAD FROM '{stage.write_table(part)}' "
                     f"MATCH (n:{ntype.label} {{{key}: {key}}}) SET {sets}"
                 )
+                self._conn.run("CHECKPOINT")  # frees the undo data the SET holds in the pool
         return new.num_rows, upd.num_rows
+
+    def _changed_nodes(self, stage: Stage, ntype: schema.NodeType, rows: pa.Table) -> pa.Table:
+        """The stored ``rows`` (key first) whose values would change a stored node."""
+        key, names = ntype.key, rows.column_names[1:]
+        returned = ", ".join(f"n.{n} AS {n}" for n in names)
+        picked = []
+        start = 0
+        for part in result_slices(rows, self._conn.pool_bytes, rows.num_columns):
+            lookup = pa.table({"i": pa.array(range(part.num_rows), pa.int64()), "k": part[key]})
+            stored = self._conn.arrow(
+                f"LOAD FROM '{stage.write_table(lookup)}' "
+                f"MATCH (n:{ntype.label} {{{key}: k}}) RETURN i, {returned}"
+            )
+            new = plain(part.take(stored.column("i")))
+            hits = pc.filter(stored.column("i"), any_differs(new, stored, names))
+            picked.append(pc.add(hits, start))
+            start += part.num_rows
+        taken = pa.chunked_array(picked, pa.int64()).combine_chunks()
+        return rows.take(pc.take(taken, pc.sort_indices(taken)))
 
     def _remove_stale(
         self,
@@ -146,13 +181,17 @@ class Writer:
         keep: set[tuple[str, str]],
     ) -> int:
         """Delete stored ``etype`` edges out of ``sources`` that the batch no longer has."""
-        removed = 0
+        removed, pool = 0, self._conn.pool_bytes
         for src_label, dst_label in etype.pairs:
             sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
-            path = stage.write({"k": sorted(sources)}, {"k": "STRING"})
-            stored = self._conn.arrow(
-                f"LOAD FROM '{path}' MATCH (a:{src_label} {{{sk}: k}})-[r:{etype.type}]->"
-                f"(b:{dst_label}) RETURN a.{sk}, b.{dk}"
+            stored = pa.concat_tables(
+                self._conn.arrow(
+                    f"LOAD FROM '{stage.write_table(part)}' MATCH (a:{src_label} {{{sk}: k}})"
+                    f"-[r:{etype.type}]->(b:{dst_label}) RETURN a.{sk}, b.{dk}"
+                )
+                for part in result_slices(
+                    pa.table({"k": pa.array(sorted(sources), pa.string())}), pool, 4
+                )
             )
             stale = [
                 (a, b)
@@ -162,14 +201,18 @@ class Writer:
                 if (a, b) not in keep
             ]
             if stale:
-                path = stage.write(
-                    {"src": [a for a, _ in stale], "dst": [b for _, b in stale]},
-                    {"src": "STRING", "dst": "STRING"},
+                pairs = pa.table(
+                    {
+                        "src": pa.array([a for a, _ in stale], pa.string()),
+                        "dst": pa.array([b for _, b in stale], pa.string()),
+                    }
                 )
-                self._conn.run(
-                    f"LOAD FROM '{path}' MATCH (a:{src_label} {{{sk}: src}})-[r:{etype.type}]->"
-                    f"(b:{dst_label} {{{dk}: dst}}) DELETE r"
-                )
+                for part in result_slices(pairs, pool, len(etype.properties) + 2):
+                    self._conn.run(
+                        f"LOAD FROM '{stage.write_table(part)}' MATCH (a:{src_label} "
+                        f"{{{sk}: src}})-[r:{etype.type}]->(b:{dst_label} {{{dk}: dst}}) DELETE r"
+                    )
+                    self._conn.run("CHECKPOINT")
                 removed += len(stale)
         return removed
 
@@ -179,7 +222,6 @@ class Writer:
         etype = schema.EDGES[table.type]
         types = dict(etype.properties)
         src_label, dst_label = table.src_label, table.dst_label
-        sk, dk = schema.NODES[src_label].key, schema.NODES[dst_label].key
         src, dst = typed_array(table.src, "STRING"), typed_array(table.dst, "STRING")
         n = len(src)
         if n == 0:
@@ -194,6 +236,7 @@ class Writer:
             }
         )
         existing = pa.repeat(False, n)
+        rewrite = data.slice(0, 0)
         if not self._empty_rel(etype.type):
             # An edge touching a node this write created is new; only the others need a lookup.
             fresh = pa.repeat(False, n)
@@ -202,38 +245,69 @@ class Writer:
                     fresh = pc.or_(fresh, pc.is_in(column, value_set=flat(keys)))
             unsure = pc.indices_nonzero(pc.invert(fresh))
             if len(unsure):
-                lookup = pa.table(
-                    {"i": unsure.cast(pa.int64()), "src": src.take(unsure), "dst": dst.take(unsure)}
-                )
-                path = stage.write_table(lookup)
-                pattern = (
-                    f"(a:{src_label} {{{sk}: src}})-[r:{etype.type}]->(b:{dst_label} {{{dk}: dst}})"
-                )
-                found = self._conn.arrow(f"LOAD FROM '{path}' MATCH {pattern} RETURN i").column(0)
-                existing = pc.is_in(
-                    pa.array(range(n), pa.int64()),
-                    value_set=found.combine_chunks().cast(pa.int64())
-                    if len(found)
-                    else pa.array([], pa.int64()),
-                )
+                found, rewrite = self._stored_edges(stage, table, data, unsure.cast(pa.int64()))
+                existing = pc.is_in(pa.array(range(n), pa.int64()), value_set=found)
         upd, new = split(data, existing)
-        pool = self._conn.pool_bytes
+        if rewrite.num_rows:
+            # Changed edges are deleted and copied again with their new values: a SET holds
+            # undo data in the pool for every edge it touches, and ran a 512 MiB pool out.
+            self._delete_edges(stage, table, rewrite.select(["from", "to"]), rewrite.num_columns)
+            new = pa.concat_tables([plain(new), rewrite])
         if new.num_rows:
             options = f" (from='{src_label}', to='{dst_label}')" if len(etype.pairs) > 1 else ""
             path = stage.write_table(new)
             try:  # whole: a COPY into a non-empty rel table is several times slower
                 self._conn.run(f"COPY {etype.type} FROM '{path}'{options}")
             except BufferPoolFullError:  # a failed COPY leaves nothing behind: slice it
-                for part in slices(new, pool):
+                for part in slices(new, self._conn.pool_bytes):
                     self._conn.run(f"COPY {etype.type} FROM '{stage.write_table(part)}'{options}")
-        names = [n for n in table.columns if n in types]
-        if upd.num_rows and names:
-            upd = upd.rename_columns(["src", "dst", *upd.column_names[2:]])
-            pattern = (
-                f"(a:{src_label} {{{sk}: src}})-[r:{etype.type}]->(b:{dst_label} {{{dk}: dst}})"
+                    self._conn.run("CHECKPOINT")
+        return new.num_rows - rewrite.num_rows, upd.num_rows
+
+    def _pattern(self, table: EdgeTable) -> str:
+        sk, dk = schema.NODES[table.src_label].key, schema.NODES[table.dst_label].key
+        return (
+            f"(a:{table.src_label} {{{sk}: src}})-[r:{table.type}]->"
+            f"(b:{table.dst_label} {{{dk}: dst}})"
+        )
+
+    def _stored_edges(
+        self, stage: Stage, table: EdgeTable, data: pa.Table, rows: pa.Array
+    ) -> tuple[pa.Array, pa.Table]:
+        """(which of ``rows`` of ``data`` are stored, every stored edge to rewrite with its
+        new values: all edges between a pair whose values change, in ``data``'s columns)."""
+        props = data.column_names[2:]
+        names = [n for n in table.columns if n in props]
+        returned = ", ".join(f"r.{p} AS {p}" for p in props)
+        found: list[pa.Table] = []
+        lookup = pa.table({"i": rows, "src": data["from"].take(rows), "dst": data["to"].take(rows)})
+        for part in result_slices(lookup, self._conn.pool_bytes, len(props) + 2):
+            found.append(
+                self._conn.arrow(
+                    f"LOAD FROM '{stage.write_table(part)}' MATCH {self._pattern(table)} "
+                    f"RETURN i, offset(id(r)) AS rid__, {returned}"
+                )
             )
-            sets = ", ".join(f"r.{n} = coalesce({n}, r.{n})" for n in names)
-            for part in slices(upd.select(["src", "dst", *names]), pool):
-                path = stage.write_table(part)
-                self._conn.run(f"LOAD FROM '{path}' MATCH {pattern} SET {sets}")
-        return new.num_rows, upd.num_rows
+        stored = pa.concat_tables(found) if found else pa.table({"i": pa.array([], pa.int64())})
+        if stored.num_rows == 0:
+            return pa.array([], pa.int64()), data.slice(0, 0)
+        # one row per stored edge: a pair given twice takes its last row's values
+        stored = stored.take(changes.last_per(stored["rid__"], stored["i"]))
+        given, found_rows = plain(data.take(stored["i"])), stored["i"].combine_chunks()
+        changed = changes.any_differs(given, stored, names)
+        pairs = pc.binary_join_element_wise(given["from"], given["to"], "\x00")
+        touched = pc.is_in(pairs, value_set=pc.unique(pc.filter(pairs, changed)))
+        given, stored = given.filter(touched), stored.filter(touched)
+        values = changes.merged(given, stored, props)
+        rewrite = pa.table({"from": given["from"], "to": given["to"]} | values)
+        return found_rows, rewrite
+
+    def _delete_edges(self, stage: Stage, table: EdgeTable, pairs: pa.Table, width: int) -> None:
+        """Delete every stored edge between each (from, to) of ``pairs`` (edges of ``width``
+        columns: deleted, they stay in the pool until the checkpoint)."""
+        pairs = pairs.rename_columns(["src", "dst"]).group_by(["src", "dst"]).aggregate([])
+        for part in result_slices(pairs, self._conn.pool_bytes, width):
+            self._conn.run(
+                f"LOAD FROM '{stage.write_table(part)}' MATCH {self._pattern(table)} DELETE r"
+            )
+            self._conn.run("CHECKPOINT")

@@ -28,6 +28,9 @@ def _constant(values: Any, n: int) -> Any:
             return _ALL_NULL
         if values.null_count or pa.types.is_nested(values.type):
             return _VARIES
+        if isinstance(values, pa.DictionaryArray):  # a constant column (the snapshot's)
+            distinct = pc.count_distinct(values.indices).as_py()
+            return values[0].as_py() if distinct == 1 else _VARIES
         try:
             distinct = pc.count_distinct(values).as_py()
         except pa.ArrowNotImplementedError:
