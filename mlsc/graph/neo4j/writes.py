@@ -28,6 +28,7 @@ from mlsc.errors import StoreError
 from mlsc.graph import schema
 from mlsc.graph.neo4j.columns import Columns
 from mlsc.graph.neo4j.connection import Connection
+from mlsc.graph.neo4j.first_load import batch_params, batch_query, plan_first_load, rest
 from mlsc.graph.records import (
     EdgeTable,
     GraphBatch,
@@ -60,7 +61,10 @@ class Writer:
     def write(self, batch: GraphBatch) -> WriteStats:
         """Write ``batch``: its nodes, then its stale edges removed, then its edges."""
         created = updated = e_created = e_updated = e_removed = 0
-        tables = sorted(node_tables(batch), key=lambda t: t.create_only)
+        # Smaller tables first: a table of new nodes then takes along the edges to them.
+        tables = sorted(node_tables(batch), key=lambda t: (t.create_only, len(t.keys)))
+        edges = edge_tables(batch)
+        taken: dict[int, set[int]] = {}
         # Which keys are stored already, asked once per label before anything is written:
         # a new node is created without looking for it first, an existing placeholder is
         # left alone, and only the sources that existed can have stored edges to replace.
@@ -89,20 +93,23 @@ class Writer:
             if table.create_only:
                 n = self._write_nodes(table.label, cols, keys, new, "create_only")
             elif len(new) == len(keys):
-                n = self._write_nodes(table.label, cols, keys, None, "create")
+                n, made, matched = self._first_load(table.label, cols, keys, edges, taken)
+                e_created += made
+                e_updated += matched - made
             else:
                 old = [i for i, k in enumerate(keys) if before[k]]
                 n = self._write_nodes(table.label, cols, keys, old, "upsert")
                 n += self._write_nodes(table.label, cols, keys, new, "create") if new else 0
             created += n
             updated += 0 if table.create_only else len(keys) - n
-        edges = edge_tables(batch)
+        every = edges  # the stale edges' removal keeps every edge of the batch
+        edges = [rest(t, sorted(taken.get(e, ()))) for e, t in enumerate(edges)]
         for edge_type, sources in stored_sources.items():
             if not sources:
                 continue
             etype = schema.EDGES[edge_type]
             keep: dict[str, list[str]] = {}
-            for t in edges:
+            for t in every:
                 if t.type == edge_type:
                     for s, d in zip(as_list(t.src), as_list(t.dst), strict=True):
                         keep.setdefault(s, []).append(d)
@@ -179,6 +186,45 @@ class Writer:
             ids.update(zip([p["keys"][i] for i in record["i"]], record["n"], strict=True))
 
         return self._batches(first, len(keys), params, fallback=fallback, each=written)["nodes"]
+
+    def _first_load(
+        self,
+        label: str,
+        cols: Columns,
+        keys: list[str],
+        edges: list[EdgeTable],
+        taken: dict[int, set[int]],
+    ) -> tuple[int, int, int]:
+        """CREATE new nodes with the edges that hang on them (see
+        :mod:`mlsc.graph.neo4j.first_load`); nodes created, edges created, edges written.
+        The edges' rows are added to ``taken``."""
+        ids = self._ids.setdefault(label, {})
+        plan = plan_first_load(label, keys, edges, self._ids, taken)
+        cols = cols.take(plan.order)
+        query = batch_query(label, cols, plan.attached, merge=False)
+        fallback = batch_query(label, cols, plan.attached, merge=True)
+        nodes = rels = 0
+        for lo, hi in plan.levels:
+
+            def params(a: int, b: int, lo: int = lo) -> dict[str, Any]:
+                return batch_params(plan, cols, lo + a, lo + b, ids)
+
+            def written(p: dict[str, Any], record: Any) -> None:
+                for k, at in enumerate(plan.attached):
+                    want = len(p[f"e{k}_id"])
+                    if record[f"e{k}_c"] != want:
+                        raise StoreError(
+                            f"{want - record[f'e{k}_c']} {at.table.type} edge(s) lost an end "
+                            "node while they were written (deleted by someone else?)",
+                            hint="Run the ingestion again.",
+                        )
+                ids.update(zip([p["keys"][i] for i in record["i"]], record["n"], strict=True))
+
+            done = self._batches(query, hi - lo, params, fallback=fallback, each=written)
+            nodes, rels = nodes + done["nodes"], rels + done["rels"]
+        for e, rows in plan.taken.items():
+            taken.setdefault(e, set()).update(rows)
+        return nodes, rels, sum(len(a.other) for a in plan.attached)
 
     def _write_edges(self, t: EdgeTable) -> int:
         """MERGE the table's edges (a null keeps the stored value); edges created. Those
