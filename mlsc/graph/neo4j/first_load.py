@@ -20,15 +20,19 @@ has committed.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mlsc.graph import schema
 from mlsc.graph.neo4j.columns import Columns
-from mlsc.graph.records import EdgeTable, as_list
+from mlsc.graph.records import EdgeTable
 
 
 @dataclass
@@ -40,10 +44,11 @@ class Attached:
     """The table's node is the edge's source (else its target)."""
     cols: Columns
     """The edge properties, in write order."""
-    offsets: list[int]
+    offsets: npt.NDArray[np.int64]
     """Per node in write order, where its edges start (one more entry at the end)."""
-    other: list[int]
-    """The node id of each edge's other end, in write order."""
+    other: npt.NDArray[np.int64]
+    """Each edge's other end in write order: its node id, or ``-1 - position`` for a node
+    of this table (whose id is known once its level is written)."""
 
 
 @dataclass
@@ -52,13 +57,27 @@ class FirstLoad:
 
     keys: list[str]
     """The keys in write order."""
-    order: list[int]
+    order: npt.NDArray[np.int64]
     """Write position -> row of the table."""
     levels: list[tuple[int, int]]
     """Spans of write positions written one after the other."""
     attached: list[Attached] = field(default_factory=list)
-    taken: dict[int, list[int]] = field(default_factory=dict)
+    taken: dict[int, npt.NDArray[np.int64]] = field(default_factory=dict)
     """Edge table index -> its rows written with the nodes."""
+
+
+def _positions(values: Any, keys: pa.Array) -> npt.NDArray[np.int64]:
+    """Each value's position in ``keys``, -1 if absent."""
+    found = pc.index_in(pa.array(values, pa.string()) if isinstance(values, list) else values, keys)
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+
+
+def take(values: Any, rows: npt.NDArray[np.int64]) -> Any:
+    """The values at ``rows`` of a column (an Arrow array or a list)."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values.take(pa.array(rows, pa.int64()))
+    values = list(values)
+    return [values[r] for r in rows.tolist()]
 
 
 def plan_first_load(
@@ -66,109 +85,97 @@ def plan_first_load(
     keys: list[str],
     edges: Sequence[EdgeTable],
     ids: dict[str, dict[str, int]],
-    skip: dict[int, set[int]],
+    skip: dict[int, Any],
 ) -> FirstLoad:
     """The plan for the new nodes ``keys`` of ``label``: edges of ``edges`` (their rows in
     ``skip`` already written) whose other end has a node id in ``ids``, or is a node of
     this table on an earlier level."""
-    pos = {k: i for i, k in enumerate(keys)}
     n = len(keys)
-    parents: list[list[int]] = [[] for _ in range(n)]
-    # (edge table index, anchor_is_src, [(anchor row, other key or row, internal)])
-    found: list[tuple[int, bool, list[tuple[int, int, str | int, bool]]]] = []
+    key_array = pa.array(keys, pa.string())
+    # (edge table index, anchor_is_src, edge rows, anchor rows, other rows or node ids, inner)
+    found: list[tuple[int, bool, Any, Any, Any, bool]] = []
+    inner_edges: list[tuple[Any, Any]] = []
     for e, t in enumerate(edges):
         if label not in (t.src_label, t.dst_label) or not len(t.src):
             continue
         anchor_is_src = t.src_label == label
         other_label = t.dst_label if anchor_is_src else t.src_label
+        mine, theirs = (t.src, t.dst) if anchor_is_src else (t.dst, t.src)
+        at = _positions(mine, key_array)
+        usable = at >= 0
+        if skip.get(e):
+            usable[skip[e]] = False
+        if other_label == label:
+            other = _positions(theirs, key_array)
+            inner = usable & (other >= 0) & (other != at)
+            rows = np.flatnonzero(inner)
+            found.append((e, anchor_is_src, rows, at[rows], other[rows], True))
+            inner_edges.append((at[rows], other[rows]))
+            usable &= other < 0
         known = ids.get(other_label, {})
-        same = other_label == label
-        done = skip.get(e, set())
-        src, dst = as_list(t.src), as_list(t.dst)
-        mine, theirs = (src, dst) if anchor_is_src else (dst, src)
-        rows: list[tuple[int, int, str | int, bool]] = []
-        for r, (m, o) in enumerate(zip(mine, theirs, strict=True)):
-            at = pos.get(m)
-            if at is None or r in done:
-                continue
-            inner = pos.get(o) if same else None
-            if inner is not None:
-                if inner != at:
-                    parents[at].append(inner)
-                    rows.append((r, at, inner, True))
-            elif o in known:
-                rows.append((r, at, o, False))
-        if rows:
-            found.append((e, anchor_is_src, rows))
-    level = _levels(parents)
-    last = max(level, default=-1) + 1
-    level = [last if v < 0 else v for v in level]
+        if known:
+            names = pa.array(list(known), pa.string())
+            node_ids = np.fromiter(known.values(), np.int64, len(known))
+            where = _positions(theirs, names)
+            rows = np.flatnonzero(usable & (where >= 0))
+            found.append((e, anchor_is_src, rows, at[rows], node_ids[where[rows]], False))
+    level = _levels(n, inner_edges)
+    last = int(level.max(initial=-1)) + 1
+    level[level < 0] = last
     # Within a level, the children of one node together: batches then share few of the
     # nodes they lock.
-    first_other = [min(p) if p else -1 for p in parents]
-    order = sorted(range(n), key=lambda i: (level[i], first_other[i]))
-    at_pos = [0] * n
-    for p, i in enumerate(order):
-        at_pos[i] = p
-    levels: list[tuple[int, int]] = []
-    start = 0
-    for p in range(1, n + 1):
-        if p == n or level[order[p]] != level[order[start]]:
-            levels.append((start, p))
-            start = p
-    plan = FirstLoad([keys[i] for i in order], order, levels)
-    for e, anchor_is_src, rows in found:
-        kept: list[tuple[int, int, str | int, bool]] = []
-        for r, at, o, inner in rows:
-            if inner:
-                assert isinstance(o, int)
-                # an edge between two nodes on or below a cycle is left over
-                if level[o] >= level[at]:
-                    continue
-            kept.append((r, at_pos[at], o, inner))
-        if not kept:
+    first_other = np.full(n, n, np.int64)
+    for child, parent in inner_edges:
+        np.minimum.at(first_other, child, parent)
+    order = np.lexsort((first_other, level)).astype(np.int64)
+    at_pos = np.empty(n, np.int64)
+    at_pos[order] = np.arange(n, dtype=np.int64)
+    sorted_level = level[order]
+    cuts = [0, *(np.flatnonzero(np.diff(sorted_level)) + 1).tolist(), n]
+    plan = FirstLoad([keys[i] for i in order.tolist()], order, list(itertools.pairwise(cuts)))
+    for e, anchor_is_src, rows, at, other, inner in found:
+        if inner:  # an edge between two nodes on or below a cycle is left over
+            keep = level[other] < level[at]
+            rows, at, other = rows[keep], at[keep], -1 - at_pos[other[keep]]
+        if not len(rows):
             continue
-        kept.sort(key=lambda x: x[1])
+        pos = at_pos[at]
+        by_pos = np.argsort(pos, kind="stable")
+        rows, other = rows[by_pos], other[by_pos]
+        offsets = np.zeros(n + 1, np.int64)
+        np.cumsum(np.bincount(pos, minlength=n), out=offsets[1:])
         t = edges[e]
-        counts = [0] * (n + 1)
-        for _, p, _, _ in kept:
-            counts[p + 1] += 1
-        for p in range(n):
-            counts[p + 1] += counts[p]
-        rows_taken = [r for r, _, _, _ in kept]
-        other = [
-            # an inner end gets its id when its level is written: a placeholder here
-            -1 - at_pos[o] if inner else ids[t.dst_label if anchor_is_src else t.src_label][o]
-            for _, _, o, inner in kept  # type: ignore[index]
-        ]
-        cols = Columns.of(t.columns, len(t.src)).take(rows_taken)
-        plan.attached.append(Attached(t, anchor_is_src, cols, counts, other))
-        plan.taken[e] = rows_taken
+        cols = Columns.of({k: take(v, rows) for k, v in t.columns.items()}, len(rows))
+        plan.attached.append(Attached(t, anchor_is_src, cols, offsets, other))
+        prior = plan.taken.get(e)
+        plan.taken[e] = rows if prior is None else np.concatenate([prior, rows])
     return plan
 
 
-def _levels(parents: list[list[int]]) -> list[int]:
+def _levels(n: int, inner: list[tuple[Any, Any]]) -> npt.NDArray[np.int64]:
     """Each node's level (1 + its highest parent's; 0 without parents), -1 for nodes on or
-    below a cycle."""
-    n = len(parents)
-    waiting = [len(set(p)) for p in parents]
-    children: list[list[int]] = [[] for _ in range(n)]
-    for c, ps in enumerate(parents):
-        for p in set(ps):
-            children[p].append(c)
-    level = [-1] * n
-    ready = [i for i in range(n) if waiting[i] == 0]
-    for i in ready:
-        level[i] = 0
-    while ready:
-        nxt: list[int] = []
-        for p in ready:
-            for c in children[p]:
-                waiting[c] -= 1
-                if waiting[c] == 0:
-                    level[c] = level[p] + 1
-                    nxt.append(c)
-        ready = nxt
+    below a cycle; ``inner`` holds (child, parent) position arrays."""
+    child = np.concatenate([c for c, _ in inner]) if inner else np.zeros(0, np.int64)
+    parent = np.concatenate([p for _, p in inner]) if inner else np.zeros(0, np.int64)
+    waiting = np.bincount(child, minlength=n)
+    by_parent = np.argsort(parent, kind="stable")
+    children = child[by_parent]
+    start = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(parent, minlength=n), out=start[1:])
+    level = np.full(n, -1, np.int64)
+    ready = np.flatnonzero(waiting == 0)
+    depth = 0
+    while len(ready):
+        level[ready] = depth
+        lo, hi = start[ready], start[ready + 1]
+        count = hi - lo
+        if not count.sum():
+            break
+        idx = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(count.sum())
+        reached = children[idx]
+        np.subtract.at(waiting, reached, 1)
+        ready = np.unique(reached[waiting[reached] == 0])
+        depth += 1
     return level
 
 
@@ -182,7 +189,9 @@ def batch_query(label: str, cols: Columns, attached: list[Attached], *, merge: b
         q = f"UNWIND range(0, size($keys) - 1) AS i MERGE {node}" + (f" SET {sets}" if sets else "")
     else:
         sets = cols.assignments("n", keep_stored=False)
-        q = f"UNWIND range(0, size($keys) - 1) AS i CREATE {node}" + (f" SET {sets}" if sets else "")
+        q = f"UNWIND range(0, size($keys) - 1) AS i CREATE {node}" + (
+            f" SET {sets}" if sets else ""
+        )
     q += " WITH i, n"
     names = []
     for k, a in enumerate(attached):
@@ -191,7 +200,9 @@ def batch_query(label: str, cols: Columns, attached: list[Attached], *, merge: b
         plain = a.cols.assignments("r", keep_stored=False, index="j", prefix=pre)
         if merge:
             keeping = a.cols.assignments("r", keep_stored=True, index="j", prefix=pre)
-            write = f"MERGE {rel}" + (f" ON CREATE SET {plain} ON MATCH SET {keeping}" if plain else "")
+            write = f"MERGE {rel}" + (
+                f" ON CREATE SET {plain} ON MATCH SET {keeping}" if plain else ""
+            )
         else:
             write = f"CREATE {rel}" + (f" SET {plain}" if plain else "")
         q += (
@@ -209,34 +220,26 @@ def batch_params(
     this table, for the levels written before) resolves the edges between its nodes."""
     p: dict[str, Any] = {"keys": plan.keys[a:b], **cols.params(a, b)}
     for k, at in enumerate(plan.attached):
-        lo, hi = at.offsets[a], at.offsets[b]
+        lo, hi = int(at.offsets[a]), int(at.offsets[b])
         pre = f"e{k}_"
-        p[f"{pre}o"] = [o - lo for o in at.offsets[a : b + 1]]
-        p[f"{pre}id"] = [
-            o if o >= 0 else ids[plan.keys[-1 - o]] for o in at.other[lo:hi]
-        ]
+        p[f"{pre}o"] = (at.offsets[a : b + 1] - lo).tolist()
+        p[f"{pre}id"] = [o if o >= 0 else ids[plan.keys[-1 - o]] for o in at.other[lo:hi].tolist()]
         p.update(at.cols.params(lo, hi, pre))
     return p
 
 
-def rest(t: EdgeTable, taken: Sequence[int]) -> EdgeTable:
+def rest(t: EdgeTable, taken: npt.NDArray[np.int64] | None) -> EdgeTable:
     """The rows of ``t`` not in ``taken``."""
-    if not taken:
+    if taken is None or not len(taken):
         return t
-    gone = set(taken)
-    keep = [r for r in range(len(t.src)) if r not in gone]
-
-    def pick(values: Any) -> Any:
-        if isinstance(values, (pa.Array, pa.ChunkedArray)):
-            return values.take(pa.array(keep, pa.int64()))
-        values = list(values)
-        return [values[r] for r in keep]
-
+    keep = np.ones(len(t.src), bool)
+    keep[taken] = False
+    rows = np.flatnonzero(keep)
     return EdgeTable(
         t.type,
         t.src_label,
         t.dst_label,
-        pick(t.src),
-        pick(t.dst),
-        {k: pick(v) for k, v in t.columns.items()},
+        take(t.src, rows),
+        take(t.dst, rows),
+        {k: take(v, rows) for k, v in t.columns.items()},
     )

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
 from neo4j import ManagedTransaction
 from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, SessionExpired
 
@@ -28,10 +29,11 @@ from mlsc.errors import StoreError
 from mlsc.graph import schema
 from mlsc.graph.neo4j.columns import Columns
 from mlsc.graph.neo4j.connection import Connection
-from mlsc.graph.neo4j.first_load import batch_params, batch_query, plan_first_load, rest
+from mlsc.graph.neo4j.first_load import batch_params, batch_query, plan_first_load, rest, take
 from mlsc.graph.records import (
     EdgeTable,
     GraphBatch,
+    NodeTable,
     WriteStats,
     as_list,
     edge_tables,
@@ -64,7 +66,7 @@ class Writer:
         # Smaller tables first: a table of new nodes then takes along the edges to them.
         tables = sorted(node_tables(batch), key=lambda t: (t.create_only, len(t.keys)))
         edges = edge_tables(batch)
-        taken: dict[int, set[int]] = {}
+        taken: dict[int, Any] = {}
         # Which keys are stored already, asked once per label before anything is written:
         # a new node is created without looking for it first, an existing placeholder is
         # left alone, and only the sources that existed can have stored edges to replace.
@@ -93,7 +95,7 @@ class Writer:
             if table.create_only:
                 n = self._write_nodes(table.label, cols, keys, new, "create_only")
             elif len(new) == len(keys):
-                n, made, matched = self._first_load(table.label, cols, keys, edges, taken)
+                n, made, matched = self._first_load(table, keys, edges, taken)
                 e_created += made
                 e_updated += matched - made
             else:
@@ -103,7 +105,7 @@ class Writer:
             created += n
             updated += 0 if table.create_only else len(keys) - n
         every = edges  # the stale edges' removal keeps every edge of the batch
-        edges = [rest(t, sorted(taken.get(e, ()))) for e, t in enumerate(edges)]
+        edges = [rest(t, taken.get(e)) for e, t in enumerate(edges)]
         for edge_type, sources in stored_sources.items():
             if not sources:
                 continue
@@ -189,18 +191,18 @@ class Writer:
 
     def _first_load(
         self,
-        label: str,
-        cols: Columns,
+        table: NodeTable,
         keys: list[str],
         edges: list[EdgeTable],
-        taken: dict[int, set[int]],
+        taken: dict[int, Any],
     ) -> tuple[int, int, int]:
         """CREATE new nodes with the edges that hang on them (see
         :mod:`mlsc.graph.neo4j.first_load`); nodes created, edges created, edges written.
         The edges' rows are added to ``taken``."""
+        label = table.label
         ids = self._ids.setdefault(label, {})
         plan = plan_first_load(label, keys, edges, self._ids, taken)
-        cols = cols.take(plan.order)
+        cols = Columns.of({k: take(v, plan.order) for k, v in table.columns.items()}, len(keys))
         query = batch_query(label, cols, plan.attached, merge=False)
         fallback = batch_query(label, cols, plan.attached, merge=True)
         nodes = rels = 0
@@ -223,7 +225,7 @@ class Writer:
             done = self._batches(query, hi - lo, params, fallback=fallback, each=written)
             nodes, rels = nodes + done["nodes"], rels + done["rels"]
         for e, rows in plan.taken.items():
-            taken.setdefault(e, set()).update(rows)
+            taken[e] = rows if e not in taken else np.concatenate([taken[e], rows])
         return nodes, rels, sum(len(a.other) for a in plan.attached)
 
     def _write_edges(self, t: EdgeTable) -> int:
