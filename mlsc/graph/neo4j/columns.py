@@ -70,15 +70,12 @@ class Columns:
     def take(self, rows: list[int]) -> Columns:
         return Columns({k: [v[i] for i in rows] for k, v in self.lists.items()}, self.scalars)
 
-    def assignments(
-        self, var: str, *, keep_stored: bool, index: str = "i", prefix: str = ""
-    ) -> str:
+    def assignments(self, var: str, *, keep_stored: bool) -> str:
         """``var.p = value`` for every property; with ``keep_stored``, a null row value keeps
-        the stored one instead of removing it. ``index`` names the row variable, ``prefix``
-        the parameters (as in :meth:`params`), so two tables can share one query."""
-        out = [f"{var}.{name} = ${prefix}s_{name}" for name in self.scalars]
+        the stored one instead of removing it."""
+        out = [f"{var}.{name} = $s_{name}" for name in self.scalars]
         for name in self.lists:
-            value = f"${prefix}l_{name}[{index}]"
+            value = f"$l_{name}[i]"
             out.append(
                 f"{var}.{name} = coalesce({value}, {var}.{name})"
                 if keep_stored
@@ -86,9 +83,9 @@ class Columns:
             )
         return ", ".join(out)
 
-    def params(self, a: int, b: int, prefix: str = "") -> dict[str, Any]:
-        p = {f"{prefix}s_{k}": v for k, v in self.scalars.items()}
-        p.update((f"{prefix}l_{k}", v[a:b]) for k, v in self.lists.items())
+    def params(self, a: int, b: int) -> dict[str, Any]:
+        p = {f"s_{k}": v for k, v in self.scalars.items()}
+        p.update((f"l_{k}", v[a:b]) for k, v in self.lists.items())
         return p
 
 

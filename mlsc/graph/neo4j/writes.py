@@ -8,9 +8,12 @@ What a first load costs (1M models, 1.9M edges) is mostly the server's: so a nod
 was not stored when the write began is CREATEd, without a lookup (the constraint refuses a
 duplicate, and the batch is redone with MERGE); every node write returns the engine's ids of
 its nodes, and an edge whose ends this write wrote finds them by id instead of through
-the key's index (half the cost of an edge). Edges are always MERGEd: CREATE would save about
-a tenth of their time (measured), but two writers loading the same new models at once
-could then store an edge twice. For the very first load of a big snapshot, the offline
+the key's index (half the cost of an edge). Edges are always MERGEd: CREATE saves 10-20% of
+an edge's server time (measured again at 50k edges on a warm server), but two writers
+loading the same new models at once could then store an edge twice; and creating each new
+model together with its edges in one transaction (race-free, since the node is new) cost
+as much server time as the two passes, with more garbage collection (measured at 1M: 151 s
+of server CPU against 137 s). For the very first load of a big snapshot, the offline
 importer is faster still: ``mlsc export neo4j-admin DIR`` (README, "Moving a knowledge base").
 """
 
@@ -21,7 +24,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numpy as np
 from neo4j import ManagedTransaction
 from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, SessionExpired
 
@@ -29,11 +31,9 @@ from mlsc.errors import StoreError
 from mlsc.graph import schema
 from mlsc.graph.neo4j.columns import Columns
 from mlsc.graph.neo4j.connection import Connection
-from mlsc.graph.neo4j.first_load import batch_params, batch_query, plan_first_load, rest, take
 from mlsc.graph.records import (
     EdgeTable,
     GraphBatch,
-    NodeTable,
     WriteStats,
     as_list,
     edge_tables,
@@ -47,7 +47,8 @@ WRITERS = 2
 this process packs the next (and a server with cores to spare applies both). Batches of
 nodes never touch the same node; batches of edges may (a hub's children), and two in
 flight then deadlock on the hub's relationship locks often enough (each deadlock is retried
-after a back-off) that such edges go one batch at a time (see ``Writer._write_edges``)."""
+after a back-off) that such edges go one batch at a time, except those of sources with a
+single such edge (see ``_apart``)."""
 _CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
 
 
@@ -63,10 +64,7 @@ class Writer:
     def write(self, batch: GraphBatch) -> WriteStats:
         """Write ``batch``: its nodes, then its stale edges removed, then its edges."""
         created = updated = e_created = e_updated = e_removed = 0
-        # Smaller tables first: a table of new nodes then takes along the edges to them.
-        tables = sorted(node_tables(batch), key=lambda t: (t.create_only, len(t.keys)))
-        edges = edge_tables(batch)
-        taken: dict[int, Any] = {}
+        tables = sorted(node_tables(batch), key=lambda t: t.create_only)
         # Which keys are stored already, asked once per label before anything is written:
         # a new node is created without looking for it first, an existing placeholder is
         # left alone, and only the sources that existed can have stored edges to replace.
@@ -95,23 +93,20 @@ class Writer:
             if table.create_only:
                 n = self._write_nodes(table.label, cols, keys, new, "create_only")
             elif len(new) == len(keys):
-                n, made, matched = self._first_load(table, keys, edges, taken)
-                e_created += made
-                e_updated += matched - made
+                n = self._write_nodes(table.label, cols, keys, None, "create")
             else:
                 old = [i for i, k in enumerate(keys) if before[k]]
                 n = self._write_nodes(table.label, cols, keys, old, "upsert")
                 n += self._write_nodes(table.label, cols, keys, new, "create") if new else 0
             created += n
             updated += 0 if table.create_only else len(keys) - n
-        every = edges  # the stale edges' removal keeps every edge of the batch
-        edges = [rest(t, taken.get(e)) for e, t in enumerate(edges)]
+        edges = edge_tables(batch)
         for edge_type, sources in stored_sources.items():
             if not sources:
                 continue
             etype = schema.EDGES[edge_type]
             keep: dict[str, list[str]] = {}
-            for t in every:
+            for t in edges:
                 if t.type == edge_type:
                     for s, d in zip(as_list(t.src), as_list(t.dst), strict=True):
                         keep.setdefault(s, []).append(d)
@@ -189,45 +184,6 @@ class Writer:
 
         return self._batches(first, len(keys), params, fallback=fallback, each=written)["nodes"]
 
-    def _first_load(
-        self,
-        table: NodeTable,
-        keys: list[str],
-        edges: list[EdgeTable],
-        taken: dict[int, Any],
-    ) -> tuple[int, int, int]:
-        """CREATE new nodes with the edges that hang on them (see
-        :mod:`mlsc.graph.neo4j.first_load`); nodes created, edges created, edges written.
-        The edges' rows are added to ``taken``."""
-        label = table.label
-        ids = self._ids.setdefault(label, {})
-        plan = plan_first_load(label, keys, edges, self._ids, taken)
-        cols = Columns.of({k: take(v, plan.order) for k, v in table.columns.items()}, len(keys))
-        query = batch_query(label, cols, plan.attached, merge=False)
-        fallback = batch_query(label, cols, plan.attached, merge=True)
-        nodes = rels = 0
-        for lo, hi in plan.levels:
-
-            def params(a: int, b: int, lo: int = lo) -> dict[str, Any]:
-                return batch_params(plan, cols, lo + a, lo + b, ids)
-
-            def written(p: dict[str, Any], record: Any) -> None:
-                for k, at in enumerate(plan.attached):
-                    want = len(p[f"e{k}_id"])
-                    if record[f"e{k}_c"] != want:
-                        raise StoreError(
-                            f"{want - record[f'e{k}_c']} {at.table.type} edge(s) lost an end "
-                            "node while they were written (deleted by someone else?)",
-                            hint="Run the ingestion again.",
-                        )
-                ids.update(zip([p["keys"][i] for i in record["i"]], record["n"], strict=True))
-
-            done = self._batches(query, hi - lo, params, fallback=fallback, each=written)
-            nodes, rels = nodes + done["nodes"], rels + done["rels"]
-        for e, rows in plan.taken.items():
-            taken[e] = rows if e not in taken else np.concatenate([taken[e], rows])
-        return nodes, rels, sum(len(a.other) for a in plan.attached)
-
     def _write_edges(self, t: EdgeTable) -> int:
         """MERGE the table's edges (a null keeps the stored value); edges created. Those
         whose both ends this write wrote find them by node id, the others by key."""
@@ -237,22 +193,19 @@ class Writer:
         cols = Columns.of(t.columns, len(src))
         sid, did = self._ids.get(t.src_label, {}), self._ids.get(t.dst_label, {})
         a, b = [sid.get(k) for k in src], [did.get(k) for k in dst]
-        by_id = [i for i in range(len(src)) if a[i] is not None and b[i] is not None]
-        if len(by_id) == len(src):
-            return self._edges(t, src, dst, cols, (a, b))
+        found = [x is not None and y is not None for x, y in zip(a, b, strict=True)]
         n = 0
-        if by_id:
-            n = self._edges(
-                t,
-                [src[i] for i in by_id],
-                [dst[i] for i in by_id],
-                cols.take(by_id),
-                ([a[i] for i in by_id], [b[i] for i in by_id]),
-            )
-        by_key = [i for i in range(len(src)) if a[i] is None or b[i] is None]
-        return n + self._edges(
-            t, [src[i] for i in by_key], [dst[i] for i in by_key], cols.take(by_key), None
-        )
+        for by_id in (True, False):
+            rows = [i for i, f in enumerate(found) if f is by_id]
+            for part in _apart(rows, src, dst):
+                n += self._edges(
+                    t,
+                    [src[i] for i in part],
+                    [dst[i] for i in part],
+                    cols if len(part) == len(src) else cols.take(part),
+                    ([a[i] for i in part], [b[i] for i in part]) if by_id else None,
+                )
+        return n
 
     def _edges(
         self,
@@ -268,7 +221,9 @@ class Writer:
         # Batches of edges sharing a node may deadlock on it, so edges go one batch at a
         # time; but when every edge has an end of its own (each model has one owner),
         # batches sorted by the other end share at most the node at their boundary, which
-        # makes them wait at worst, never deadlock: those go WRITERS at a time.
+        # makes them wait at worst: those go WRITERS at a time. (Between two nodes of one
+        # label, a model with one base, a node can also be the other end in another batch:
+        # a deadlock is then possible, and retried; about 9 in 880k derivations at 1M.)
         writers, shared = 1, dst  # sorted by the end they share (a hub's children together)
         if len(src) > BATCH and WRITERS > 1:
             for own, other in ((dst, src), (src, dst)):
@@ -400,3 +355,19 @@ class Writer:
             + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""),
             hint="Write the nodes before (or with) their edges.",
         )
+
+
+def _apart(rows: list[int], src: list[str], dst: list[str]) -> list[list[int]]:
+    """``rows`` in parts that :meth:`Writer._edges` can write more batches at once of.
+
+    When neither end is unique to a row (a hub's children, a merge's bases), the edges of
+    sources with only that one edge (a model with one base: most of them) are a part of
+    their own, whose sources are then unique, and the others (merges) the second part."""
+    if len(rows) <= BATCH:
+        return [rows] if rows else []
+    per_src = collections.Counter(src[i] for i in rows)
+    if len(per_src) == len(rows) or len({dst[i] for i in rows}) == len(rows):
+        return [rows]
+    single = [i for i in rows if per_src[src[i]] == 1]
+    many = [i for i in rows if per_src[src[i]] > 1]
+    return [part for part in (single, many) if part]
