@@ -223,7 +223,7 @@ class Writer:
         # batches sorted by the other end share at most the node at their boundary, which
         # makes them wait at worst: those go WRITERS at a time. (Between two nodes of one
         # label, a model with one base, a node can also be the other end in another batch:
-        # a deadlock is then possible, and retried; about 9 in 880k derivations at 1M.)
+        # a deadlock is then possible, and retried: 18 times in 880k derivations at 1M.)
         writers, shared = 1, dst  # sorted by the end they share (a hub's children together)
         if len(src) > BATCH and WRITERS > 1:
             for own, other in ((dst, src), (src, dst)):
