@@ -148,23 +148,3 @@ def test_a_refused_first_load_batch_is_redone_with_merge(
     monkeypatch.undo()
     assert (again.nodes_created, again.edges_created) == (0, 0)
     assert contents(store) == loaded
-
-
-def test_small_batches_in_parallel_give_the_same_graph(
-    store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With batches of two rows, the derivations of single-base models go two batches at
-    a time and the merges one at a time (``_apart``), on both the id and the key paths."""
-    import mlsc.graph.neo4j.writes as writes
-
-    batch = cyclic()
-    loaded = fresh(store, batch)
-    monkeypatch.setattr(writes, "BATCH", 2)
-    assert writes._apart(list(range(4)), ["a", "b", "c", "c"], ["p", "p", "p", "q"]) == [
-        [0, 1],
-        [2, 3],
-    ]
-    assert fresh(store, batch) == loaded
-    assert fresh(store, nodes_only(batch), edges_only(batch)) == loaded
-    assert store.write(batch).edges_created == 0
-    assert contents(store) == loaded

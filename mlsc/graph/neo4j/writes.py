@@ -9,12 +9,15 @@ was not stored when the write began is CREATEd, without a lookup (the constraint
 duplicate, and the batch is redone with MERGE); every node write returns the engine's ids of
 its nodes, and an edge whose ends this write wrote finds them by id instead of through
 the key's index (half the cost of an edge). Edges are always MERGEd: CREATE saves 10-20% of
-an edge's server time (measured again at 50k edges on a warm server), but two writers
-loading the same new models at once could then store an edge twice; and creating each new
-model together with its edges in one transaction (race-free, since the node is new) cost
-as much server time as the two passes, with more garbage collection (measured at 1M: 151 s
-of server CPU against 137 s). For the very first load of a big snapshot, the offline
-importer is faster still: ``mlsc export neo4j-admin DIR`` (README, "Moving a knowledge base").
+an edge's server time (measured again on a warm server), but two writers loading the same
+new models at once could then store an edge twice. Tried and measured at 1M models
+(2026-12-05), and not kept: creating each new model with its edges in one transaction
+(race-free, the node being new) cost as much server time as two passes, with more garbage
+collection; derivations of single-base models two batches at a time deadlocked 18 times
+and were no faster than one at a time. On a fresh engine about a fifth of the server's CPU
+time at 1M (half at 200k) is its JIT compiler warming up. For the very first load of a big
+snapshot, the offline importer is faster: ``mlsc export neo4j-admin DIR`` (README,
+"Moving a knowledge base").
 """
 
 from __future__ import annotations
@@ -47,8 +50,7 @@ WRITERS = 2
 this process packs the next (and a server with cores to spare applies both). Batches of
 nodes never touch the same node; batches of edges may (a hub's children), and two in
 flight then deadlock on the hub's relationship locks often enough (each deadlock is retried
-after a back-off) that such edges go one batch at a time, except those of sources with a
-single such edge (see ``_apart``)."""
+after a back-off) that such edges go one batch at a time (see ``Writer._write_edges``)."""
 _CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
 
 
@@ -193,19 +195,22 @@ class Writer:
         cols = Columns.of(t.columns, len(src))
         sid, did = self._ids.get(t.src_label, {}), self._ids.get(t.dst_label, {})
         a, b = [sid.get(k) for k in src], [did.get(k) for k in dst]
-        found = [x is not None and y is not None for x, y in zip(a, b, strict=True)]
+        by_id = [i for i in range(len(src)) if a[i] is not None and b[i] is not None]
+        if len(by_id) == len(src):
+            return self._edges(t, src, dst, cols, (a, b))
         n = 0
-        for by_id in (True, False):
-            rows = [i for i, f in enumerate(found) if f is by_id]
-            for part in _apart(rows, src, dst):
-                n += self._edges(
-                    t,
-                    [src[i] for i in part],
-                    [dst[i] for i in part],
-                    cols if len(part) == len(src) else cols.take(part),
-                    ([a[i] for i in part], [b[i] for i in part]) if by_id else None,
-                )
-        return n
+        if by_id:
+            n = self._edges(
+                t,
+                [src[i] for i in by_id],
+                [dst[i] for i in by_id],
+                cols.take(by_id),
+                ([a[i] for i in by_id], [b[i] for i in by_id]),
+            )
+        by_key = [i for i in range(len(src)) if a[i] is None or b[i] is None]
+        return n + self._edges(
+            t, [src[i] for i in by_key], [dst[i] for i in by_key], cols.take(by_key), None
+        )
 
     def _edges(
         self,
@@ -221,9 +226,7 @@ class Writer:
         # Batches of edges sharing a node may deadlock on it, so edges go one batch at a
         # time; but when every edge has an end of its own (each model has one owner),
         # batches sorted by the other end share at most the node at their boundary, which
-        # makes them wait at worst: those go WRITERS at a time. (Between two nodes of one
-        # label, a model with one base, a node can also be the other end in another batch:
-        # a deadlock is then possible, and retried: 18 times in 880k derivations at 1M.)
+        # makes them wait at worst, never deadlock: those go WRITERS at a time.
         writers, shared = 1, dst  # sorted by the end they share (a hub's children together)
         if len(src) > BATCH and WRITERS > 1:
             for own, other in ((dst, src), (src, dst)):
@@ -355,19 +358,3 @@ class Writer:
             + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""),
             hint="Write the nodes before (or with) their edges.",
         )
-
-
-def _apart(rows: list[int], src: list[str], dst: list[str]) -> list[list[int]]:
-    """``rows`` in parts that :meth:`Writer._edges` can write more batches at once of.
-
-    When neither end is unique to a row (a hub's children, a merge's bases), the edges of
-    sources with only that one edge (a model with one base: most of them) are a part of
-    their own, whose sources are then unique, and the others (merges) the second part."""
-    if len(rows) <= BATCH:
-        return [rows] if rows else []
-    per_src = collections.Counter(src[i] for i in rows)
-    if len(per_src) == len(rows) or len({dst[i] for i in rows}) == len(rows):
-        return [rows]
-    single = [i for i in rows if per_src[src[i]] == 1]
-    many = [i for i in rows if per_src[src[i]] > 1]
-    return [part for part in (single, many) if part]
