@@ -90,3 +90,61 @@ def test_an_edge_to_a_missing_node_is_refused_on_either_path(store: Neo4jStore) 
     )
     with pytest.raises(StoreError, match="o/missing"):
         store.write(batch)
+
+
+def cyclic() -> GraphBatch:
+    """Levels, a merge across levels, a cycle with a model below it, a self-loop, and a
+    base known only as a placeholder: every case of the first load's planner."""
+    edges = [
+        *DIAMOND,
+        ("c/x", "c/y", "finetune"),
+        ("c/y", "c/z", "finetune"),
+        ("c/z", "c/x", "finetune"),  # a cycle
+        ("c/below", "c/x", "adapter"),  # below the cycle
+        ("c/below", "o/r", "merge"),  # and to a levelled model
+        ("s/self", "s/self", "finetune"),  # a self-loop
+    ]
+    batch = lineage_batch(edges)
+    placeholder = NodeRecord("Model", "ghost/base", {"ingested": False}, create_only=True)
+    ghost = EdgeRecord(
+        "DERIVED_FROM", "Model", "o/r", "Model", "ghost/base", {"relation": "adapter"}
+    )
+    return GraphBatch([*batch.nodes, placeholder], [*batch.edges, ghost])
+
+
+def test_the_first_load_of_levels_and_cycles_is_the_graph_merge_writes(store: Neo4jStore) -> None:
+    batch = cyclic()
+    first = store.write(batch)
+    assert first.edges_created == len(batch.edges)
+    loaded = contents(store)
+    # the MERGE paths: nodes first, then the edges by key; nodes stored, then everything
+    assert fresh(store, nodes_only(batch), edges_only(batch)) == loaded
+    assert fresh(store, nodes_only(batch), batch) == loaded
+    assert store.derivation_cycles()
+    again = store.write(batch)
+    assert (again.nodes_created, again.edges_created, again.edges_removed) == (0, 0, 0)
+    assert contents(store) == loaded
+
+
+def test_a_refused_first_load_batch_is_redone_with_merge(
+    store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when a batch that committed is retried, or a second writer loads the same new
+    models at the same moment: the write believes the labels empty, the uniqueness
+    constraint refuses its CREATE, and the MERGE it falls back to duplicates nothing."""
+    batch = cyclic()
+    store.write(batch)
+    loaded = contents(store)
+    conn = store._conn
+    real = conn.read
+
+    def empty(query: str, **params: Any) -> list[Any]:
+        if query.endswith("RETURN count(n) AS c") and not params:
+            return [{"c": 0}]
+        return real(query, **params)
+
+    monkeypatch.setattr(conn, "read", empty)
+    again = store.write(batch)
+    monkeypatch.undo()
+    assert (again.nodes_created, again.edges_created) == (0, 0)
+    assert contents(store) == loaded

@@ -8,10 +8,16 @@ What a first load costs (1M models, 1.9M edges) is mostly the server's: so a nod
 was not stored when the write began is CREATEd, without a lookup (the constraint refuses a
 duplicate, and the batch is redone with MERGE); every node write returns the engine's ids of
 its nodes, and an edge whose ends this write wrote finds them by id instead of through
-the key's index (half the cost of an edge). Edges are always MERGEd: CREATE would save about
-a tenth of their time (measured), but two writers loading the same new models at once
-could then store an edge twice. For the very first load of a big snapshot, the offline
-importer is faster still: ``mlsc export neo4j-admin DIR`` (README, "Moving a knowledge base").
+the key's index (half the cost of an edge). Edges are always MERGEd: CREATE saves 10-20% of
+an edge's server time (measured again on a warm server), but two writers loading the same
+new models at once could then store an edge twice. Tried and measured at 1M models
+(2026-12-05), and not kept: creating each new model with its edges in one transaction
+(race-free, the node being new) cost as much server time as two passes, with more garbage
+collection; derivations of single-base models two batches at a time deadlocked 18 times
+and were no faster than one at a time. On a fresh engine about a fifth of the server's CPU
+time at 1M (half at 200k) is its JIT compiler warming up. For the very first load of a big
+snapshot, the offline importer is faster: ``mlsc export neo4j-admin DIR`` (README,
+"Moving a knowledge base").
 """
 
 from __future__ import annotations
