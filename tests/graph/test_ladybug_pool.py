@@ -11,7 +11,7 @@ from benchmarks.hubgen import write as write_hub
 from mlsc.errors import BufferPoolFullError, StoreError
 from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.ladybug.connection import translate
-from mlsc.graph.ladybug.staging import NODE_GROUP, POOL_SHARE, slices
+from mlsc.graph.ladybug.staging import COPY_SHARE, NODE_GROUP, POOL_SHARE, slices
 from mlsc.ingest.hub.snapshot import ingest_snapshot
 from tests.graph.builders import contents
 
@@ -40,6 +40,10 @@ def test_slices_cover_the_table_in_order_fit_the_share_and_tile_node_groups() ->
     assert [p.num_rows for p in parts] == [4096, 4096, 1808]  # a power of two divides a group
     assert NODE_GROUP % 4096 == 0
     assert list(slices(table, 100 * table.nbytes)) == [table]  # fits: the table itself
+    # a node COPY may take a larger share: the same slices from a pool 2.5 times smaller
+    parts = list(slices(table, 2 * table.nbytes, COPY_SHARE))
+    assert [p.num_rows for p in parts] == [4096, 4096, 1808]
+    assert all(p.nbytes <= 2 * table.nbytes * COPY_SHARE for p in parts)
 
 
 def test_large_slices_are_whole_node_groups() -> None:
@@ -83,3 +87,44 @@ def test_ingesting_70k_models_again_leaves_the_same_graph_with_the_smallest_buff
         ingest_snapshot(fresh, tmp_path / "hub.jsonl", observed_at=later)
         assert relabelled == contents(fresh, 100_000)
     assert relabelled != graph
+
+
+class _PoolOf:
+    """A connection whose pool holds a COPY of at most ``limit`` rows (the engine's real
+    limit needs millions of edges): what each COPY staged, in order."""
+
+    pool_bytes = 64 * 1024 * 1024
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.copied: list[list[str]] = []
+        self.checkpoints = 0
+
+    def run(self, statement: str) -> None:
+        import pyarrow.parquet as pq
+
+        if statement == "CHECKPOINT":
+            self.checkpoints += 1
+            return
+        staged = pq.read_table(statement.split("'")[1])
+        if staged.num_rows > self.limit:
+            raise BufferPoolFullError("the buffer pool is full")
+        self.copied.append(staged.column("from").to_pylist())
+
+
+def test_an_edge_copy_the_pool_cannot_hold_goes_in_halves_in_order(tmp_path: Path) -> None:
+    from mlsc.graph.ladybug.staging import Stage
+    from mlsc.graph.ladybug.writes import Writer
+
+    rows = pa.table({"from": [f"o/m{i}" for i in range(10)], "to": ["o/base"] * 10})
+    conn = _PoolOf(limit=3)
+    writer = Writer(conn, {})  # type: ignore[arg-type]
+    writer._copy_edges(Stage(tmp_path), "COPY DERIVED_FROM FROM '{}'", rows)
+    assert [len(part) for part in conn.copied] == [2, 3, 2, 3]  # 10 -> 5 + 5 -> (2 + 3) x 2
+    assert [m for part in conn.copied for m in part] == rows.column("from").to_pylist()
+    assert conn.checkpoints == 6
+
+    with pytest.raises(BufferPoolFullError):  # not even one row fits: the engine's error
+        Writer(_PoolOf(limit=0), {})._copy_edges(  # type: ignore[arg-type]
+            Stage(tmp_path), "COPY DERIVED_FROM FROM '{}'", rows.slice(0, 1)
+        )
