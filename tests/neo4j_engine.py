@@ -125,7 +125,9 @@ def engine(home: Path) -> Iterator[Engine]:
         running.stop()
 
 
-def admin_import(home: Path, workdir: Path, command: Sequence[str]) -> str:
+def admin_import(
+    home: Path, workdir: Path, command: Sequence[str], *, timeout: float = 300
+) -> str:
     """Run ``neo4j-admin <command[1:]>`` (the real import tool, from the launcher's class
     path) with ``home`` as NEO4J_HOME, in ``workdir``; returns its output."""
     java = require_launcher()
@@ -138,7 +140,7 @@ def admin_import(home: Path, workdir: Path, command: Sequence[str]) -> str:
         env={**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
     if done.returncode != 0:
         raise AssertionError(f"neo4j-admin failed ({done.returncode}):\n{done.stdout[-3000:]}")
