@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -11,9 +13,16 @@ from benchmarks.hubgen import write as write_hub
 from mlsc.errors import BufferPoolFullError, StoreError
 from mlsc.graph.ladybug import LadybugStore
 from mlsc.graph.ladybug.connection import translate
-from mlsc.graph.ladybug.staging import COPY_SHARE, NODE_GROUP, POOL_SHARE, slices
+from mlsc.graph.ladybug.staging import (
+    COPY_SHARE,
+    EDGE_POOL_PER_BYTE,
+    NODE_GROUP,
+    POOL_SHARE,
+    plain_nbytes,
+    slices,
+)
 from mlsc.ingest.hub.snapshot import ingest_snapshot
-from tests.graph.builders import contents
+from tests.graph.builders import chain, contents, lineage_batch
 
 
 @pytest.mark.slow
@@ -128,3 +137,107 @@ def test_an_edge_copy_the_pool_cannot_hold_goes_in_halves_in_order(tmp_path: Pat
         Writer(_PoolOf(limit=0), {})._copy_edges(  # type: ignore[arg-type]
             Stage(tmp_path), "COPY DERIVED_FROM FROM '{}'", rows.slice(0, 1)
         )
+
+
+class _Widening(_PoolOf):
+    """A pool that holds ``limit`` rows, and ``wide_limit`` while widened (never when the
+    user set the pool): the widenings asked for, and the pool each COPY ran with."""
+
+    def __init__(self, limit: int, wide_limit: int, *, user_limit: bool = False) -> None:
+        super().__init__(limit)
+        self.wide_limit, self.user_limit = wide_limit, user_limit
+        self.widened: list[int] = []
+        self.pools: list[str] = []
+
+    def run(self, statement: str) -> None:
+        if statement != "CHECKPOINT":
+            self.pools.append("wide" if self.widened and self.limit == self.wide_limit else "own")
+        super().run(statement)
+
+    @contextmanager
+    def wider_pool(self, wanted: int) -> Iterator[bool]:
+        if self.user_limit:
+            yield False
+            return
+        own, self.limit = self.limit, self.wide_limit
+        self.widened.append(wanted)
+        try:
+            yield True
+        finally:
+            self.limit = own
+
+
+def _copy(conn: _PoolOf, rows: pa.Table, tmp_path: Path, *, empty: bool) -> None:
+    from mlsc.graph.ladybug.staging import Stage
+    from mlsc.graph.ladybug.writes import Writer
+
+    Writer(conn, {})._copy_edges(  # type: ignore[arg-type]
+        Stage(tmp_path), "COPY DERIVED_FROM FROM '{}'", rows, empty=empty
+    )
+
+
+EDGES = pa.table({"from": [f"o/m{i}" for i in range(10)], "to": ["o/base"] * 10})
+
+
+def test_an_edge_copy_sure_to_run_the_pool_out_goes_whole_into_a_widened_pool(
+    tmp_path: Path,
+) -> None:
+    """Into an empty rel table one COPY beats any split (2M models: 9 s whole, 204 s for
+    the second half alone); a pool under two thirds of the estimate is not even tried."""
+    conn = _Widening(limit=3, wide_limit=10)
+    conn.pool_bytes = EDGE_POOL_PER_BYTE * plain_nbytes(EDGES) // 2
+    _copy(conn, EDGES, tmp_path, empty=True)
+    assert conn.copied == [EDGES.column("from").to_pylist()]
+    assert conn.pools == ["wide"]
+    assert conn.widened == [EDGE_POOL_PER_BYTE * plain_nbytes(EDGES)]
+    assert conn.limit == 3  # its own pool again after
+
+
+def test_an_edge_copy_that_may_fit_is_tried_in_the_pool_first_then_widened(
+    tmp_path: Path,
+) -> None:
+    conn = _Widening(limit=3, wide_limit=10)
+    conn.pool_bytes = EDGE_POOL_PER_BYTE * plain_nbytes(EDGES)
+    _copy(conn, EDGES, tmp_path, empty=True)
+    assert conn.pools == ["own", "wide"] and len(conn.copied) == 1
+    fits = _Widening(limit=10, wide_limit=10)
+    fits.pool_bytes = conn.pool_bytes
+    _copy(fits, EDGES, tmp_path, empty=True)
+    assert fits.pools == ["own"] and fits.widened == []
+
+
+def test_a_pool_the_user_set_is_never_widened_and_a_non_empty_table_never_asks(
+    tmp_path: Path,
+) -> None:
+    for conn, empty in ((_Widening(3, 10, user_limit=True), True), (_Widening(3, 10), False)):
+        conn.pool_bytes = 1
+        _copy(conn, EDGES, tmp_path, empty=empty)
+        assert [len(part) for part in conn.copied] == [2, 3, 2, 3]  # halves, as before
+        assert "wide" not in conn.pools and conn.widened == []
+
+
+def test_a_widened_pool_is_the_same_database_and_goes_back_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MLSC_BUFFER_POOL_MB", raising=False)
+    with LadybugStore(tmp_path / "kb") as store:
+        store.write(lineage_batch(chain(5)))
+        conn, before = store._conn, store.counts()
+        own = conn.pool_bytes
+        with conn.wider_pool(own + (64 << 20)) as widened:
+            assert widened and conn.pool_bytes == own + (64 << 20)
+            assert store.counts() == before
+        assert conn.pool_bytes == own and store.counts() == before
+        with conn.wider_pool(own // 2) as widened:  # not less than it has
+            assert not widened and conn.pool_bytes == own
+    with (
+        LadybugStore(tmp_path / "kb", read_only=True) as store,
+        store._conn.wider_pool(own * 2) as widened,
+    ):
+        assert not widened
+    monkeypatch.setenv("MLSC_BUFFER_POOL_MB", "128")
+    with (
+        LadybugStore(tmp_path / "kb") as store,
+        store._conn.wider_pool(1 << 30) as widened,  # the user's limit
+    ):
+        assert not widened and store._conn.pool_bytes == 128 << 20

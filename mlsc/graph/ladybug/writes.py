@@ -21,9 +21,11 @@ from mlsc.graph.ladybug.changes import any_differs
 from mlsc.graph.ladybug.connection import Connection
 from mlsc.graph.ladybug.staging import (
     COPY_SHARE,
+    EDGE_POOL_PER_BYTE,
     Stage,
     flat,
     plain,
+    plain_nbytes,
     result_slices,
     slices,
     split,
@@ -256,23 +258,45 @@ class Writer:
             new = pa.concat_tables([plain(new), rewrite])
         if new.num_rows:
             options = f" (from='{src_label}', to='{dst_label}')" if len(etype.pairs) > 1 else ""
-            self._copy_edges(stage, f"COPY {etype.type} FROM '{{}}'{options}", new)
+            statement = f"COPY {etype.type} FROM '{{}}'{options}"
+            self._copy_edges(stage, statement, new, empty=self._empty_rel(etype.type))
         return new.num_rows - rewrite.num_rows, upd.num_rows
 
-    def _copy_edges(self, stage: Stage, statement: str, rows: pa.Table) -> None:
-        """COPY ``rows`` whole (a COPY into a non-empty rel table is several times slower);
-        when the pool runs out, each half the same way. A failed COPY leaves nothing
-        behind. At 2M models (1.76M edges, 512 MiB) 15 slices of a tenth of the pool took
-        264 s, most of the ingestion."""
+    def _copy_edges(
+        self, stage: Stage, statement: str, rows: pa.Table, *, empty: bool = False
+    ) -> None:
+        """COPY ``rows`` whole. Into an ``empty`` rel table, with the pool widened when it
+        is too small (:meth:`Connection.wider_pool`): a COPY into a non-empty rel table
+        costs far more per row. When the pool runs out all the same, each half the same
+        way (the first into a still empty table); a failed COPY leaves nothing behind."""
+        copy = statement.format(stage.write_table(rows))
+        wanted = EDGE_POOL_PER_BYTE * plain_nbytes(rows)
+        sure_to_fail = empty and 3 * self._conn.pool_bytes < 2 * wanted
         try:
-            self._conn.run(statement.format(stage.write_table(rows)))
+            if not (sure_to_fail and self._wide_copy(copy, wanted)):
+                self._conn.run(copy)
+            return
         except BufferPoolFullError:
+            if empty and not sure_to_fail and self._wide_copy(copy, wanted):
+                return
             if rows.num_rows < 2:
                 raise
-            half = rows.num_rows // 2
-            for part in (rows.slice(0, half), rows.slice(half)):
-                self._copy_edges(stage, statement, part)
-                self._conn.run("CHECKPOINT")
+        half = rows.num_rows // 2
+        for first, part in ((True, rows.slice(0, half)), (False, rows.slice(half))):
+            self._copy_edges(stage, statement, part, empty=empty and first)
+            self._conn.run("CHECKPOINT")
+
+    def _wide_copy(self, copy: str, wanted: int) -> bool:
+        """Run ``copy`` with the pool widened to ``wanted`` bytes; False when it could not
+        be widened, or ran out all the same."""
+        with self._conn.wider_pool(wanted) as widened:
+            if not widened:
+                return False
+            try:
+                self._conn.run(copy)
+            except BufferPoolFullError:
+                return False
+            return True
 
     def _pattern(self, table: EdgeTable) -> str:
         sk, dk = schema.NODES[table.src_label].key, schema.NODES[table.dst_label].key

@@ -248,12 +248,14 @@ def constant(value: str, n: int) -> pa.DictionaryArray:
 
 
 def release_memory() -> None:
-    """Hand the C heap's free pages back to the system (glibc only; elsewhere nothing).
+    """Hand free heap pages back to the system: Arrow's, and the C heap's (glibc only).
 
     The parse frees as much as it keeps (each block's raw lines, records and pickled
     result), in pieces the allocator keeps for reuse: at 200k models 85 MB of the main
     process's RSS was such free memory, and it counted towards the peak when the store's
-    buffer pool filled on top of it."""
+    buffer pool filled on top of it. Arrow's allocator (mimalloc) keeps freed pages too:
+    handing them back as well took 0.14 GB off the peak of a 2M-model ingestion."""
+    pa.default_memory_pool().release_unused()
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.malloc_trim(0)
