@@ -107,6 +107,7 @@ class _PoolOf:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.copied: list[list[str]] = []
+        self.tried: list[int] = []
         self.checkpoints = 0
 
     def run(self, statement: str) -> None:
@@ -116,6 +117,7 @@ class _PoolOf:
             self.checkpoints += 1
             return
         staged = pq.read_table(statement.split("'")[1])
+        self.tried.append(staged.num_rows)
         if staged.num_rows > self.limit:
             raise BufferPoolFullError("the buffer pool is full")
         self.copied.append(staged.column("from").to_pylist())
@@ -151,7 +153,8 @@ class _Widening(_PoolOf):
 
     def run(self, statement: str) -> None:
         if statement != "CHECKPOINT":
-            self.pools.append("wide" if self.widened and self.limit == self.wide_limit else "own")
+            wide = self.widened and self.limit == self.wide_limit
+            self.pools.append("wide" if wide else "own")
         super().run(statement)
 
     @contextmanager
@@ -210,10 +213,21 @@ def test_a_pool_the_user_set_is_never_widened_and_a_non_empty_table_never_asks(
     tmp_path: Path,
 ) -> None:
     for conn, empty in ((_Widening(3, 10, user_limit=True), True), (_Widening(3, 10), False)):
-        conn.pool_bytes = 1
+        conn.pool_bytes = EDGE_POOL_PER_BYTE * plain_nbytes(EDGES)  # may fit: tried first
         _copy(conn, EDGES, tmp_path, empty=empty)
         assert [len(part) for part in conn.copied] == [2, 3, 2, 3]  # halves, as before
         assert "wide" not in conn.pools and conn.widened == []
+        assert conn.tried[:2] == [10, 5]
+
+
+def test_an_edge_copy_sure_to_run_out_is_not_tried_when_the_pool_cannot_widen(
+    tmp_path: Path,
+) -> None:
+    conn = _Widening(limit=3, wide_limit=10, user_limit=True)
+    conn.pool_bytes = EDGE_POOL_PER_BYTE * plain_nbytes(EDGES) // 2
+    _copy(conn, EDGES, tmp_path, empty=True)
+    assert 10 not in conn.tried  # a COPY of the whole would only have run out
+    assert [m for part in conn.copied for m in part] == EDGES.column("from").to_pylist()
 
 
 def test_a_widened_pool_is_the_same_database_and_goes_back_after(

@@ -129,7 +129,7 @@ class Connection:
         was widened. Not when the user set the pool, nor when read-only, nor for less.
 
         A ``COPY`` into a non-empty rel table costs far more per row than one into an
-        empty table: 2M models' 1.76M edges went in whole in 8.6 s with a 1 GiB pool; at
+        empty table: 2M models' 1.76M edges went in whole in about 9 s with a 1 GiB pool; at
         512 MiB the second of two halves alone took 204 s (50k-row slices: 162 s)."""
         wanted = min(wanted, available_bytes() // 2) // (1 << 20) << 20
         if self.pool_is_limit or self._read_only or wanted <= self.pool_bytes:

@@ -26,8 +26,8 @@ POOL_SHARE = 0.1
 """The most of the engine's buffer pool that one staged COPY or LOAD FROM of nodes may hold,
 in Arrow bytes. A COPY needs pool pages for the rows it reads, their hash-index entries and
 their column chunks: 70k models in one COPY did not fit a 64 MiB pool, nor 1M a 512 MiB one.
-Edges are copied whole first (a COPY into a non-empty rel table costs several times more per
-row) and sliced like this only when the pool runs out."""
+Edges are copied whole (a COPY into a non-empty rel table costs far more per row): see
+``Writer._copy_edges``."""
 
 COPY_SHARE = 0.25
 """The share of the pool one COPY of new nodes may hold (a lookup keeps to ``POOL_SHARE``).

@@ -271,16 +271,18 @@ class Writer:
         way (the first into a still empty table); a failed COPY leaves nothing behind."""
         copy = statement.format(stage.write_table(rows))
         wanted = EDGE_POOL_PER_BYTE * plain_nbytes(rows)
-        sure_to_fail = empty and 3 * self._conn.pool_bytes < 2 * wanted
-        try:
-            if not (sure_to_fail and self._wide_copy(copy, wanted)):
-                self._conn.run(copy)
-            return
-        except BufferPoolFullError:
-            if empty and not sure_to_fail and self._wide_copy(copy, wanted):
+        if empty and rows.num_rows > 1 and 3 * self._conn.pool_bytes < 2 * wanted:
+            if self._wide_copy(copy, wanted):  # sure to run out as it is: not even tried
                 return
-            if rows.num_rows < 2:
-                raise
+        else:
+            try:
+                self._conn.run(copy)
+                return
+            except BufferPoolFullError:
+                if empty and self._wide_copy(copy, wanted):
+                    return
+                if rows.num_rows < 2:
+                    raise
         half = rows.num_rows // 2
         for first, part in ((True, rows.slice(0, half)), (False, rows.slice(half))):
             self._copy_edges(stage, statement, part, empty=empty and first)
