@@ -125,9 +125,7 @@ def engine(home: Path) -> Iterator[Engine]:
         running.stop()
 
 
-def admin_import(
-    home: Path, workdir: Path, command: Sequence[str], *, timeout: float = 300
-) -> str:
+def admin_import(home: Path, workdir: Path, command: Sequence[str], *, timeout: float = 300) -> str:
     """Run ``neo4j-admin <command[1:]>`` (the real import tool, from the launcher's class
     path) with ``home`` as NEO4J_HOME, in ``workdir``; returns its output."""
     java = require_launcher()
