@@ -240,7 +240,8 @@ class Writer:
         )
         existing = pa.repeat(False, n)
         rewrite = data.slice(0, 0)
-        if not self._empty_rel(etype.type):
+        empty = self._empty_rel(etype.type)
+        if not empty:
             # An edge touching a node this write created is new; only the others need a lookup.
             fresh = pa.repeat(False, n)
             for keys, column in ((new_keys.get(src_label), src), (new_keys.get(dst_label), dst)):
@@ -256,10 +257,11 @@ class Writer:
             # undo data in the pool for every edge it touches, and ran a 512 MiB pool out.
             self._delete_edges(stage, table, rewrite.select(["from", "to"]), rewrite.num_columns)
             new = pa.concat_tables([plain(new), rewrite])
+            empty = self._empty_rel(etype.type)  # the deletes may have emptied it
         if new.num_rows:
             options = f" (from='{src_label}', to='{dst_label}')" if len(etype.pairs) > 1 else ""
             statement = f"COPY {etype.type} FROM '{{}}'{options}"
-            self._copy_edges(stage, statement, new, empty=self._empty_rel(etype.type))
+            self._copy_edges(stage, statement, new, empty=empty)
         return new.num_rows - rewrite.num_rows, upd.num_rows
 
     def _copy_edges(
